@@ -1,0 +1,138 @@
+import * as dagJose from 'dag-jose'
+import { CID } from 'multiformats/cid'
+import { base64url } from 'multiformats/bases/base64'
+import { toString as bytesToString, fromString as bytesFromString } from 'uint8arrays'
+import type { Cacao } from '@didtools/cacao'
+import { MalformedCommitError } from '../errors.js'
+import { type Block, DAG_JOSE_CODE, asCid, cidFor, encodeCborBlock } from './block.js'
+
+/** A DAG-JWS in general JSON form; `link` is the CID of the signed payload block. */
+export interface DagJws {
+  payload: string
+  signatures: Array<{ protected: string, signature: string }>
+  link?: CID
+}
+
+/** The protected header Kiln writes and reads: what key signed, and under which capability. */
+export interface JwsHeader {
+  alg: string
+  kid: string
+  /** `ipfs://<CACAO CID>` when a session key signs for its controller. */
+  cap?: string
+}
+
+/** What signs a JWS: a key (its `kid` is `<did>#<fragment>`) and the CACAO that delegates to it, if any. */
+export interface JwsSigner {
+  readonly kid: string
+  readonly capability?: Cacao
+  readonly capabilityBlock?: Block
+  sign: (data: Uint8Array) => Promise<Uint8Array>
+}
+
+/** A signed commit: the dag-jose envelope, the dag-cbor payload it links, and the CACAO block if any. */
+export interface SignedCommit {
+  envelope: Block
+  payload: Block
+  capability?: Block
+}
+
+/**
+ * Signs a commit payload as Ceramic's DID.createDagJWS does: the JWS payload is base64url of the
+ * payload CID's bytes, and the protected header's keys are sorted (alg, cap, kid).
+ */
+export async function signCommit (value: unknown, signer: JwsSigner): Promise<SignedCommit> {
+  const payload = await encodeCborBlock(value)
+  const header: JwsHeader = { alg: 'EdDSA', kid: signer.kid }
+  if (signer.capabilityBlock != null) header.cap = `ipfs://${signer.capabilityBlock.cid.toString()}`
+  const protectedHeader = encodeSection(sortKeys(header))
+  const payloadString = base64url.baseEncode(payload.cid.bytes)
+  const signature = await signer.sign(signingInput(protectedHeader, payloadString))
+  const jws: DagJws = {
+    payload: payloadString,
+    signatures: [{ protected: protectedHeader, signature: base64url.baseEncode(signature) }],
+    link: payload.cid
+  }
+  return { envelope: await encodeEnvelope(jws), payload, capability: signer.capabilityBlock }
+}
+
+export async function encodeEnvelope (jws: DagJws): Promise<Block> {
+  const bytes = dagJose.encode({ payload: jws.payload, signatures: jws.signatures } as unknown as dagJose.DagJWS)
+  return { cid: await cidFor(DAG_JOSE_CODE, bytes), bytes }
+}
+
+/** A decoded envelope, ready to verify: the payload CID, the header, and the exact bytes that were signed. */
+export interface DecodedEnvelope {
+  jws: DagJws
+  payloadCid: CID
+  header: JwsHeader
+  signingInput: Uint8Array
+  signature: Uint8Array
+}
+
+export function decodeEnvelope (bytes: Uint8Array): DecodedEnvelope {
+  let decoded: dagJose.DagJWS
+  try {
+    decoded = dagJose.decode(bytes) as dagJose.DagJWS
+  } catch (err) {
+    throw new MalformedCommitError('Envelope is not valid dag-jose', undefined, { cause: err })
+  }
+  if (!('signatures' in decoded) || decoded.signatures.length !== 1) {
+    throw new MalformedCommitError('A signed commit must carry exactly one signature')
+  }
+  const payloadCid = asCid(decoded.link) ?? cidFromPayload(decoded.payload)
+  const [{ protected: protectedHeader, signature }] = decoded.signatures
+  if (protectedHeader == null) throw new MalformedCommitError('JWS has no protected header')
+  const header = parseHeader(protectedHeader)
+  return {
+    jws: { payload: decoded.payload, signatures: [{ protected: protectedHeader, signature }], link: payloadCid },
+    payloadCid,
+    header,
+    signingInput: signingInput(protectedHeader, decoded.payload),
+    signature: base64url.baseDecode(signature)
+  }
+}
+
+/** The CACAO CID named by a `cap` header, or undefined when the key signs for itself. */
+export function capabilityCid (header: JwsHeader): CID | undefined {
+  if (header.cap == null) return undefined
+  if (!header.cap.startsWith('ipfs://')) throw new MalformedCommitError(`Unsupported capability reference ${header.cap}`)
+  try {
+    return CID.parse(header.cap.slice('ipfs://'.length))
+  } catch (err) {
+    throw new MalformedCommitError(`Capability reference ${header.cap} is not a CID`, undefined, { cause: err })
+  }
+}
+
+function parseHeader (section: string): JwsHeader {
+  let header: unknown
+  try {
+    header = JSON.parse(bytesToString(base64url.baseDecode(section)))
+  } catch (err) {
+    throw new MalformedCommitError('JWS protected header is not base64url JSON', undefined, { cause: err })
+  }
+  const { alg, kid, cap } = header as Partial<JwsHeader>
+  if (typeof alg !== 'string' || typeof kid !== 'string' || (cap != null && typeof cap !== 'string')) {
+    throw new MalformedCommitError('JWS protected header needs string `alg` and `kid`')
+  }
+  return { alg, kid, cap }
+}
+
+function cidFromPayload (payload: string): CID {
+  try {
+    return CID.decode(base64url.baseDecode(payload))
+  } catch (err) {
+    throw new MalformedCommitError('JWS payload is not a CID', undefined, { cause: err })
+  }
+}
+
+function encodeSection (value: object): string {
+  return base64url.baseEncode(bytesFromString(JSON.stringify(value)))
+}
+
+function signingInput (protectedHeader: string, payload: string): Uint8Array {
+  return bytesFromString(`${protectedHeader}.${payload}`)
+}
+
+function sortKeys<T extends object> (value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a < b ? -1 : 1)) as T
+}

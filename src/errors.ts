@@ -1,0 +1,57 @@
+/**
+ * Every error Kiln throws on purpose: one base class, one level of leaves, each with a stable
+ * `code`. Callers branch on `err.code`, never on `instanceof` (errors cross realms and workers).
+ */
+export class KilnError extends Error {
+  constructor (message: string, readonly code: string, readonly details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'KilnError'
+  }
+}
+
+function defineError (name: string, code: string, defaultMessage: string) {
+  const ErrorClass = class extends KilnError {
+    static readonly code = code
+    constructor (message = defaultMessage, details?: Record<string, unknown>, options?: ErrorOptions) {
+      super(message, code, details, options)
+      this.name = name
+    }
+  }
+  Object.defineProperty(ErrorClass, 'name', { value: name })
+  return ErrorClass
+}
+
+/** A string or byte sequence is not a valid StreamID, CommitID or EventId. */
+export const InvalidIdError = defineError('InvalidIdError', 'ERR_INVALID_ID', 'Invalid stream or commit id')
+/** A block is not valid dag-cbor / dag-jose, or a commit does not have the expected shape. */
+export const MalformedCommitError = defineError('MalformedCommitError', 'ERR_MALFORMED_COMMIT', 'Malformed commit')
+/** A commit block is larger than Ceramic's 256 KB cap, or content exceeds its cap. */
+export const OversizeError = defineError('OversizeError', 'ERR_OVERSIZE', 'Data exceeds the size limit')
+/** The JWS signature does not verify against the signer's key. */
+export const InvalidSignatureError = defineError('InvalidSignatureError', 'ERR_INVALID_SIGNATURE', 'Commit signature does not verify')
+/** The signer is not the stream's controller, and holds no capability from it. */
+export const WrongControllerError = defineError('WrongControllerError', 'ERR_WRONG_CONTROLLER', 'Commit is not signed by the stream controller')
+/** A CACAO is malformed, signed by someone else, or does not delegate to the signing key. */
+export const InvalidCapabilityError = defineError('InvalidCapabilityError', 'ERR_INVALID_CAPABILITY', 'Invalid capability (CACAO)')
+/** A CACAO has expired, or is not valid yet, at the time it is checked. */
+export const CapabilityExpiredError = defineError('CapabilityExpiredError', 'ERR_CAPABILITY_EXPIRED', 'Capability (CACAO) is expired or not yet valid')
+/** A CACAO's resources do not cover the stream being written. */
+export const CapabilityScopeError = defineError('CapabilityScopeError', 'ERR_CAPABILITY_SCOPE', 'Capability does not cover this stream')
+/** A commit's `id` is another stream's genesis, or its `prev` is not a known commit. */
+export const CommitLinkError = defineError('CommitLinkError', 'ERR_COMMIT_LINK', 'Commit does not link to this stream')
+/** Content does not satisfy the stream's schema. */
+export const SchemaViolationError = defineError('SchemaViolationError', 'ERR_SCHEMA_VIOLATION', 'Content does not match the schema')
+/** The change is not allowed for this stream type (a Model update, a MID header change, ...). */
+export const ForbiddenChangeError = defineError('ForbiddenChangeError', 'ERR_FORBIDDEN_CHANGE', 'This change is not allowed for this stream')
+/** A time (anchor) commit whose proof cannot be checked or does not hold. */
+export const InvalidAnchorError = defineError('InvalidAnchorError', 'ERR_INVALID_ANCHOR', 'Anchor proof does not verify')
+/** A CAR file is malformed or lacks blocks the stream's log needs. */
+export const InvalidCarError = defineError('InvalidCarError', 'ERR_INVALID_CAR', 'Invalid CAR file')
+
+export type KilnErrorClass = ReturnType<typeof defineError>
+/** A caller passed arguments that cannot make a valid commit (missing family, bad schema ref, ...). */
+export const InvalidInputError = defineError('InvalidInputError', 'ERR_INVALID_INPUT', 'Invalid input')
+/** A stream the reducer needs (a schema, a model) is not available to it. */
+export const MissingDependencyError = defineError('MissingDependencyError', 'ERR_MISSING_DEPENDENCY', 'A stream this commit depends on is not available')
+/** A block a commit needs is not in the store, the CAR file, or anywhere the node looked. */
+export const BlockNotFoundError = defineError('BlockNotFoundError', 'ERR_BLOCK_NOT_FOUND', 'A block the commit needs is missing')

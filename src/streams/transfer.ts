@@ -1,0 +1,39 @@
+import type { CID } from 'multiformats/cid'
+import type { Block, BlockSource } from '../commits/block.js'
+import { decodeCar, encodeCar } from '../commits/car.js'
+import { loadCommit } from '../commits/decode.js'
+import { StreamID } from '../ids/index.js'
+import { InvalidCarError, KilnError } from '../errors.js'
+import { type LoadContext, inferStreamType, loadStream, readLog } from './load.js'
+import { type StreamState, tipOf } from './state.js'
+
+/** A stream's whole log as a CAR: every commit's envelope, payload, CACAO and proof blocks; root = tip. */
+export async function exportStreamCar (state: StreamState, source: BlockSource): Promise<Uint8Array> {
+  const blocks: Block[] = []
+  for (const entry of state.log) blocks.push(...(await loadCommit(entry.cid, source)).blocks)
+  return await encodeCar(tipOf(state), blocks)
+}
+
+export interface ImportedStream {
+  state: StreamState
+  tip: CID
+  blocks: Block[]
+}
+
+/** Reads a stream CAR and verifies every commit in it; nothing from it is usable unless all of it is. */
+export async function importStreamCar (bytes: Uint8Array, context: LoadContext = {}): Promise<ImportedStream> {
+  const car = await decodeCar(bytes)
+  try {
+    const log = await readLog(car.root, car.source)
+    const genesis = log[0]
+    if (genesis.kind !== 'genesis') throw new InvalidCarError('The CAR\'s log does not start with a genesis')
+    const streamId = StreamID.fromGenesis(inferStreamType(genesis.payload), genesis.cid)
+    const state = await loadStream(streamId, car.root, car.source, context)
+    return { state, tip: car.root, blocks: [...car.blocks.values()] }
+  } catch (err) {
+    if (err instanceof KilnError && err.code === 'ERR_BLOCK_NOT_FOUND') {
+      throw new InvalidCarError(`The CAR lacks a block the stream needs: ${err.message}`, err.details, { cause: err })
+    }
+    throw err
+  }
+}
