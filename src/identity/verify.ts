@@ -62,7 +62,27 @@ export async function verifyCommit (commit: RawCommit, context: VerifyContext): 
   return { ...commit, signer, expirationTime: capability == null ? undefined : expirationTime(capability) } as VerifiedCommit
 }
 
-async function verifySignature ({ envelope }: CommitSignature): Promise<string> {
+// One check per decoded signature, so a log's signatures can all be started at once (WebCrypto
+// runs them off the main thread) and the sequential fold then finds them done.
+const signatureChecks = new WeakMap<CommitSignature, Promise<string>>()
+
+/** Starts checking the signatures of many commits concurrently; `verifyCommit` reuses the results. */
+export function prefetchSignatures (commits: RawCommit[]): void {
+  for (const commit of commits) {
+    if (commit.kind !== 'time' && commit.signature != null) verifySignature(commit.signature).catch(() => {})
+  }
+}
+
+async function verifySignature (signature: CommitSignature): Promise<string> {
+  let check = signatureChecks.get(signature)
+  if (check == null) {
+    check = checkSignature(signature)
+    signatureChecks.set(signature, check)
+  }
+  return await check
+}
+
+async function checkSignature ({ envelope }: CommitSignature): Promise<string> {
   if (envelope.header.alg !== 'EdDSA') throw new InvalidSignatureError(`Unsupported signature algorithm ${envelope.header.alg}`)
   const did = envelope.header.kid.split('#')[0]
   const publicKey = publicKeyFromDidKey(did)

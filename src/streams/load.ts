@@ -3,7 +3,7 @@ import { type CommitID, StreamID, StreamType } from '../ids/index.js'
 import type { BlockSource } from '../commits/block.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import { MODEL_STREAM_ID, type GenesisPayload } from '../commits/genesis.js'
-import { type AnchorValidator, type VerifiedCommit, verifyCommit } from '../identity/verify.js'
+import { type AnchorValidator, type VerifiedCommit, prefetchSignatures, verifyCommit } from '../identity/verify.js'
 import { CommitLinkError } from '../errors.js'
 import { applyCommit, type ReducerContext } from './reducer.js'
 import { type StreamState, controllerOf } from './state.js'
@@ -23,6 +23,7 @@ export async function loadStream (streamId: StreamID, tip: CID, source: BlockSou
   if (!commits[0].cid.equals(streamId.cid)) {
     throw new CommitLinkError(`Commit ${tip.toString()} does not belong to stream ${streamId.toString()}`, { tip: tip.toString() })
   }
+  prefetchSignatures(commits)
   let state: StreamState | undefined
   for (const raw of commits) state = (await applyVerified(state, streamId, raw, context)).state
   return state as StreamState
