@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
+import { streamLifecycle } from './fixtures/stream-lifecycle.js'
 
 /** Opens the smoke page, fails the test on any page error, and returns a case runner. */
 async function openSmokePage (page: Page): Promise<(name: string) => Promise<unknown>> {
@@ -55,4 +56,16 @@ test('dids signs and verifies a DAG-JWS with did:key in Chromium', async ({ page
   const result = await run('didKeyDagJws') as { did: string, kid: string }
   expect(result.did).toMatch(/^did:key:z6Mk/)
   expect(result.kid.startsWith(`${result.did}#`)).toBe(true)
+})
+
+test('Kiln\'s stream core runs in Chromium and produces the same commits as in Node', async ({ page }) => {
+  const run = await openSmokePage(page)
+  const inBrowser = await run('streamLifecycle') as Record<string, unknown>
+  const inNode = await streamLifecycle()
+  expect(inBrowser).toEqual(inNode)
+  expect(inBrowser.content).toEqual({ n: 3 })
+  expect(inBrowser.reloadedContent).toEqual({ n: 3 })
+  expect(inBrowser.pastContent).toEqual({ n: 1 })
+  expect(inBrowser.forgedCommitRefusedWith).toBe('ERR_WRONG_CONTROLLER')
+  expect(inBrowser.log).toHaveLength(4)
 })

@@ -6,6 +6,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { streamLifecycle } from '../fixtures/stream-lifecycle.js'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -21,6 +22,11 @@ declare global {
 }
 
 const cases: Record<string, () => Promise<Json>> = {
+  /** Kiln's own core: build, sign, verify, reduce, reload, time travel and a refused forgery. */
+  async streamLifecycle () {
+    return await streamLifecycle() as Json
+  },
+
   /** WebCrypto Ed25519: generate, sign, verify, and refuse a tampered message. */
   async ed25519 () {
     const keys = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as CryptoKeyPair
