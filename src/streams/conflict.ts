@@ -22,10 +22,13 @@ const earlierAnchor: Rule = (a, b) => {
   const ia = firstAnchor(a)
   const ib = firstAnchor(b)
   if (ia === -1 || ib === -1) return undefined
-  const ta = a[ia].timestamp ?? Infinity
-  const tb = b[ib].timestamp ?? Infinity
-  if (ta === tb) return undefined
-  return ta < tb ? a : b
+  // Compare as JavaScript's `<` does in Ceramic: a missing timestamp becomes NaN (null becomes 0), and
+  // NaN is neither earlier nor later, so such a pair falls through to the length rule.
+  const ta = Number(a[ia].timestamp)
+  const tb = Number(b[ib].timestamp)
+  if (ta < tb) return a
+  if (tb < ta) return b
+  return undefined
 }
 
 /** 3. The longer branch wins, counting an anchored branch only up to its first anchor (Ceramic's "holdover"). */
