@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
+// Unit and conformance tests on Node. Tests named *.browser.test.ts run in Chromium instead
+// (vitest.browser.config.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
     testTimeout: 30_000
   }
 })

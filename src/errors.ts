@@ -55,3 +55,19 @@ export const InvalidInputError = defineError('InvalidInputError', 'ERR_INVALID_I
 export const MissingDependencyError = defineError('MissingDependencyError', 'ERR_MISSING_DEPENDENCY', 'A stream this commit depends on is not available')
 /** A block a commit needs is not in the store, the CAR file, or anywhere the node looked. */
 export const BlockNotFoundError = defineError('BlockNotFoundError', 'ERR_BLOCK_NOT_FOUND', 'A block the commit needs is missing')
+/** A write built on a tip that is no longer the stream's tip; reload and apply the change again. */
+export const StaleTipError = defineError('StaleTipError', 'ERR_STALE_TIP', 'The write builds on a stale tip')
+/** The disk or the browser's storage quota is full; nothing was written. */
+export const StoreFullError = defineError('StoreFullError', 'ERR_STORE_FULL', 'Storage is full')
+/** The store is already open elsewhere (another process, or another node in this origin). */
+export const StoreLockedError = defineError('StoreLockedError', 'ERR_STORE_LOCKED', 'The store is open elsewhere')
+/** The store was written by a newer Kiln than this one; upgrade Kiln to open it. */
+export const StoreVersionError = defineError('StoreVersionError', 'ERR_STORE_VERSION', 'The store was written by a newer version of Kiln')
+/** The store is closed, or was closed underneath this node (e.g. an IndexedDB upgrade in another tab). */
+export const StoreClosedError = defineError('StoreClosedError', 'ERR_STORE_CLOSED', 'The store is closed')
+/** A stored record or block is damaged (its bytes do not match, or it cannot be decoded). */
+export const CorruptStoreError = defineError('CorruptStoreError', 'ERR_STORE_CORRUPT', 'The store holds damaged data')
+/** No stream with this id is known to this node. */
+export const StreamNotFoundError = defineError('StreamNotFoundError', 'ERR_STREAM_NOT_FOUND', 'Stream not found')
+/** No signer is configured (or the session cannot sign), so the node cannot write. */
+export const NoSignerError = defineError('NoSignerError', 'ERR_NO_SIGNER', 'No identity is available to sign this write')

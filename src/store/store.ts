@@ -1,0 +1,116 @@
+import type { Block } from '../commits/block.js'
+import type { EventTypeCode } from '../streams/state.js'
+
+/**
+ * The Store port: everything the node keeps, in the units the node writes atomically (design §2).
+ * Ids and CIDs are strings here so that records are plain data in IndexedDB and on disk alike.
+ */
+export interface Store {
+  /**
+   * Writes one accepted commit in one transaction: its blocks, the commit record, the new state at
+   * its tip, and the stream record (tips, canonical tip, indexed fields). All or nothing.
+   * Throws StaleTipError when the stream's canonical tip is no longer `batch.expectedTip`.
+   */
+  putCommit: (batch: CommitBatch) => Promise<void>
+  getBlock: (cid: string) => Promise<Uint8Array | undefined>
+  getStream: (id: string) => Promise<StreamRecord | undefined>
+  /** The encoded state at one of the stream's tips (see streams/state-codec). */
+  getState: (id: string, tip: string) => Promise<Uint8Array | undefined>
+  /** Every commit of every branch of a stream, in no particular order. */
+  getCommits: (id: string) => Promise<CommitRecord[]>
+  /** Streams matching every given field, oldest first, served from an index (never a full scan). */
+  query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamRecord>>
+  setPinned: (id: string, pinned: boolean) => Promise<void>
+  stats: () => Promise<StoreStats>
+  close: () => Promise<void>
+}
+
+/** What the node knows of a stream without decoding its state: tips and indexed fields. */
+export interface StreamRecord {
+  id: string
+  type: number
+  /** Every branch tip (CIDs). A fork keeps both branches; nothing is deleted. */
+  tips: string[]
+  /** The tip the conflict rule picks; `load` returns the state at this tip. */
+  tip: string
+  controller: string
+  model?: string
+  family?: string
+  schema?: string
+  tags?: string[]
+  /** When this node first stored the stream (ms); the query order. */
+  createdAt: number
+  /** When this node last accepted a commit for it (ms). */
+  updatedAt: number
+  pinned: boolean
+}
+
+export interface CommitRecord {
+  stream: string
+  cid: string
+  /** Absent for the genesis. */
+  prev?: string
+  type: EventTypeCode
+  /** Anchor time (unix seconds). */
+  timestamp?: number
+  expirationTime?: number
+  /** When this node accepted the commit (ms): the time its CACAO was judged at. */
+  receivedAt: number
+}
+
+export interface CommitBatch {
+  /** The stream record as it is after this commit. */
+  stream: StreamRecord
+  /** The canonical tip the write was computed against, or null for a new stream. */
+  expectedTip: string | null
+  commit: CommitRecord
+  blocks: Block[]
+  /** The encoded state at `commit.cid`, which becomes a tip. */
+  state: Uint8Array
+  /** A tip this commit extends: its stored state is dropped (it is no longer a tip). */
+  replacedTip?: string
+}
+
+export interface StreamQuery {
+  controller?: string
+  model?: string
+  family?: string
+  schema?: string
+}
+
+export interface PageRequest {
+  limit?: number
+  /** Opaque: the `cursor` of the previous page. */
+  cursor?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Present when more items may follow. */
+  cursor?: string
+}
+
+export interface StoreStats {
+  streams: number
+  commits: number
+  blocks: number
+}
+
+export const DEFAULT_PAGE_SIZE = 100
+export const MAX_PAGE_SIZE = 1000
+
+/** The query fields in the order an index is chosen: the most selective first. */
+export const INDEXED_FIELDS = ['model', 'controller', 'family', 'schema'] as const
+
+export function pageSize (page: PageRequest = {}): number {
+  return Math.min(Math.max(1, page.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+}
+
+/** Sort key of a stream in every index: creation time, then id (stable pages as streams arrive). */
+export function orderKey (record: Pick<StreamRecord, 'createdAt' | 'id'>): string {
+  return `${record.createdAt.toString(16).padStart(12, '0')}:${record.id}`
+}
+
+export function matches (record: StreamRecord, query: StreamQuery): boolean {
+  return INDEXED_FIELDS.every((field) => query[field] == null || record[field] === query[field])
+}
