@@ -34,7 +34,7 @@ export function createMemoryStore (): Store {
       for (const block of batch.blocks) blocks.set(block.cid.toString(), block.bytes)
       let log = commits.get(batch.stream.id)
       if (log == null) commits.set(batch.stream.id, log = new Map())
-      log.set(batch.commit.cid, { ...batch.commit })
+      for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) log.set(commit.cid, { ...commit })
       states.set(stateKey(batch.stream.id, batch.commit.cid), batch.state)
       if (batch.replacedTip != null) states.delete(stateKey(batch.stream.id, batch.replacedTip))
       if (previous != null) for (const key of indexKeys(previous)) indexes.get(key)?.delete(orderKey(previous))

@@ -63,7 +63,10 @@ export interface CommitBatch {
   stream: StreamRecord
   /** The canonical tip the write was computed against, or null for a new stream. */
   expectedTip: string | null
+  /** The commit that becomes a tip. */
   commit: CommitRecord
+  /** Commits between the previous tip and `commit`, oldest first (a run synced or imported at once). */
+  earlierCommits?: CommitRecord[]
   blocks: Block[]
   /** The encoded state at `commit.cid`, which becomes a tip. */
   state: Uint8Array

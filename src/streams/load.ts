@@ -11,6 +11,11 @@ import { type StreamState, controllerOf } from './state.js'
 export interface LoadContext extends Omit<ReducerContext, 'streamId'> {
   /** When commits are judged (CACAO expiry); defaults to now. */
   atTime?: Date
+  /**
+   * When a commit was first accepted, if known: a commit signed while its session was valid
+   * stays valid after the session expires (Ceramic breaks such streams; Kiln must not).
+   */
+  atTimeOf?: (cid: CID) => Date | undefined
   anchorValidator?: AnchorValidator
 }
 
@@ -23,10 +28,24 @@ export async function loadStream (streamId: StreamID, tip: CID, source: BlockSou
   if (!commits[0].cid.equals(streamId.cid)) {
     throw new CommitLinkError(`Commit ${tip.toString()} does not belong to stream ${streamId.toString()}`, { tip: tip.toString() })
   }
+  return (await applyCommits(undefined, streamId, commits, context)).state
+}
+
+/**
+ * Verifies and folds a run of commits (oldest first) onto a state, or from nothing when the run
+ * starts at the genesis. Returns the final state; the given state is never changed.
+ */
+export async function applyCommits (state: StreamState | undefined, streamId: StreamID, commits: RawCommit[], context: LoadContext = {}): Promise<{ state: StreamState, commits: VerifiedCommit[] }> {
+  if (commits.length === 0) throw new TypeError('No commits to apply')
   prefetchSignatures(commits)
-  let state: StreamState | undefined
-  for (const raw of commits) state = (await applyVerified(state, streamId, raw, context)).state
-  return state as StreamState
+  const verified: VerifiedCommit[] = []
+  let current = state
+  for (const raw of commits) {
+    const next = await applyVerified(current, streamId, raw, context)
+    current = next.state
+    verified.push(next.commit)
+  }
+  return { state: current as StreamState, commits: verified }
 }
 
 /** The state as it was at a commit (time travel). Frozen: history is read-only. */
@@ -71,6 +90,7 @@ async function applyVerified (state: StreamState | undefined, streamId: StreamID
   const genesisHeader = raw.kind === 'genesis' ? raw.payload.header : undefined
   const controller = state != null ? controllerOf(state) : String(genesisHeader?.controllers[0])
   const model = state?.metadata.model ?? (genesisHeader?.model != null ? StreamID.fromBytes(genesisHeader.model) : undefined)
-  const commit = await verifyCommit(raw, { streamId, controller, model, atTime: context.atTime, anchorValidator: context.anchorValidator })
+  const atTime = context.atTimeOf?.(raw.cid) ?? context.atTime
+  const commit = await verifyCommit(raw, { streamId, controller, model, atTime, anchorValidator: context.anchorValidator })
   return { state: applyCommit(state, commit, { ...context, streamId }), commit }
 }

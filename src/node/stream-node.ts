@@ -1,0 +1,367 @@
+import type { CID } from 'multiformats/cid'
+import type { Operation } from 'fast-json-patch'
+import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '../ids/index.js'
+import { type Block, type BlockSource, asCid } from '../commits/block.js'
+import { buildGenesis, buildSignedCommit } from '../commits/build.js'
+import { decodeCar } from '../commits/car.js'
+import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
+import { type RawCommit, loadCommit } from '../commits/decode.js'
+import { type GenesisPlan, modelGenesis, modelInstanceGenesis, tileGenesis } from '../commits/genesis.js'
+import type { Signer } from '../identity/signer.js'
+import type { AnchorValidator, VerifiedCommit } from '../identity/verify.js'
+import { InvalidCarError, InvalidInputError, KilnError, NoSignerError, StaleTipError, StreamNotFoundError } from '../errors.js'
+import type { CommitRecord, Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
+import { matches } from '../store/store.js'
+import { pickCanonicalAmong } from '../streams/conflict.js'
+import { type LoadContext, applyCommits, inferStreamType, loadStream } from '../streams/load.js'
+import type { ModelDefinition } from '../streams/model.js'
+import { type StreamState, tipOf } from '../streams/state.js'
+import { decodeState, encodeState } from '../streams/state-codec.js'
+import { exportStreamCar } from '../streams/transfer.js'
+import { dependenciesOf, resolveDependencies } from './dependencies.js'
+import { type StreamSnapshot, toSnapshot } from './snapshot.js'
+import { createWriteQueue } from './write-queue.js'
+
+export interface StreamNodeComponents {
+  store: Store
+  /** Signs local writes; without one the node is read-only (it still verifies and stores). */
+  signer?: Signer
+  anchorValidator?: AnchorValidator
+}
+
+export interface CreateOptions {
+  type?: 'tile' | 'model' | 'MID' | number
+  content?: unknown
+  /** Tile: no random `unique`, so the StreamID follows from controller + family/tags. */
+  deterministic?: boolean
+  family?: string
+  tags?: string[]
+  /** Tile: CommitID of a schema stream the content must satisfy. */
+  schema?: string
+  /** MID: the Model stream this document is an instance of. */
+  model?: string
+  /** MID with a set relation: the values of the model's set fields. */
+  unique?: string[]
+  forbidControllerChange?: boolean
+}
+
+export interface UpdateOptions {
+  /** The whole new content (a JSON-Patch is computed from the current one)… */
+  content?: unknown
+  /** …or a JSON-Patch to apply. */
+  patch?: Operation[]
+  /** Tile header changes (controllers, family, schema, tags); MID: only shouldIndex. */
+  header?: DataHeader
+  /** The tip the caller last saw; the write is refused (ERR_STALE_TIP) if the stream moved on. */
+  expectedTip?: string
+}
+
+export interface HistoryEntry {
+  cid: string
+  commitId: string
+  type: number
+  timestamp?: number
+  /** When this node accepted the commit (ms). */
+  receivedAt?: number
+}
+
+export interface NodeStats {
+  streams: number
+  commits: number
+  blocks: number
+  subscriptions: number
+}
+
+export type StreamListener = (snapshot: StreamSnapshot) => void
+
+export interface StreamNode {
+  /** The DID that controls what this node writes (undefined when read-only). */
+  readonly controller: string | undefined
+  create: (options: CreateOptions) => Promise<StreamSnapshot>
+  update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). */
+  load: (ref: string) => Promise<StreamSnapshot>
+  history: (id: string) => Promise<HistoryEntry[]>
+  /** Calls `listener` with the new state whenever a matching stream changes. */
+  subscribe: (target: string | StreamQuery, listener: StreamListener) => () => void
+  query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
+  exportCar: (id: string) => Promise<Uint8Array>
+  /** Verifies every commit in the CAR, then stores it; a forged or incomplete CAR changes nothing. */
+  importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
+  /** Accepts commits from elsewhere (a peer): verifies from `tip` back to what is known, then stores. */
+  ingest: (streamId: string, tip: string, source: BlockSource) => Promise<StreamSnapshot>
+  pin: (id: string) => Promise<void>
+  unpin: (id: string) => Promise<void>
+  stats: () => Promise<NodeStats>
+  setSigner: (signer: Signer | undefined) => void
+  close: () => Promise<void>
+}
+
+/** Builds a node over its ports. The node is the only place where store, identity and streams meet. */
+export function createStreamNode (components: StreamNodeComponents): StreamNode {
+  const { store, anchorValidator } = components
+  let signer = components.signer
+  const queue = createWriteQueue()
+  const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
+  const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
+
+  const requireSigner = (): Signer => {
+    if (signer == null) throw new NoSignerError('This node has no identity to sign with: sign in or configure a did:key')
+    return signer
+  }
+
+  async function readRecord (id: string): Promise<StreamRecord> {
+    const record = await store.getStream(id)
+    if (record == null) throw new StreamNotFoundError(`Stream ${id} is not known to this node`, { id })
+    return record
+  }
+
+  async function stateAt (record: StreamRecord, tip = record.tip): Promise<StreamState> {
+    const bytes = await store.getState(record.id, tip)
+    if (bytes != null) return decodeState(bytes)
+    // Not a tip: replay the log from blocks (every commit verified again, at its recorded time).
+    return await loadStream(StreamID.fromString(record.id), asCid(parseCidOrThrow(tip)) as CID, storeSource, await contextFor(record.id, []))
+  }
+
+  async function loadState (ref: StreamID | CommitID): Promise<StreamState> {
+    const record = await readRecord(ref.baseID.toString())
+    return await stateAt(record, CommitID.isCommitID(ref) ? ref.commit.toString() : record.tip)
+  }
+
+  async function contextFor (id: string, commits: RawCommit[], base?: StreamState): Promise<LoadContext> {
+    const receivedAt = new Map((await store.getCommits(id)).map((c) => [c.cid, c.receivedAt]))
+    const deps = await resolveDependencies(dependenciesOf(commits, base), loadState)
+    return {
+      ...deps,
+      anchorValidator,
+      atTimeOf: (cid) => { const at = receivedAt.get(cid.toString()); return at == null ? undefined : new Date(at) }
+    }
+  }
+
+  function notify (snapshot: StreamSnapshot, record: StreamRecord): void {
+    for (const { target, listener } of listeners) {
+      const wanted = typeof target === 'string' ? target === snapshot.id : matches(record, target)
+      if (!wanted) continue
+      try {
+        listener(snapshot)
+      } catch (err) {
+        // A subscriber's bug must not break the write that triggered it; report it loudly.
+        queueMicrotask(() => { throw err })
+      }
+    }
+  }
+
+  /**
+   * Verifies `fresh` (oldest first) on top of the state at `attach` and writes it as one batch.
+   * Every branch tip is kept; the conflict rule picks which one is canonical.
+   */
+  async function accept (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], extraBlocks: Block[], base?: StreamState): Promise<StreamSnapshot> {
+    const context = await contextFor(streamId.toString(), fresh, base)
+    const { state, commits } = await applyCommits(base, streamId, fresh, context)
+    const tip = tipOf(state).toString()
+    const attach = base == null ? undefined : tipOf(base).toString()
+    const tips = [...(record?.tips ?? []).filter((t) => t !== attach), tip]
+    const logs = await Promise.all(tips.map(async (t) => t === tip ? state.log : (await stateAt(record as StreamRecord, t)).log))
+    const canonicalLog = pickCanonicalAmong(logs)
+    const canonicalTip = canonicalLog[canonicalLog.length - 1].cid.toString()
+    const now = Date.now()
+    const next = recordFor(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
+      tips, tip: canonicalTip, createdAt: record?.createdAt ?? now, updatedAt: now, pinned: record?.pinned ?? false
+    })
+    const records = commits.map((c) => commitRecord(streamId.toString(), c, now))
+    const blocks = new Map<string, Block>()
+    for (const block of [...extraBlocks, ...commits.flatMap((c) => c.blocks)]) blocks.set(block.cid.toString(), block)
+    await store.putCommit({
+      stream: next,
+      expectedTip: record?.tip ?? null,
+      commit: records[records.length - 1],
+      earlierCommits: records.slice(0, -1),
+      blocks: [...blocks.values()],
+      state: encodeState(state),
+      replacedTip: attach != null && record?.tips.includes(attach) === true ? attach : undefined
+    })
+    const canonical = canonicalTip === tip ? state : await stateAt(next, canonicalTip)
+    const snapshot = toSnapshot(canonical, next)
+    if (canonicalTip !== record?.tip) notify(snapshot, next)
+    return snapshot
+  }
+
+  async function writeLocal (streamId: StreamID, commit: { cid: CID, blocks: Block[] }, record: StreamRecord | undefined, base?: StreamState): Promise<StreamSnapshot> {
+    const overlay = new Map(commit.blocks.map((b) => [b.cid.toString(), b.bytes]))
+    const source: BlockSource = async (cid) => overlay.get(cid.toString()) ?? await storeSource(cid)
+    return await accept(streamId, record, [await loadCommit(commit.cid, source)], [], base)
+  }
+
+  async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource): Promise<StreamSnapshot> {
+    const id = streamId.toString()
+    return await queue.run(id, async () => {
+      const record = await store.getStream(id)
+      const known = new Set((record == null ? [] : await store.getCommits(id)).map((c) => c.cid))
+      if (known.has(tip.toString())) return toSnapshot(await stateAt(record as StreamRecord), record)
+      const fresh: RawCommit[] = []
+      let cid: CID | undefined = tip
+      while (cid != null && !known.has(cid.toString())) {
+        const raw: RawCommit = await loadCommit(cid, source)
+        fresh.unshift(raw)
+        cid = raw.kind === 'genesis' ? undefined : raw.payload.prev
+      }
+      const base = cid == null ? undefined : await stateAt(record as StreamRecord, cid.toString())
+      return await accept(streamId, record, fresh, [], base)
+    })
+  }
+
+  return {
+    get controller () { return signer?.controller },
+
+    async create (options) {
+      const author = requireSigner()
+      const type = streamTypeCode(options.type ?? 'tile')
+      const plan = await genesisPlan(type, options, author.controller)
+      const genesis = await buildGenesis(type, plan, author)
+      const id = genesis.streamId.toString()
+      return await queue.run(id, async () => {
+        const existing = await store.getStream(id)
+        // A deterministic genesis may already exist: creating it again returns it, as Ceramic does.
+        if (existing != null) return toSnapshot(await stateAt(existing), existing)
+        return await writeLocal(genesis.streamId, genesis, undefined)
+      })
+    },
+
+    async update (id, change) {
+      const author = requireSigner()
+      const streamId = StreamID.fromString(id)
+      return await queue.run(streamId.toString(), async () => {
+        const record = await readRecord(streamId.toString())
+        if (change.expectedTip != null && change.expectedTip !== record.tip) {
+          throw new StaleTipError(`Stream ${id} is at ${record.tip}, not ${change.expectedTip}: load it and apply the change again`, { tip: record.tip, expectedTip: change.expectedTip })
+        }
+        const state = await stateAt(record)
+        if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
+        const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
+        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header }), author)
+        return await writeLocal(streamId, commit, record, state)
+      })
+    },
+
+    async load (ref) {
+      const parsed = parseStreamRef(ref)
+      const record = await readRecord(parsed.baseID.toString())
+      if (CommitID.isCommitID(parsed)) {
+        const state = await stateAt(record, parsed.commit.toString())
+        if (!state.log.some((e) => e.cid.equals(parsed.commit))) throw new StreamNotFoundError(`Commit ${parsed.commit.toString()} is not part of ${record.id}`)
+        return toSnapshot(state, record, true)
+      }
+      return toSnapshot(await stateAt(record), record)
+    },
+
+    async history (id) {
+      const record = await readRecord(StreamID.fromString(id).toString())
+      const state = await stateAt(record)
+      const received = new Map((await store.getCommits(record.id)).map((c) => [c.cid, c.receivedAt]))
+      return state.log.map((entry) => {
+        const item: HistoryEntry = { cid: entry.cid.toString(), commitId: state.id.atCommit(entry.cid).toString(), type: entry.type }
+        if (entry.timestamp != null) item.timestamp = entry.timestamp
+        const at = received.get(entry.cid.toString())
+        if (at != null) item.receivedAt = at
+        return item
+      })
+    },
+
+    subscribe (target, listener) {
+      const entry = { target: typeof target === 'string' ? StreamID.fromString(target).toString() : { ...target }, listener }
+      listeners.add(entry)
+      return () => { listeners.delete(entry) }
+    },
+
+    async query (query, page) {
+      const result = await store.query(query, page)
+      const items = await Promise.all(result.items.map(async (record) => toSnapshot(await stateAt(record), record)))
+      return result.cursor == null ? { items } : { items, cursor: result.cursor }
+    },
+
+    async exportCar (id) {
+      const record = await readRecord(StreamID.fromString(id).toString())
+      return await exportStreamCar(await stateAt(record), storeSource)
+    },
+
+    async importCar (bytes) {
+      const car = await decodeCar(bytes)
+      const source: BlockSource = async (cid) => car.blocks.get(cid.toString())?.bytes ?? await storeSource(cid)
+      try {
+        let cid: CID = car.root
+        let raw = await loadCommit(cid, source)
+        while (raw.kind !== 'genesis') { cid = raw.payload.prev; raw = await loadCommit(cid, source) }
+        const streamId = StreamID.fromGenesis(inferStreamType(raw.payload), raw.cid)
+        return await ingestRun(streamId, car.root, source)
+      } catch (err) {
+        if (err instanceof KilnError && err.code === 'ERR_BLOCK_NOT_FOUND') {
+          throw new InvalidCarError(`The CAR lacks a block the stream needs: ${err.message}`, err.details, { cause: err })
+        }
+        throw err
+      }
+    },
+
+    async ingest (streamId, tip, source) {
+      return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source)
+    },
+
+    async pin (id) { await store.setPinned((await readRecord(StreamID.fromString(id).toString())).id, true) },
+    async unpin (id) { await store.setPinned((await readRecord(StreamID.fromString(id).toString())).id, false) },
+
+    async stats () {
+      return { ...(await store.stats()), subscriptions: listeners.size }
+    },
+
+    setSigner (next) { signer = next },
+
+    async close () {
+      listeners.clear()
+      await queue.drain()
+      await store.close()
+    }
+  }
+}
+
+async function genesisPlan (type: number, options: CreateOptions, controller: string): Promise<GenesisPlan> {
+  switch (type) {
+    case StreamType.TILE:
+      return tileGenesis({ controller, content: options.content, deterministic: options.deterministic, family: options.family, tags: options.tags, schema: options.schema, forbidControllerChange: options.forbidControllerChange })
+    case StreamType.MODEL:
+      return modelGenesis(controller, options.content as ModelDefinition)
+    case StreamType.MID: {
+      if (options.model == null) throw new InvalidInputError('A ModelInstanceDocument needs `model`')
+      const relation = options.unique != null ? 'set' : options.deterministic === true ? 'single' : 'list'
+      return modelInstanceGenesis({ controller, model: StreamID.fromString(options.model), relation, content: relation === 'list' ? options.content : undefined, unique: options.unique })
+    }
+    default:
+      throw new InvalidInputError(`Streams of type ${type} cannot be created`)
+  }
+}
+
+function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned'>): StreamRecord {
+  const record: StreamRecord = { id: state.id.toString(), type: state.type, controller: state.metadata.controllers[0], ...fields }
+  if (state.metadata.model != null && state.type === StreamType.MID) record.model = state.metadata.model.toString()
+  if (state.metadata.family != null) record.family = state.metadata.family
+  if (state.metadata.schema != null) record.schema = state.metadata.schema
+  if (state.metadata.tags != null) record.tags = state.metadata.tags
+  return record
+}
+
+function commitRecord (stream: string, commit: VerifiedCommit, receivedAt: number): CommitRecord {
+  const record: CommitRecord = { stream, cid: commit.cid.toString(), type: commit.kind === 'genesis' ? 0 : commit.kind === 'data' ? 1 : 2, receivedAt }
+  if (commit.kind !== 'genesis') record.prev = commit.payload.prev.toString()
+  if (commit.timestamp != null) record.timestamp = commit.timestamp
+  if (commit.expirationTime != null) record.expirationTime = commit.expirationTime
+  return record
+}
+
+function parseCidOrThrow (value: string): CID {
+  try {
+    return parseCid(value)
+  } catch (err) {
+    throw new InvalidInputError(`Not a CID: ${value}`, undefined, { cause: err })
+  }
+}
+
+import { CID as CIDClass } from 'multiformats/cid'
+const parseCid = (value: string): CID => CIDClass.parse(value)
