@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest'
+import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import type { StreamSnapshot } from '../../src/node/snapshot.js'
+import { kilnSigner } from '../fixtures/identities.js'
+
+async function newNode (name = 'alice'): Promise<StreamNode> {
+  return createStreamNode({ store: createMemoryStore(), signer: await kilnSigner(name) })
+}
+
+const noteModel = {
+  version: '2.0',
+  name: 'Note',
+  interface: false,
+  implements: [],
+  accountRelation: { type: 'list' },
+  schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false, properties: { text: { type: 'string' } }, required: ['text'] }
+}
+
+describe('StreamNode', () => {
+  it('creates, updates and loads a Tile; history lists every version', async () => {
+    const node = await newNode()
+    const created = await node.create({ content: { title: 'a' }, family: 'notes' })
+    expect(created.metadata.controllers).toEqual([node.controller])
+    const updated = await node.update(created.id, { content: { title: 'b' } })
+    const patched = await node.update(created.id, { patch: [{ op: 'add', path: '/done', value: true }] })
+    expect(patched.content).toEqual({ title: 'b', done: true })
+    expect((await node.load(created.id)).content).toEqual({ title: 'b', done: true })
+    const history = await node.history(created.id)
+    expect(history.map((h) => h.commitId)).toEqual([created.commitId, updated.commitId, patched.commitId])
+    const past = await node.load(updated.commitId)
+    expect(past.content).toEqual({ title: 'b' })
+    expect(past.readOnly).toBe(true)
+  })
+
+  it('a write on a stale tip is refused and nothing changes', async () => {
+    const node = await newNode()
+    const created = await node.create({ content: { n: 1 } })
+    await node.update(created.id, { content: { n: 2 } })
+    await expect(node.update(created.id, { content: { n: 3 }, expectedTip: created.tip })).rejects.toMatchObject({ code: 'ERR_STALE_TIP' })
+    expect((await node.load(created.id)).content).toEqual({ n: 2 })
+  })
+
+  it('concurrent updates to one stream are serialised, none lost', async () => {
+    const node = await newNode()
+    const created = await node.create({ content: { list: [] } })
+    await Promise.all(Array.from({ length: 20 }, async (_, i) => await node.update(created.id, { patch: [{ op: 'add', path: '/list/-', value: i }] })))
+    const final = await node.load(created.id)
+    expect((final.content as { list: number[] }).list.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(final.log).toHaveLength(21)
+  })
+
+  it('subscribers hear about changes to a stream and to a query', async () => {
+    const node = await newNode()
+    const created = await node.create({ content: { n: 1 }, family: 'watched' })
+    const byId: StreamSnapshot[] = []
+    const byQuery: StreamSnapshot[] = []
+    const stop = node.subscribe(created.id, (s) => byId.push(s))
+    node.subscribe({ family: 'watched' }, (s) => byQuery.push(s))
+    await node.update(created.id, { content: { n: 2 } })
+    await node.create({ content: { other: true }, family: 'watched' })
+    await node.create({ content: { other: true }, family: 'ignored' })
+    stop()
+    await node.update(created.id, { content: { n: 3 } })
+    expect(byId.map((s) => s.content)).toEqual([{ n: 2 }])
+    expect(byQuery.map((s) => s.content)).toEqual([{ n: 2 }, { other: true }, { n: 3 }])
+  })
+
+  it('queries by controller, family and model, paginated', async () => {
+    const node = await newNode()
+    const model = await node.create({ type: 'model', content: noteModel })
+    for (let i = 0; i < 5; i++) await node.create({ type: 'MID', model: model.id, content: { text: `note ${i}` } })
+    await node.create({ content: { x: 1 }, family: 'other' })
+    const first = await node.query({ model: model.id }, { limit: 3 })
+    const second = await node.query({ model: model.id }, { limit: 3, cursor: first.cursor })
+    expect([...first.items, ...second.items].map((s) => s.content)).toEqual([0, 1, 2, 3, 4].map((i) => ({ text: `note ${i}` })))
+    expect(second.cursor).toBeUndefined()
+    expect((await node.query({ controller: node.controller })).items).toHaveLength(7)
+    expect((await node.query({ family: 'other' })).items).toHaveLength(1)
+  })
+
+  it('MID content is validated against the model, and the model must be known', async () => {
+    const node = await newNode()
+    const model = await node.create({ type: 'model', content: noteModel })
+    await expect(node.create({ type: 'MID', model: model.id, content: { text: 1 } })).rejects.toMatchObject({ code: 'ERR_SCHEMA_VIOLATION' })
+    const other = await newNode('bob')
+    await expect(other.create({ type: 'MID', model: model.id, content: { text: 'x' } })).rejects.toMatchObject({ code: 'ERR_MISSING_DEPENDENCY' })
+    expect((await other.stats()).streams).toBe(0)
+  })
+
+  it('a deterministic stream is created once: creating it again returns it', async () => {
+    const node = await newNode()
+    const a = await node.create({ deterministic: true, family: 'IDX' })
+    const b = await node.create({ deterministic: true, family: 'IDX' })
+    expect(b.id).toBe(a.id)
+    expect((await node.stats()).streams).toBe(1)
+  })
+
+  it('export to CAR and import into another node gives the same state; a forged CAR is refused', async () => {
+    const alice = await newNode()
+    const created = await alice.create({ content: { v: 1 } })
+    await alice.update(created.id, { content: { v: 2 } })
+    const car = await alice.exportCar(created.id)
+    const bob = await newNode('bob')
+    const imported = await bob.importCar(car)
+    expect(imported.id).toBe(created.id)
+    expect(imported.content).toEqual({ v: 2 })
+    expect((await bob.history(created.id))).toHaveLength(2)
+    const forged = car.slice()
+    forged[forged.length - 3] ^= 1
+    const carol = await newNode('carol')
+    await expect(carol.importCar(forged)).rejects.toMatchObject({ code: 'ERR_INVALID_CAR' })
+    expect((await carol.stats()).streams).toBe(0)
+  })
+
+  it('concurrent branches from two nodes are both kept and every node picks the same tip', async () => {
+    const alice = await newNode()
+    const created = await alice.create({ content: { v: 0 } })
+    const bob = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    await bob.importCar(await alice.exportCar(created.id))
+    // Both devices write offline on the same tip.
+    await alice.update(created.id, { content: { v: 'alice' } })
+    await bob.update(created.id, { content: { v: 'bob' } })
+    const aliceCar = await alice.exportCar(created.id)
+    const bobCar = await bob.exportCar(created.id)
+    const onAlice = await alice.importCar(bobCar)
+    const onBob = await bob.importCar(aliceCar)
+    expect(onAlice.tips.sort()).toEqual(onBob.tips.sort())
+    expect(onAlice.tips).toHaveLength(2)
+    expect(onAlice.tip).toBe(onBob.tip)
+    expect(onAlice.content).toEqual(onBob.content)
+    // The losing branch is still loadable by its CommitID: nothing was deleted.
+    const loser = onAlice.tips.find((t) => t !== onAlice.tip) as string
+    const loserState = await alice.load(`${created.id}?commit=${loser}`)
+    expect(loserState.content).not.toEqual(onAlice.content)
+  })
+
+  it('a node without a signer is read-only with a clear error', async () => {
+    const node = createStreamNode({ store: createMemoryStore() })
+    await expect(node.create({ content: {} })).rejects.toMatchObject({ code: 'ERR_NO_SIGNER' })
+    await expect(node.load('kjzl6cwe1jw147ww5d8pswh1hjh686mut8v1br10dar8l9a3n1wf8z38l0bg8qa')).rejects.toMatchObject({ code: 'ERR_STREAM_NOT_FOUND' })
+  })
+})
