@@ -184,6 +184,34 @@ export function storeConformance (name: string, harness: StoreHarness): void {
       await expect(store.putCommit(await makeBatch({ id: 'x', n: 0, expectedTip: null }))).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' })
     })
 
+    it('of two concurrent writes on the same tip, exactly one lands and the other is refused as stale', async () => {
+      const store = await harness.open(uniqueName())
+      const genesis = await makeBatch({ id: 'race', n: 0, expectedTip: null })
+      await store.putCommit(genesis)
+      const a = await makeBatch({ id: 'race', n: 1, prev: genesis.commit.cid, expectedTip: genesis.commit.cid, createdAt: genesis.stream.createdAt })
+      const b = await makeBatch({ id: 'race', n: 2, prev: genesis.commit.cid, expectedTip: genesis.commit.cid, createdAt: genesis.stream.createdAt })
+      const results = await Promise.allSettled([store.putCommit(a), store.putCommit(b)])
+      const won = results.findIndex((r) => r.status === 'fulfilled')
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      expect(results[1 - won]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_STALE_TIP' } })
+      expect((await store.getStream('race'))?.tip).toBe([a, b][won].commit.cid)
+      expect(await store.getCommits('race')).toHaveLength(2)
+      expect(await store.stats()).toEqual({ streams: 1, commits: 2, blocks: 2 })
+      await store.close()
+    })
+
+    it('query values that contain separator characters match only themselves', async () => {
+      const store = await harness.open(uniqueName())
+      const families = ['a', 'a!b', 'a%21b', 'a!', 'a=b', 'a/b']
+      for (const [i, family] of families.entries()) {
+        await store.putCommit(await makeBatch({ id: `f${i}`, n: i, expectedTip: null, fields: { family } }))
+      }
+      for (const [i, family] of families.entries()) {
+        expect((await store.query({ family })).items.map((r) => r.id)).toEqual([`f${i}`])
+      }
+      await store.close()
+    })
+
     it.skipIf(!harness.persistent)('what was written survives close and reopen', async () => {
       const name = uniqueName()
       const store = await harness.open(name)

@@ -1,0 +1,177 @@
+import { parseArgs } from 'node:util'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { readFile, writeFile } from 'node:fs/promises'
+import { KilnError, InvalidInputError } from '../errors.js'
+import { createStreamNode, type StreamNode } from '../node/stream-node.js'
+import { createDiskStore } from '../store/disk-store.js'
+import { initIdentity, loadIdentity } from './identity-file.js'
+
+const USAGE = `kiln — a Ceramic-compatible stream node
+
+Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non-zero exit)
+  init                                    create the data dir and a did:key identity
+  did                                     print this node's DID
+  create --content '<json>'               create a stream; also --type tile|model|MID, --model <id>,
+         [--deterministic] [--family f] [--tags a,b] [--schema <commitId>] [--unique a,b]
+  update <id> --content '<json>' | --patch '<json-patch>'   [--expected-tip <cid>]
+  show <id|commitId>                      the stream's state (id, content, metadata, log)
+  history <id>                            every version, oldest first
+  query [--controller d] [--model m] [--family f] [--schema s] [--limit n] [--cursor c]
+  export <id> [--out file.car]            the stream's log as a CAR file (stdout by default)
+  import <file.car | ->                   verify and store a stream from a CAR file
+  pin <id> | unpin <id> | stats
+
+Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.`
+
+const OPTIONS = {
+  dir: { type: 'string' },
+  content: { type: 'string' },
+  patch: { type: 'string' },
+  type: { type: 'string' },
+  model: { type: 'string' },
+  deterministic: { type: 'boolean' },
+  family: { type: 'string' },
+  tags: { type: 'string' },
+  schema: { type: 'string' },
+  unique: { type: 'string' },
+  controller: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  out: { type: 'string' },
+  'expected-tip': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS, allowPositionals: true }>>['values']
+
+export async function main (argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
+  } catch (err) {
+    return fail(new InvalidInputError((err as Error).message), 2)
+  }
+  const { values, positionals: [command, ...args] } = parsed
+  if (command == null || values.help === true) {
+    process.stdout.write(USAGE + '\n')
+    return command == null && values.help !== true ? 2 : 0
+  }
+  const dir = resolve(values.dir ?? process.env.KILN_HOME ?? join(homedir(), '.kiln'))
+  try {
+    if (command === 'init') return print(await initIdentity(dir).then((r) => ({ dir, ...r })))
+    const node = await openNode(dir)
+    try {
+      return await run(node, command, args, values)
+    } finally {
+      await node.close()
+    }
+  } catch (err) {
+    return fail(err)
+  }
+}
+
+async function openNode (dir: string): Promise<StreamNode> {
+  const signer = await loadIdentity(dir)
+  const store = await createDiskStore({ path: join(dir, 'store') })
+  return createStreamNode({ store, signer })
+}
+
+async function run (node: StreamNode, command: string, args: string[], values: Values): Promise<number> {
+  switch (command) {
+    case 'did':
+      if (node.controller == null) throw new InvalidInputError('No identity: run `kiln init` or set KILN_SEED')
+      return print({ did: node.controller })
+    case 'create':
+      return print(await node.create({
+        type: (values.type ?? 'tile') as 'tile',
+        content: values.content == null ? undefined : json(values.content, '--content'),
+        model: values.model,
+        deterministic: values.deterministic,
+        family: values.family,
+        tags: list(values.tags),
+        schema: values.schema,
+        unique: list(values.unique)
+      }))
+    case 'update': {
+      const id = required(args[0], 'update <id>')
+      if (values.content == null && values.patch == null) throw new InvalidInputError('update needs --content or --patch')
+      return print(await node.update(id, {
+        content: values.content == null ? undefined : json(values.content, '--content'),
+        patch: values.patch == null ? undefined : json(values.patch, '--patch') as never,
+        expectedTip: values['expected-tip']
+      }))
+    }
+    case 'show':
+      return print(await node.load(required(args[0], 'show <id|commitId>')))
+    case 'history':
+      return print(await node.history(required(args[0], 'history <id>')))
+    case 'query':
+      return print(await node.query(
+        { controller: values.controller, model: values.model, family: values.family, schema: values.schema },
+        { limit: values.limit == null ? undefined : Number(values.limit), cursor: values.cursor }
+      ))
+    case 'export': {
+      const car = await node.exportCar(required(args[0], 'export <id>'))
+      if (values.out != null) {
+        await writeFile(values.out, car)
+        return print({ out: values.out, bytes: car.length })
+      }
+      process.stdout.write(car)
+      return 0
+    }
+    case 'import': {
+      const file = required(args[0], 'import <file.car | ->')
+      const bytes = file === '-' ? await readStdin() : new Uint8Array(await readFile(file))
+      return print(await node.importCar(bytes))
+    }
+    case 'pin':
+      await node.pin(required(args[0], 'pin <id>'))
+      return print({ pinned: args[0] })
+    case 'unpin':
+      await node.unpin(required(args[0], 'unpin <id>'))
+      return print({ unpinned: args[0] })
+    case 'stats':
+      return print(await node.stats())
+    default:
+      throw new InvalidInputError(`Unknown command "${command}"; see kiln --help`)
+  }
+}
+
+function print (value: unknown): number {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  return 0
+}
+
+function fail (err: unknown, exitCode = 1): number {
+  const error = err instanceof KilnError
+    ? { code: err.code, name: err.name, message: err.message }
+    : { code: 'ERR_UNEXPECTED', name: (err as Error)?.name ?? 'Error', message: (err as Error)?.message ?? String(err) }
+  process.stderr.write(JSON.stringify({ error }) + '\n')
+  return exitCode
+}
+
+function json (text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new InvalidInputError(`${flag} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+function list (text: string | undefined): string[] | undefined {
+  return text == null ? undefined : text.split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+function required (value: string | undefined, usage: string): string {
+  if (value == null || value === '') throw new InvalidInputError(`Missing argument: kiln ${usage}`)
+  return value
+}
+
+async function readStdin (): Promise<Uint8Array> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return new Uint8Array(Buffer.concat(chunks))
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,196 @@
+import { Level } from 'level'
+import { CorruptStoreError, StaleTipError, StoreClosedError } from '../errors.js'
+import {
+  INDEXED_FIELDS, matches, orderKey, pageSize,
+  type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StreamQuery, type StreamRecord
+} from './store.js'
+import { toStoreError } from './disk-errors.js'
+import { prepareDiskSchema, SUBLEVELS, type DiskDb } from './disk-schema.js'
+import { createDiskWriter, type DiskOp, type DiskWriter } from './disk-writer.js'
+
+export { DISK_SCHEMA_VERSION } from './disk-schema.js'
+
+export interface DiskStoreInit {
+  /** The LevelDB directory; created if missing. */
+  path: string
+  /**
+   * fsync every batch before acknowledging it (default false). Without it an acknowledged write
+   * survives a crash of the process (it is in the OS page cache) but not a power cut or kernel crash.
+   */
+  sync?: boolean
+}
+
+/*
+ * Layout (sublevels of one LevelDB, so one batch spans them all):
+ *   blocks   cid -> bytes                          streams  id -> StreamRecord JSON
+ *   commits  <id>!<cid> -> CommitRecord JSON        states   <id>!<tip> -> bytes
+ *   index    <field>!<value>!<orderKey> -> id, and *!<orderKey> -> id for every stream
+ *   meta     schemaVersion, count:streams|commits|blocks
+ * '!' and '%' in ids and field values are escaped, so a prefix never matches a longer value.
+ */
+const esc = (part: string): string => part.replace(/%/g, '%25').replace(/!/g, '%21')
+const ALL = '*!'
+const fieldPrefix = (field: string, value: string): string => `${field}!${esc(value)}!`
+/** The first key after every key that starts with `prefix` (which ends with '!'). */
+const prefixEnd = (prefix: string): string => `${prefix.slice(0, -1)}"`
+/** LevelDB hands out Buffers; callers get plain Uint8Arrays, as from the other stores. */
+const plain = (bytes: Uint8Array | undefined): Uint8Array | undefined =>
+  bytes == null ? undefined : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+function indexKeys (record: StreamRecord): string[] {
+  const keys = [ALL + orderKey(record)]
+  for (const field of INDEXED_FIELDS) {
+    if (record[field] != null) keys.push(fieldPrefix(field, String(record[field])) + orderKey(record))
+  }
+  return keys
+}
+
+/** Opens LevelDB, brings its schema up to date and loads the counters; on failure, unlocks it again. */
+async function openDisk (path: string, sync: boolean): Promise<{ db: DiskDb, writer: DiskWriter }> {
+  const db: DiskDb = new Level(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+  try {
+    await db.open()
+    await prepareDiskSchema(db)
+    return { db, writer: await createDiskWriter(db, { path, sync }) }
+  } catch (err) {
+    await db.close().catch(() => {}) // releases the LOCK; the open error is the one to report
+    throw toStoreError(err, path)
+  }
+}
+
+/**
+ * A Store on LevelDB (via `level`) for the Node server peer. Each putCommit is one atomic batch;
+ * writes to one stream are serialised so the stale-tip check and the write cannot interleave.
+ * Durability: see `DiskStoreInit.sync`.
+ *
+ * @example
+ * const store = await createDiskStore({ path: './kiln-data' })
+ * const record = await store.getStream(id)
+ */
+export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
+  const { path } = init
+  const { db, writer: w } = await openDisk(path, init.sync ?? false)
+  const blocks = db.sublevel<string, Uint8Array>(SUBLEVELS.blocks, { valueEncoding: 'view' })
+  const streams = db.sublevel(SUBLEVELS.streams)
+  const commits = db.sublevel(SUBLEVELS.commits)
+  const states = db.sublevel<string, Uint8Array>(SUBLEVELS.states, { valueEncoding: 'view' })
+  const index = db.sublevel(SUBLEVELS.index)
+  let closed = false
+  let closing: Promise<void> | undefined
+  // Per-stream promise chains: the tail of each stream's pending writes.
+  const tails = new Map<string, Promise<void>>()
+
+  /** Runs a store call: refused once closed, with `level` errors mapped to typed ones. */
+  async function run<T> (fn: () => Promise<T>): Promise<T> {
+    if (closed) throw new StoreClosedError(`The store at ${path} is closed`, { path })
+    try { return await fn() } catch (err) { throw toStoreError(err, path) }
+  }
+
+  async function serialised<T> (id: string, fn: () => Promise<T>): Promise<T> {
+    const result = (tails.get(id) ?? Promise.resolve()).then(fn)
+    const tail = result.then(() => {}, () => {})
+    tails.set(id, tail)
+    void tail.then(() => { if (tails.get(id) === tail) tails.delete(id) })
+    return await result
+  }
+
+  function parse<T> (json: string, what: string): T {
+    try { return JSON.parse(json) as T } catch (err) {
+      throw new CorruptStoreError(`The store at ${path} holds an unreadable ${what}`, { path, what }, { cause: err })
+    }
+  }
+
+  async function readRecord (id: string): Promise<StreamRecord | undefined> {
+    const json = await streams.get(id)
+    return json == null ? undefined : parse<StreamRecord>(json, `stream record ${id}`)
+  }
+
+  async function putCommit (batch: CommitBatch): Promise<void> {
+    const id = batch.stream.id
+    const previous = await readRecord(id)
+    if ((previous?.tip ?? null) !== batch.expectedTip) {
+      throw new StaleTipError(`Stream ${id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`,
+        { stream: id, tip: previous?.tip ?? null, expectedTip: batch.expectedTip })
+    }
+    const written = [...new Map([...(batch.earlierCommits ?? []), batch.commit].map((c) => [c.cid, c])).values()]
+    const commitKeys = written.map((c) => `${esc(id)}!${c.cid}`)
+    const known = await commits.hasMany(commitKeys)
+    const ops: DiskOp[] = []
+    for (const block of batch.blocks) ops.push({ type: 'put', sublevel: blocks, key: block.cid.toString(), value: block.bytes })
+    written.forEach((c, i) => ops.push({ type: 'put', sublevel: commits, key: commitKeys[i], value: JSON.stringify(c) }))
+    ops.push({ type: 'put', sublevel: states, key: `${esc(id)}!${batch.commit.cid}`, value: batch.state })
+    if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) {
+      ops.push({ type: 'del', sublevel: states, key: `${esc(id)}!${batch.replacedTip}` })
+    }
+    // Dels before puts: an unchanged entry is deleted and put back within the same batch.
+    if (previous != null) for (const key of indexKeys(previous)) ops.push({ type: 'del', sublevel: index, key })
+    for (const key of indexKeys(batch.stream)) ops.push({ type: 'put', sublevel: index, key, value: id })
+    ops.push({ type: 'put', sublevel: streams, key: id, value: JSON.stringify(batch.stream) })
+    await w.write({
+      ops,
+      blocks: batch.blocks.map((b) => b.cid.toString()),
+      newStreams: previous == null ? 1 : 0,
+      newCommits: known.filter((has) => !has).length
+    })
+  }
+
+  async function query (q: StreamQuery, page: PageRequest): Promise<Page<StreamRecord>> {
+    // The most selective field picks the index; the others are filtered. No field: the `*` index.
+    const field = INDEXED_FIELDS.find((f) => q[f] != null)
+    const prefix = field == null ? ALL : fieldPrefix(field, String(q[field]))
+    const limit = pageSize(page)
+    const items: StreamRecord[] = []
+    const it = index.iterator({ gt: prefix + (page.cursor ?? ''), lt: prefixEnd(prefix) })
+    try {
+      for (;;) {
+        const entries = await it.nextv(Math.min(limit + 1, 256))
+        if (entries.length === 0) return { items }
+        const jsons = await streams.getMany(entries.map(([, id]) => id))
+        for (let i = 0; i < entries.length; i++) {
+          const [key, id] = entries[i]
+          const json = jsons[i]
+          if (json == null) throw new CorruptStoreError(`The store at ${path} indexes stream ${id}, which it does not hold`, { path, stream: id })
+          const record = parse<StreamRecord>(json, `stream record ${id}`)
+          // Skip an entry the record has since moved away from (the index was read a moment earlier).
+          if (orderKey(record) !== key.slice(prefix.length) || !matches(record, q)) continue
+          if (items.length === limit) return { items, cursor: orderKey(items[items.length - 1]) }
+          items.push(record)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  return {
+    putCommit: async (batch) => await run(async () => await serialised(batch.stream.id, async () => await putCommit(batch))),
+    getBlock: async (cid) => await run(async () => plain(await blocks.get(cid))),
+    getStream: async (id) => await run(async () => await readRecord(id)),
+    getState: async (id, tip) => await run(async () => plain(await states.get(`${esc(id)}!${tip}`))),
+
+    getCommits: async (id) => await run(async () => {
+      const prefix = `${esc(id)}!`
+      const values = await commits.values({ gt: prefix, lt: prefixEnd(prefix) }).all()
+      return values.map((json) => parse<CommitRecord>(json, `commit record of ${id}`))
+    }),
+
+    query: async (q, page = {}) => await run(async () => await query(q, page)),
+
+    // Read-modify-write of the record, so it takes the stream's turn like putCommit.
+    setPinned: async (id, pinned) => await run(async () => await serialised(id, async () => {
+      const record = await readRecord(id)
+      if (record == null || record.pinned === pinned) return
+      const ops: DiskOp[] = [{ type: 'put', sublevel: streams, key: id, value: JSON.stringify({ ...record, pinned }) }]
+      await w.write({ ops, blocks: [], newStreams: 0, newCommits: 0 })
+    })),
+
+    stats: async () => await run(async () => w.stats()),
+
+    async close () {
+      closed = true
+      // Writes already accepted finish first; every later call gets StoreClosedError.
+      closing ??= Promise.all(tails.values()).then(async () => { await db.close() })
+      await closing
+    }
+  }
+}
