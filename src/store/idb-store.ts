@@ -1,0 +1,197 @@
+import { openDB, type IDBPDatabase } from 'idb'
+import {
+  KilnError, StaleTipError, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
+} from '../errors.js'
+import { ALL_STORES, IDB_SCHEMA_VERSION, upgradeSchema, type KilnDB, type StreamRow } from './idb-schema.js'
+import {
+  INDEXED_FIELDS, matches, orderKey, pageSize,
+  type CommitBatch, type Page, type PageRequest, type Store, type StreamQuery, type StreamRecord
+} from './store.js'
+
+export { IDB_SCHEMA_VERSION } from './idb-schema.js'
+
+export interface IdbStoreInit {
+  /** The IndexedDB database name; also names the Web Lock `kiln-store:<name>`. */
+  name?: string
+  /**
+   * Called once if the database is closed underneath the store: a newer Kiln asked to upgrade it
+   * (`versionchange`), it was deleted, or the browser terminated the connection. Every later call
+   * rejects with the same StoreClosedError (`details.reason` says which).
+   */
+  onClosed?: (error: KilnError) => void
+}
+
+/**
+ * Every write acknowledges only once it is on disk ('strict'): an acknowledged commit may be an
+ * offline write that exists nowhere else, and 'relaxed' (Chrome's default) can lose it to an OS
+ * crash or power loss. Throughput comes from batching commits per transaction, not from this.
+ */
+const WRITE_DURABILITY: IDBTransactionDurability = 'strict'
+
+/**
+ * A Store on IndexedDB (through `idb`), for the browser node. One writer per database: the store
+ * holds the Web Lock `kiln-store:<name>` until it is closed, so a second open fails with
+ * StoreLockedError instead of two nodes writing the same data.
+ *
+ * @example
+ * const store = await createIdbStore({ name: 'kiln', onClosed: (err) => { report(err) } })
+ */
+export async function createIdbStore ({ name = 'kiln', onClosed }: IdbStoreInit = {}): Promise<Store> {
+  const releaseLock = await acquireLock(`kiln-store:${name}`)
+  let closedError: KilnError | undefined
+  let db: IDBPDatabase<KilnDB>
+
+  // Closed underneath us: let go of the database and the lock so the newer Kiln can proceed.
+  const closeUnderneath = (reason: 'versionchange' | 'deleted' | 'terminated', message: string, details: Record<string, unknown> = {}): void => {
+    if (closedError != null) return
+    closedError = new StoreClosedError(message, { reason, ...details })
+    db.close() // synchronously, inside the event: the other side's upgrade is then not blocked
+    void releaseLock()
+    onClosed?.(closedError)
+  }
+
+  try {
+    db = await openDB<KilnDB>(name, IDB_SCHEMA_VERSION, {
+      upgrade: upgradeSchema,
+      blocking: (currentVersion, newVersion) => {
+        if (newVersion == null) closeUnderneath('deleted', `IndexedDB database ${name} is being deleted elsewhere; the store was closed`)
+        else closeUnderneath('versionchange', `A newer Kiln took over the store ${name} (upgrading it from version ${currentVersion} to ${newVersion}); this one was closed`, { newVersion })
+      },
+      terminated: () => { closeUnderneath('terminated', `The browser closed IndexedDB database ${name} (storage cleared or failed)`) }
+    })
+  } catch (err) {
+    await releaseLock()
+    if ((err as Error)?.name === 'VersionError') {
+      throw new StoreVersionError(`IndexedDB database ${name} was written by a newer Kiln (schema version above ${IDB_SCHEMA_VERSION}); upgrade Kiln to open it`, { schemaVersion: IDB_SCHEMA_VERSION }, { cause: err })
+    }
+    throw err
+  }
+
+  const open = (): void => {
+    if (closedError != null) throw new StoreClosedError(closedError.message, closedError.details)
+  }
+  // IDB failures become typed errors; anything else unexpected is passed on untouched.
+  const translate = (err: unknown): unknown => {
+    if (err instanceof KilnError) return err
+    const errName = (err as Error)?.name
+    if (errName === 'QuotaExceededError') {
+      return new StoreFullError('The browser storage quota is full; nothing of this write was stored', undefined, { cause: err })
+    }
+    if (closedError != null) return new StoreClosedError(closedError.message, closedError.details, { cause: err })
+    return err
+  }
+  // One-store read transaction whose `done` is observed: a failed read rejects its own request.
+  const reader = <N extends 'blocks' | 'streams' | 'commits' | 'states'>(storeName: N) => {
+    const tx = db.transaction(storeName, 'readonly')
+    tx.done.catch(() => {})
+    return tx.store
+  }
+  const guarded = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    open()
+    try { return await fn(...args) } catch (err) { throw translate(err) }
+  }
+
+  return {
+    putCommit: guarded(async (batch: CommitBatch) => {
+      // Everything that is not IDB happens before the transaction opens: it closes itself when idle.
+      const id = batch.stream.id
+      const row: StreamRow = { ...batch.stream, order: orderKey(batch.stream) }
+      const blocks = batch.blocks.map((b) => [b.cid.toString(), b.bytes] as const)
+      const tx = db.transaction(ALL_STORES, 'readwrite', { durability: WRITE_DURABILITY })
+      tx.done.catch(() => {}) // observed below or deliberately aborted; never an unhandled rejection
+      const previous = await tx.objectStore('streams').get(id)
+      if ((previous?.tip ?? null) !== batch.expectedTip) {
+        tx.abort()
+        throw new StaleTipError(`Stream ${id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`, { stream: id, tip: previous?.tip, expectedTip: batch.expectedTip })
+      }
+      const states = tx.objectStore('states')
+      const writes: Array<Promise<unknown>> = [
+        ...blocks.map(([cid, bytes]) => tx.objectStore('blocks').put(bytes, cid)),
+        tx.objectStore('commits').put({ ...batch.commit }),
+        states.put(batch.state, [id, batch.commit.cid]),
+        tx.objectStore('streams').put(row)
+      ]
+      if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) writes.push(states.delete([id, batch.replacedTip]))
+      // A quota failure surfaces on commit: tx.done rejects and every put above is rolled back.
+      await Promise.all([...writes, tx.done])
+    }),
+
+    getBlock: guarded(async (cid: string) => await reader('blocks').get(cid)),
+    getStream: guarded(async (id: string) => toRecord(await reader('streams').get(id))),
+    getState: guarded(async (id: string, tip: string) => await reader('states').get([id, tip])),
+    getCommits: guarded(async (id: string) => await reader('commits').getAll(IDBKeyRange.bound([id], [id, []]))),
+
+    query: guarded(async (query: StreamQuery, page: PageRequest = {}): Promise<Page<StreamRecord>> => {
+      const field = INDEXED_FIELDS.find((f) => query[f] != null)
+      const value = field == null ? undefined : query[field]
+      // Keys of the chosen index strictly after `after`: [value, order] pairs, or orders alone.
+      const range = (after: string | undefined): IDBKeyRange | undefined => {
+        if (field == null) return after == null ? undefined : IDBKeyRange.lowerBound(after, true)
+        return after == null ? IDBKeyRange.bound([value], [value, []]) : IDBKeyRange.bound([value, after], [value, []], true)
+      }
+      const limit = pageSize(page)
+      const index = reader('streams').index(field ?? 'order')
+      const items: StreamRecord[] = []
+      let after = page.cursor
+      // Read the index in chunks; the other query fields filter the chunk (the index did the rest).
+      for (;;) {
+        const rows = await index.getAll(range(after), limit + 1)
+        for (const row of rows) {
+          if (!matches(row, query)) continue
+          if (items.length === limit) return { items, cursor: orderKey(items[limit - 1]) }
+          items.push(toRecord(row) as StreamRecord)
+        }
+        if (rows.length <= limit) break
+        after = rows[rows.length - 1].order
+      }
+      return { items }
+    }),
+
+    setPinned: guarded(async (id: string, pinned: boolean) => {
+      const tx = db.transaction('streams', 'readwrite', { durability: WRITE_DURABILITY })
+      tx.done.catch(() => {})
+      const row = await tx.store.get(id)
+      if (row != null && row.pinned !== pinned) await tx.store.put({ ...row, pinned })
+      await tx.done
+    }),
+
+    stats: guarded(async () => {
+      const tx = db.transaction(['streams', 'commits', 'blocks'], 'readonly')
+      const [streams, commits, blocks] = await Promise.all([
+        tx.objectStore('streams').count(), tx.objectStore('commits').count(), tx.objectStore('blocks').count(), tx.done
+      ])
+      return { streams, commits, blocks }
+    }),
+
+    async close () {
+      if (closedError != null) return
+      closedError = new StoreClosedError(`The store ${name} is closed`, { reason: 'closed' })
+      db.close()
+      await releaseLock()
+    }
+  }
+}
+
+function toRecord (row: StreamRow | undefined): StreamRecord | undefined {
+  if (row == null) return undefined
+  const { order: _order, ...record } = row
+  return record
+}
+
+/**
+ * Takes the Web Lock now or fails. The returned function lets it go and resolves once the lock
+ * manager has released it, so a reopen right after close() finds it free.
+ */
+async function acquireLock (lockName: string): Promise<() => Promise<void>> {
+  let letGo!: () => void
+  const held = new Promise<void>((resolve) => { letGo = resolve })
+  return await new Promise((resolve, reject) => {
+    const request = navigator.locks.request(lockName, { ifAvailable: true }, async (lock) => {
+      // A held lock means another node (usually the SharedWorker) has this store open.
+      if (lock == null) throw new StoreLockedError(`The store is open elsewhere (Web Lock ${lockName} is held)`, { lock: lockName })
+      resolve(async () => { letGo(); await request })
+      await held
+    })
+    request.catch(reject)
+  })
+}

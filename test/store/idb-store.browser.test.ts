@@ -1,0 +1,141 @@
+import { deleteDB } from 'idb'
+import { afterAll, describe, expect, it } from 'vitest'
+import { cdp } from 'vitest/browser'
+import { encodeCborBlock } from '../../src/commits/block.js'
+import { createIdbStore, IDB_SCHEMA_VERSION } from '../../src/store/idb-store.js'
+import type { CommitBatch } from '../../src/store/store.js'
+import { makeBatch, storeConformance } from '../conformance/store.js'
+import type { KilnError } from '../../src/errors.js'
+
+const opened = new Set<string>()
+let counter = 0
+const uniqueName = (): string => { const name = `kiln-idb-${Date.now()}-${counter++}`; opened.add(name); return name }
+
+// Every database this file made is deleted; a store still open is closed by its `blocking` handler.
+afterAll(async () => { await Promise.all([...opened].map(async (name) => { await deleteDB(name) })) })
+
+// The quota override is origin-wide: other files' writes in this origin are refused while it lasts.
+describe('idb store over quota', () => {
+  // Chromium's IndexedDB trusts the free space it last read from the quota manager for up to 30 s
+  // (BucketContext's space cache), so a quota lowered after earlier writes in this origin bites
+  // only once that reading expires: write a commit every WRITE_GAP_MS until one is refused. This
+  // file runs it first, so that it usually finds the cache cold and fails within a few writes.
+  it('a write over the storage quota is refused whole, and what was acknowledged stays', async () => {
+    const WRITE_GAP_MS = 250
+    const name = uniqueName()
+    const store = await createIdbStore({ name })
+    const session = cdp()
+    const origin = location.origin
+    const { usage } = await session.send('Storage.getUsageAndQuota', { origin })
+    await session.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 256 * 1024 })
+    const acked: CommitBatch[] = []
+    let refused: CommitBatch | undefined
+    let failure: unknown
+    try {
+      for (let n = 0, deadline = Date.now() + 50_000; refused == null && Date.now() < deadline; n++) {
+        const batch = await paddedBatch(n, acked.at(-1))
+        try { await store.putCommit(batch); acked.push(batch) } catch (err) { failure = err; refused = batch }
+        if (refused == null) await new Promise((resolve) => setTimeout(resolve, WRITE_GAP_MS))
+      }
+    } finally {
+      await session.send('Storage.overrideQuotaForOrigin', { origin })
+    }
+    expect(failure).toMatchObject({ code: 'ERR_STORE_FULL', cause: { name: 'QuotaExceededError' } })
+    expect(acked.length).toBeGreaterThan(0)
+    const last = acked[acked.length - 1]
+    expect((await store.getStream('full'))?.tip).toBe(last.commit.cid)
+    expect(await store.getState('full', last.commit.cid)).toEqual(last.state)
+    expect(await store.getCommits('full')).toHaveLength(acked.length)
+    for (const batch of acked) {
+      for (const block of batch.blocks) expect(sameBytes(await store.getBlock(block.cid.toString()), block.bytes)).toBe(true)
+    }
+    // Nothing of the refused write was kept, and the same write goes through once there is room.
+    for (const block of refused?.blocks ?? []) expect(await store.getBlock(block.cid.toString())).toBeUndefined()
+    expect(await store.getState('full', refused?.commit.cid ?? '')).toBeUndefined()
+    expect(await store.stats()).toEqual({ streams: 1, commits: acked.length, blocks: 2 * acked.length })
+    await store.putCommit(refused as CommitBatch)
+    expect((await store.getStream('full'))?.tip).toBe(refused?.commit.cid)
+    await store.close()
+  }, 70_000)
+})
+
+storeConformance('idb', {
+  open: async (name) => { opened.add(name); return await createIdbStore({ name }) },
+  persistent: true
+})
+
+/** Opens `name` at `version` as another tab or a newer Kiln would, failing on `blocked`. */
+async function openRaw (name: string, version: number): Promise<IDBDatabase> {
+  return await new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, version)
+    request.onsuccess = () => { resolve(request.result) }
+    request.onerror = () => { reject(request.error) }
+    request.onblocked = () => { reject(new Error('the upgrade was blocked by the open store')) }
+  })
+}
+
+async function lockIsFree (name: string): Promise<boolean> {
+  return await navigator.locks.request(`kiln-store:${name}`, { ifAvailable: true }, (lock) => lock != null)
+}
+
+describe('idb store in Chromium', () => {
+  it('keeps streams in native indexes: [field, order] per query field, and order alone', async () => {
+    const name = uniqueName()
+    await (await createIdbStore({ name })).close()
+    const db = await openRaw(name, IDB_SCHEMA_VERSION)
+    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'meta', 'states', 'streams'])
+    const streams = db.transaction('streams').objectStore('streams')
+    const indexes = Object.fromEntries(Array.from(streams.indexNames).map((n) => [n, streams.index(n).keyPath]))
+    expect(indexes).toEqual({
+      order: 'order', model: ['model', 'order'], controller: ['controller', 'order'], family: ['family', 'order'], schema: ['schema', 'order']
+    })
+    db.close()
+  })
+
+  it('a database written by a newer Kiln is refused, and the lock is let go', async () => {
+    const name = uniqueName()
+    ;(await openRaw(name, IDB_SCHEMA_VERSION + 1)).close()
+    await expect(createIdbStore({ name })).rejects.toMatchObject({ code: 'ERR_STORE_VERSION', cause: { name: 'VersionError' } })
+    expect(await lockIsFree(name)).toBe(true)
+  })
+
+  it('an upgrade from a newer Kiln closes the store, reports it, and is not blocked', async () => {
+    const name = uniqueName()
+    const reasons: KilnError[] = []
+    const store = await createIdbStore({ name, onClosed: (err) => { reasons.push(err) } })
+    const first = await makeBatch({ id: 's', n: 0, expectedTip: null })
+    await store.putCommit(first)
+    const newer = await openRaw(name, IDB_SCHEMA_VERSION + 1)
+    expect(newer.version).toBe(IDB_SCHEMA_VERSION + 1)
+    expect(reasons).toHaveLength(1)
+    expect(reasons[0]).toMatchObject({ code: 'ERR_STORE_CLOSED', details: { reason: 'versionchange', newVersion: IDB_SCHEMA_VERSION + 1 } })
+    await expect(store.getStream('s')).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED', message: expect.stringMatching(/newer Kiln took over/) })
+    await expect(store.putCommit(await makeBatch({ id: 't', n: 0, expectedTip: null }))).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' })
+    expect(await lockIsFree(name)).toBe(true)
+    await store.close()
+    expect(reasons).toHaveLength(1)
+    newer.close()
+  })
+
+  it('deleting the database elsewhere closes the store and reports it', async () => {
+    const name = uniqueName()
+    const reasons: KilnError[] = []
+    const store = await createIdbStore({ name, onClosed: (err) => { reasons.push(err) } })
+    await deleteDB(name, { blocked: () => { throw new Error('delete was blocked') } })
+    expect(reasons.map((r) => r.details?.reason)).toEqual(['deleted'])
+    await expect(store.stats()).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' })
+  })
+})
+
+/** Commit `n` of stream 'full' extending `prev`, with an extra block of 32 KiB of random bytes. */
+async function paddedBatch (n: number, prev: CommitBatch | undefined): Promise<CommitBatch> {
+  const batch = await makeBatch({ id: 'full', n, prev: prev?.commit.cid, expectedTip: prev?.commit.cid ?? null, createdAt: prev?.stream.createdAt })
+  const pad = crypto.getRandomValues(new Uint8Array(32 * 1024)) // random: no compression hides it
+  batch.blocks.push(await encodeCborBlock({ n, pad }))
+  return batch
+}
+
+/** Byte equality without a deep-equal walk (slow on large arrays). */
+function sameBytes (a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a != null && a.length === b.length && a.every((x, i) => x === b[i])
+}
