@@ -9,6 +9,8 @@ export class KilnError extends Error {
   }
 }
 
+const classesByCode = new Map<string, ReturnType<typeof defineError>>()
+
 function defineError (name: string, code: string, defaultMessage: string) {
   const ErrorClass = class extends KilnError {
     static readonly code = code
@@ -18,6 +20,7 @@ function defineError (name: string, code: string, defaultMessage: string) {
     }
   }
   Object.defineProperty(ErrorClass, 'name', { value: name })
+  classesByCode.set(code, ErrorClass)
   return ErrorClass
 }
 
@@ -71,3 +74,26 @@ export const CorruptStoreError = defineError('CorruptStoreError', 'ERR_STORE_COR
 export const StreamNotFoundError = defineError('StreamNotFoundError', 'ERR_STREAM_NOT_FOUND', 'Stream not found')
 /** No signer is configured (or the session cannot sign), so the node cannot write. */
 export const NoSignerError = defineError('NoSignerError', 'ERR_NO_SIGNER', 'No identity is available to sign this write')
+
+/** The plain form an error takes across a worker boundary or in a CLI's JSON. */
+export interface KilnErrorLike {
+  name: string
+  code: string
+  message: string
+  details?: Record<string, unknown>
+}
+
+export function errorToPlain (err: unknown): KilnErrorLike {
+  if (err instanceof KilnError) return { name: err.name, code: err.code, message: err.message, details: err.details }
+  const e = err as Error | undefined
+  return { name: e?.name ?? 'Error', code: (e as { code?: string } | undefined)?.code ?? 'ERR_UNEXPECTED', message: e?.message ?? String(err) }
+}
+
+/** Rebuilds the typed error (same class, code, message, details) from its plain form. */
+export function errorFromPlain (plain: KilnErrorLike): KilnError {
+  const ErrorClass = classesByCode.get(plain.code)
+  if (ErrorClass != null) return new ErrorClass(plain.message, plain.details)
+  const error = new KilnError(plain.message, plain.code, plain.details)
+  error.name = plain.name
+  return error
+}

@@ -1,7 +1,7 @@
 import type { CID } from 'multiformats/cid'
 import type { Operation } from 'fast-json-patch'
 import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '../ids/index.js'
-import { type Block, type BlockSource, asCid } from '../commits/block.js'
+import type { Block, BlockSource } from '../commits/block.js'
 import { buildGenesis, buildSignedCommit } from '../commits/build.js'
 import { decodeCar } from '../commits/car.js'
 import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
@@ -13,7 +13,7 @@ import { InvalidCarError, InvalidInputError, KilnError, NoSignerError, StaleTipE
 import type { CommitRecord, Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
-import { type LoadContext, applyCommits, inferStreamType, loadStream } from '../streams/load.js'
+import { type LoadContext, applyCommits, inferStreamType, readLog } from '../streams/load.js'
 import type { ModelDefinition } from '../streams/model.js'
 import { type StreamState, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
@@ -120,7 +120,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const bytes = await store.getState(record.id, tip)
     if (bytes != null) return decodeState(bytes)
     // Not a tip: replay the log from blocks (every commit verified again, at its recorded time).
-    return await loadStream(StreamID.fromString(record.id), asCid(parseCidOrThrow(tip)) as CID, storeSource, await contextFor(record.id, []))
+    const streamId = StreamID.fromString(record.id)
+    const replayed = await readLog(parseCidOrThrow(tip), storeSource)
+    return (await applyCommits(undefined, streamId, replayed, await contextFor(record.id, replayed, undefined, true))).state
   }
 
   async function loadState (ref: StreamID | CommitID): Promise<StreamState> {
@@ -128,9 +130,14 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return await stateAt(record, CommitID.isCommitID(ref) ? ref.commit.toString() : record.tip)
   }
 
-  async function contextFor (id: string, commits: RawCommit[], base?: StreamState): Promise<LoadContext> {
-    const receivedAt = new Map((await store.getCommits(id)).map((c) => [c.cid, c.receivedAt]))
+  /**
+   * Dependencies for the reducers and, for replays of stored commits, the times they were first
+   * accepted (new commits are judged now, so a fresh write skips reading the commit records).
+   */
+  async function contextFor (id: string, commits: RawCommit[], base?: StreamState, replay = false): Promise<LoadContext> {
     const deps = await resolveDependencies(dependenciesOf(commits, base), loadState)
+    if (!replay) return { ...deps, anchorValidator }
+    const receivedAt = new Map((await store.getCommits(id)).map((c) => [c.cid, c.receivedAt]))
     return {
       ...deps,
       anchorValidator,

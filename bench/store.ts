@@ -1,0 +1,47 @@
+/**
+ * Node with the disk store (LevelDB): creates, updates, loads (sign + verify + persist), a query over
+ * 10,000 streams, and the time to open a store holding 10,000 streams; automerge-repo on its
+ * NodeFS storage side by side. Run: npm run bench
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs'
+import { createDidKeySigner } from '../src/identity/signer.js'
+import { createStreamNode } from '../src/node/stream-node.js'
+import { createDiskStore } from '../src/store/disk-store.js'
+import { DEFAULT_SIZES, runWorkload } from './node-workload.js'
+import { runAutomerge } from './peers/automerge.js'
+
+const sizes = { ...DEFAULT_SIZES, total: Number(process.env.BENCH_STREAMS ?? DEFAULT_SIZES.total) }
+const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-'))
+const signer = await createDidKeySigner(new Uint8Array(32).fill(3))
+
+const node = createStreamNode({ store: await createDiskStore({ path: join(dir, 'kiln') }), signer })
+const kiln = await runWorkload(node, sizes)
+await node.close()
+
+let t = performance.now()
+const reopened = createStreamNode({ store: await createDiskStore({ path: join(dir, 'kiln') }), signer })
+const firstPage = await reopened.query({ family: 'f3' }, { limit: 10 })
+const openMs = performance.now() - t
+t = performance.now()
+const stats = await reopened.stats()
+const statsMs = performance.now() - t
+await reopened.close()
+
+const automerge = await runAutomerge(() => new NodeFSStorageAdapter(join(dir, 'automerge')), sizes)
+
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
+console.log(`\nNode ${process.version}, disk store (LevelDB), ${stats.streams} streams at the end`)
+console.log('                      kiln (signed, verified)   automerge-repo (unsigned)   kiln/automerge')
+console.log(`  creates/s           ${pad(kiln.createsPerSec)}   ${pad(automerge.createsPerSec)}   ${ratio(kiln.createsPerSec, automerge.createsPerSec)}`)
+console.log(`  updates/s           ${pad(kiln.updatesPerSec)}   ${pad(automerge.updatesPerSec)}   ${ratio(kiln.updatesPerSec, automerge.updatesPerSec)}`)
+console.log(`  loads/s             ${pad(kiln.loadsPerSec)}   ${pad(automerge.loadsPerSec)}   ${ratio(kiln.loadsPerSec, automerge.loadsPerSec)}`)
+console.log(`  creates/s, 16 writers at once: ${kiln.fillPerSec}`)
+console.log(`  query (family, first 100 of ${sizes.total / 20}) over ${sizes.total} streams: ${kiln.queryMs.toFixed(1)} ms (${kiln.queryItems} items)`)
+console.log(`  open a store of ${stats.streams} streams + first query: ${openMs.toFixed(0)} ms (${firstPage.items.length} items); stats: ${statsMs.toFixed(1)} ms`)
+
+function pad (n: number): string {
+  return `${n.toLocaleString('en-US')}`.padStart(22)
+}

@@ -1,0 +1,19 @@
+/**
+ * A minimal app page for browser tests: connects to the origin's node and exposes the client on
+ * `window.kiln`, plus `window.events` collecting what subscriptions deliver in this tab.
+ */
+import { connect, type Kiln, type StreamSnapshot } from '../../src/client/index.js'
+
+declare global {
+  interface Window { kiln?: Kiln, events: StreamSnapshot[], closedWith?: unknown, connectError?: unknown }
+}
+
+window.events = []
+const name = new URLSearchParams(location.search).get('node') ?? 'kiln-e2e'
+try {
+  window.kiln = await connect({ name, onClosed: (error) => { window.closedWith = error } })
+  document.querySelector('#status')!.textContent = 'ready'
+} catch (err) {
+  window.connectError = { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message }
+  document.querySelector('#status')!.textContent = 'failed'
+}
