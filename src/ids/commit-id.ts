@@ -3,6 +3,7 @@
  * as a single 0x00 byte, also when the commit is given as the genesis CID, as js-ceramic does.
  */
 import { base36 } from 'multiformats/bases/base36'
+import { base36Encode } from './base36.js'
 import type { CID } from 'multiformats/cid'
 import { InvalidIdError } from '../errors.js'
 import { StreamID } from './stream-id.js'
@@ -79,7 +80,7 @@ export class CommitID {
   }
 
   toString (): string {
-    this.#string ??= base36.encode(this.bytes)
+    this.#string ??= base36Encode(this.bytes)
     return this.#string
   }
 

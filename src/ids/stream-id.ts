@@ -3,6 +3,7 @@
  * Byte- and string-identical to js-ceramic's `@ceramicnetwork/streamid`.
  */
 import { base36 } from 'multiformats/bases/base36'
+import { base36Encode } from './base36.js'
 import type { CID } from 'multiformats/cid'
 import { InvalidIdError } from '../errors.js'
 import { CommitID } from './commit-id.js'
@@ -82,7 +83,7 @@ export class StreamID {
 
   /** Base36 multibase ('k…'). */
   toString (): string {
-    this.#string ??= base36.encode(this.bytes)
+    this.#string ??= base36Encode(this.bytes)
     return this.#string
   }
 
