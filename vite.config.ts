@@ -1,10 +1,11 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 
 /**
- * One dev server for the whole project, rooted at the project root so that pages
- * import the library as `/src/...`:
- *   /                        -> the demo (demo/index.html)
- *   /e2e/pages/<name>.html   -> pages driven by the Playwright tests in e2e/
+ * One dev server for the whole project, rooted at the project root:
+ *   /                        -> the demo (demo/index.html), which imports the BUILT library as
+ *                               `kiln` (dist/kiln.js; `npm start` builds it first)
+ *   /e2e/pages/<name>.html   -> pages driven by the Playwright tests; they import /src/... directly
  */
 
 /** Serves demo/index.html at `/` (the demo's own URLs are absolute: /demo/...). */
@@ -23,13 +24,10 @@ function demoAtRoot (): Plugin {
 export default defineConfig({
   plugins: [demoAtRoot()],
   server: { port: 5173 },
+  resolve: { alias: { kiln: fileURLToPath(new URL('./dist/kiln.js', import.meta.url)) } },
   optimizeDeps: {
     // Scan every page (and, through them, src/) at startup and pre-bundle all their
     // dependencies at once, so a first page load never re-bundles and reloads mid-test.
-    // None of the core's dependencies needs Node's Buffer, process or global shims.
-    entries: ['demo/**/*.html', 'e2e/pages/**/*.html']
-  },
-  build: {
-    rolldownOptions: { input: { demo: 'demo/index.html' } }
+    entries: ['e2e/pages/**/*.html']
   }
 })

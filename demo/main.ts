@@ -1,15 +1,85 @@
-// Placeholder demo (the lead replaces it): computes a Tile StreamID in the browser.
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
-import { StreamID } from '../src/ids/index.js'
+// The demo app: notes kept by Kiln. It imports the built library exactly as an app would.
+import { connect, type Kiln, type StreamSnapshot } from 'kiln'
 
-/** A deterministic Tile genesis (`{ header }`, no `data`) and its StreamID (CIP-59). */
-async function demoStreamId (): Promise<string> {
-  const genesis = { header: { controllers: ['did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'], family: 'kiln-demo' } }
-  const cid = CID.create(1, dagCbor.code, await sha256.digest(dagCbor.encode(genesis)))
-  return StreamID.fromGenesis('tile', cid).toString()
+const FAMILY = 'kiln-demo-note'
+const $ = <T extends HTMLElement>(selector: string): T => document.querySelector(selector) as T
+
+let kiln: Kiln
+let current: StreamSnapshot | undefined
+let stopWatching: (() => Promise<void>) | undefined
+
+async function start (): Promise<void> {
+  kiln = await connect({ onClosed: (error) => { $('#status').textContent = `stopped: ${error.message}` } })
+  const status = await kiln.status()
+  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}`
+  // Any tab's new or edited note shows up here.
+  await kiln.subscribe({ family: FAMILY }, () => { void refreshList() })
+  await refreshList()
+  $('#new-note').addEventListener('click', () => { void run(createNote) })
+  $('#save').addEventListener('click', () => { void run(saveNote) })
 }
 
-const out = document.getElementById('stream-id')!
-demoStreamId().then((id) => { out.textContent = id }, (err: unknown) => { out.textContent = `error: ${String(err)}` })
+async function refreshList (): Promise<void> {
+  const { items } = await kiln.query({ family: FAMILY }, { limit: 100 })
+  $('#notes').replaceChildren(...items.map((note) => {
+    const item = document.createElement('li')
+    const button = document.createElement('button')
+    button.textContent = titleOf(note)
+    button.dataset.id = note.id
+    button.setAttribute('aria-current', String(note.id === current?.id))
+    button.addEventListener('click', () => { void run(async () => { await open(await kiln.load(note.id)) }) })
+    item.append(button)
+    return item
+  }))
+}
+
+async function createNote (): Promise<void> {
+  await open(await kiln.create({ content: { title: 'Untitled', body: '' }, family: FAMILY }))
+  await refreshList()
+}
+
+async function saveNote (): Promise<void> {
+  if (current == null) return
+  const content = { title: $<HTMLInputElement>('#title').value, body: $<HTMLTextAreaElement>('#body').value }
+  // expectedTip: if another tab saved first, the node refuses instead of overwriting silently.
+  await open(await kiln.update(current.id, { content, expectedTip: current.tip }))
+  $('#message').textContent = 'saved'
+}
+
+async function open (note: StreamSnapshot): Promise<void> {
+  current = note
+  await stopWatching?.()
+  stopWatching = await kiln.subscribe(note.id, (updated) => { void open(updated) })
+  $('#editor').hidden = false
+  $<HTMLInputElement>('#title').value = (note.content as { title?: string }).title ?? ''
+  $<HTMLTextAreaElement>('#body').value = (note.content as { body?: string }).body ?? ''
+  $('#message').textContent = `${note.log.length} version${note.log.length === 1 ? '' : 's'}, signed by ${note.metadata.controllers[0].slice(0, 24)}…`
+  const history = await kiln.history(note.id)
+  $('#history').replaceChildren(...history.map((entry, i) => {
+    const item = document.createElement('li')
+    const button = document.createElement('button')
+    button.textContent = `version ${i + 1}`
+    button.addEventListener('click', () => { void run(async () => { $('#version').textContent = JSON.stringify((await kiln.load(entry.commitId)).content, null, 2) }) })
+    item.append(button, ` ${entry.receivedAt == null ? '' : new Date(entry.receivedAt).toLocaleTimeString()}`)
+    return item
+  }))
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#notes button')) button.setAttribute('aria-current', String(button.dataset.id === note.id))
+}
+
+async function run (action: () => Promise<void>): Promise<void> {
+  $('#message').classList.remove('error')
+  try {
+    await action()
+  } catch (err) {
+    const { code, message } = err as { code?: string, message: string }
+    $('#message').textContent = code === 'ERR_STALE_TIP' ? 'Another tab saved first: this note now shows its version.' : `${code ?? 'error'}: ${message}`
+    $('#message').classList.add('error')
+    if (code === 'ERR_STALE_TIP' && current != null) await open(await kiln.load(current.id))
+  }
+}
+
+function titleOf (note: StreamSnapshot): string {
+  return (note.content as { title?: string }).title?.trim() || 'Untitled'
+}
+
+start().catch((err: unknown) => { $('#status').textContent = `could not start: ${(err as Error).message}` })

@@ -6,6 +6,9 @@ import type { CreateOptions, HistoryEntry, NodeStats, UpdateOptions } from '../n
 import type { Page, PageRequest, StreamQuery } from '../store/store.js'
 import { installErrorWire } from './wire.js'
 
+/** Set by the script-tag (IIFE) build: the URL of kiln.iife.js, to find kiln-worker.js next to it. */
+declare const __kilnScriptUrl: string | undefined
+
 export interface ConnectOptions {
   /** Where the worker bundle is; defaults to the one shipped next to this library. */
   workerUrl?: string | URL
@@ -79,9 +82,13 @@ function openWorkerPort (name: string, workerUrl?: string | URL): MessagePort {
   if (typeof SharedWorker !== 'function') {
     throw new Error('SharedWorker is not available here (the dedicated-worker fallback is not built yet)')
   }
+  const options: WorkerOptions = { type: 'module', name: `kiln:${name}` }
   const worker = workerUrl != null
-    ? new SharedWorker(workerUrl, { type: 'module', name: `kiln:${name}` })
-    : new SharedWorker(new URL('../../worker/shared-worker.ts', import.meta.url), { type: 'module', name: `kiln:${name}` })
+    ? new SharedWorker(workerUrl, options)
+    : typeof __kilnScriptUrl === 'string'
+      ? new SharedWorker(new URL('kiln-worker.js', __kilnScriptUrl), options)
+      // Bundlers (and vite in development) see this pattern and ship the worker next to the code.
+      : new SharedWorker(new URL('../../worker/shared-worker.ts', import.meta.url), { type: 'module', name: `kiln:${name}` })
   return worker.port
 }
 

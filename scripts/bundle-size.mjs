@@ -1,0 +1,14 @@
+// Prints the gzip size of each built bundle and fails the build when one is over its budget.
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+
+const BUDGETS_KB = { 'dist/kiln.js': 20, 'dist/kiln.iife.js': 20, 'dist/kiln-worker.js': 300 }
+let over = false
+for (const [file, budget] of Object.entries(BUDGETS_KB)) {
+  const bytes = readFileSync(file)
+  const gzipKb = gzipSync(bytes).length / 1024
+  const line = `${file.padEnd(22)} ${(bytes.length / 1024).toFixed(1).padStart(7)} kB  gzip ${gzipKb.toFixed(1).padStart(6)} kB  (budget ${budget} kB)`
+  console.log(line)
+  if (gzipKb > budget) { over = true; console.error(`over budget: ${file}`) }
+}
+process.exitCode = over ? 1 : 0
