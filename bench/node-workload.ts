@@ -4,6 +4,9 @@
  */
 import type { StreamNode } from '../src/node/stream-node.js'
 
+/** Anything with the node's write/read calls: a StreamNode in Node, or a page's `connect()` client. */
+export type WorkloadTarget = Pick<StreamNode, 'create' | 'update' | 'load' | 'query'>
+
 export interface WorkloadSizes { creates: number, updates: number, loads: number, total: number }
 export interface WorkloadFigures { createsPerSec: number, updatesPerSec: number, loadsPerSec: number, fillPerSec: number, queryMs: number, queryItems: number }
 
@@ -11,7 +14,7 @@ export const DEFAULT_SIZES: WorkloadSizes = { creates: 500, updates: 500, loads:
 const FAMILIES = 20
 const FILL_CONCURRENCY = 16
 
-export async function runWorkload (node: StreamNode, sizes: WorkloadSizes = DEFAULT_SIZES): Promise<WorkloadFigures> {
+export async function runWorkload (node: WorkloadTarget, sizes: WorkloadSizes = DEFAULT_SIZES): Promise<WorkloadFigures> {
   const ids: string[] = []
   let t = performance.now()
   for (let i = 0; i < sizes.creates; i++) ids.push((await node.create({ content: { n: i }, family: `f${i % FAMILIES}` })).id)
@@ -44,4 +47,27 @@ export async function runWorkload (node: StreamNode, sizes: WorkloadSizes = DEFA
 
 function perSec (count: number, since: number): number {
   return Math.round(count / ((performance.now() - since) / 1000))
+}
+
+/** Per-call latency of `load` and `update`, in ms: median and 99th percentile. */
+export async function measureLatency (node: WorkloadTarget, ids: string[], count: number): Promise<{ load: Percentiles, update: Percentiles }> {
+  const loads: number[] = []
+  const updates: number[] = []
+  for (let i = 0; i < count; i++) {
+    let t = performance.now()
+    await node.load(ids[i % ids.length])
+    loads.push(performance.now() - t)
+    t = performance.now()
+    await node.update(ids[i % ids.length], { content: { latency: i } })
+    updates.push(performance.now() - t)
+  }
+  return { load: percentiles(loads), update: percentiles(updates) }
+}
+
+export interface Percentiles { p50: number, p99: number }
+
+function percentiles (samples: number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const at = (q: number): number => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2))
+  return { p50: at(0.5), p99: at(0.99) }
 }

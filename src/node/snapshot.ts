@@ -59,7 +59,8 @@ export function toSnapshot (state: StreamState, record?: StreamRecord, readOnly 
     typeName: safeTypeName(state.type),
     commitId: state.id.atCommit(tip).toString(),
     tip: tip.toString(),
-    content: state.content,
+    // A copy: the node caches states, and a caller changing its snapshot must not change the cache.
+    content: structuredClone(state.content),
     metadata,
     log: state.log.map((entry) => {
       const item: SnapshotLogEntry = { cid: entry.cid.toString(), commitId: state.id.atCommit(entry.cid).toString(), type: entry.type }

@@ -20,6 +20,7 @@ import { decodeState, encodeState } from '../streams/state-codec.js'
 import { exportStreamCar } from '../streams/transfer.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { type StreamSnapshot, toSnapshot } from './snapshot.js'
+import { createStateCache } from './state-cache.js'
 import { createWriteQueue } from './write-queue.js'
 
 export interface StreamNodeComponents {
@@ -102,6 +103,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   const { store, anchorValidator } = components
   let signer = components.signer
   const queue = createWriteQueue()
+  const cache = createStateCache()
   const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
   const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
 
@@ -110,15 +112,29 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return signer
   }
 
-  async function readRecord (id: string): Promise<StreamRecord> {
+  async function findRecord (id: string): Promise<StreamRecord | undefined> {
+    const cached = cache.record(id)
+    if (cached != null) return cached
     const record = await store.getStream(id)
+    if (record != null) cache.remember(record)
+    return record
+  }
+
+  async function readRecord (id: string): Promise<StreamRecord> {
+    const record = await findRecord(id)
     if (record == null) throw new StreamNotFoundError(`Stream ${id} is not known to this node`, { id })
     return record
   }
 
   async function stateAt (record: StreamRecord, tip = record.tip): Promise<StreamState> {
+    const cached = cache.state(record.id, tip)
+    if (cached != null) return cached
     const bytes = await store.getState(record.id, tip)
-    if (bytes != null) return decodeState(bytes)
+    if (bytes != null) {
+      const state = decodeState(bytes)
+      if (cache.record(record.id)?.tips.includes(tip) === true) cache.remember(cache.record(record.id) as StreamRecord, tip, state)
+      return state
+    }
     // Not a tip: replay the log from blocks (every commit verified again, at its recorded time).
     const streamId = StreamID.fromString(record.id)
     const replayed = await readLog(parseCidOrThrow(tip), storeSource)
@@ -143,6 +159,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       anchorValidator,
       atTimeOf: (cid) => { const at = receivedAt.get(cid.toString()); return at == null ? undefined : new Date(at) }
     }
+  }
+
+  async function setPinned (id: string, pinned: boolean): Promise<void> {
+    const record = await readRecord(StreamID.fromString(id).toString())
+    await store.setPinned(record.id, pinned)
+    cache.remember({ ...record, pinned })
   }
 
   function notify (snapshot: StreamSnapshot, record: StreamRecord): void {
@@ -178,7 +200,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const records = commits.map((c) => commitRecord(streamId.toString(), c, now))
     const blocks = new Map<string, Block>()
     for (const block of [...extraBlocks, ...commits.flatMap((c) => c.blocks)]) blocks.set(block.cid.toString(), block)
-    await store.putCommit({
+    const write = store.putCommit({
       stream: next,
       expectedTip: record?.tip ?? null,
       commit: records[records.length - 1],
@@ -187,6 +209,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       state: encodeState(state),
       replacedTip: attach != null && record?.tips.includes(attach) === true ? attach : undefined
     })
+    // Whatever happened to a failed write, the cache must not claim to know this stream.
+    await write.catch((err: unknown) => { cache.forget(streamId.toString()); throw err })
+    cache.remember(next, tip, state)
     const canonical = canonicalTip === tip ? state : await stateAt(next, canonicalTip)
     const snapshot = toSnapshot(canonical, next)
     if (canonicalTip !== record?.tip) notify(snapshot, next)
@@ -202,7 +227,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource): Promise<StreamSnapshot> {
     const id = streamId.toString()
     return await queue.run(id, async () => {
-      const record = await store.getStream(id)
+      const record = await findRecord(id)
       const known = new Set((record == null ? [] : await store.getCommits(id)).map((c) => c.cid))
       if (known.has(tip.toString())) return toSnapshot(await stateAt(record as StreamRecord), record)
       const fresh: RawCommit[] = []
@@ -227,7 +252,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const genesis = await buildGenesis(type, plan, author)
       const id = genesis.streamId.toString()
       return await queue.run(id, async () => {
-        const existing = await store.getStream(id)
+        const existing = await findRecord(id)
         // A deterministic genesis may already exist: creating it again returns it, as Ceramic does.
         if (existing != null) return toSnapshot(await stateAt(existing), existing)
         return await writeLocal(genesis.streamId, genesis, undefined)
@@ -312,8 +337,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source)
     },
 
-    async pin (id) { await store.setPinned((await readRecord(StreamID.fromString(id).toString())).id, true) },
-    async unpin (id) { await store.setPinned((await readRecord(StreamID.fromString(id).toString())).id, false) },
+    async pin (id) { await setPinned(id, true) },
+    async unpin (id) { await setPinned(id, false) },
 
     async stats () {
       return { ...(await store.stats()), subscriptions: listeners.size }

@@ -1,0 +1,34 @@
+/**
+ * Runs in Chromium, driven by bench/browser.ts: the workload through the real client (page →
+ * Comlink → SharedWorker → IndexedDB), page→worker latency, reopening a full store, and
+ * automerge-repo on IndexedDB in the same page as a reference.
+ */
+import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb'
+import { connect } from '../../src/client/index.js'
+import { DEFAULT_SIZES, measureLatency, runWorkload, type WorkloadSizes } from '../node-workload.js'
+import { runAutomerge } from '../peers/automerge.js'
+
+declare global {
+  interface Window { bench: Record<string, (sizes?: WorkloadSizes) => Promise<unknown>> }
+}
+
+window.bench = {
+  async kiln (sizes = DEFAULT_SIZES) {
+    const kiln = await connect({ name: 'bench' })
+    const figures = await runWorkload(kiln, sizes)
+    const ids = (await kiln.query({ family: 'f1' }, { limit: 50 })).items.map((s) => s.id)
+    const latency = await measureLatency(kiln, ids, 300)
+    return { ...figures, latency, status: await kiln.status() }
+  },
+  /** A fresh page on a full store: connect (the worker starts and opens IndexedDB) + first query. */
+  async reopen () {
+    const t = performance.now()
+    const kiln = await connect({ name: 'bench' })
+    const page = await kiln.query({ family: 'f3' }, { limit: 10 })
+    return { openMs: performance.now() - t, items: page.items.length, streams: (await kiln.status()).streams }
+  },
+  async automerge (sizes = DEFAULT_SIZES) {
+    return await runAutomerge(() => new IndexedDBStorageAdapter('automerge-bench'), sizes)
+  }
+}
+document.querySelector('#status')!.textContent = 'ready'
