@@ -28,6 +28,15 @@ export interface IdbStoreInit {
  */
 const WRITE_DURABILITY: IDBTransactionDurability = 'strict'
 
+/** Batches written in one transaction at most (keeps one transaction's size and time bounded). */
+const MAX_GROUP_SIZE = 100
+
+interface PendingWrite {
+  batch: CommitBatch
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 /**
  * A Store on IndexedDB (through `idb`), for the browser node. One writer per database: the store
  * holds the Web Lock `kiln-store:<name>` until it is closed, so a second open fails with
@@ -91,30 +100,63 @@ export async function createIdbStore ({ name = 'kiln', onClosed }: IdbStoreInit 
     try { return await fn(...args) } catch (err) { throw translate(err) }
   }
 
-  return {
-    putCommit: guarded(async (batch: CommitBatch) => {
-      // Everything that is not IDB happens before the transaction opens: it closes itself when idle.
-      const id = batch.stream.id
-      const row: StreamRow = { ...batch.stream, order: orderKey(batch.stream) }
-      const blocks = batch.blocks.map((b) => [b.cid.toString(), b.bytes] as const)
-      const tx = db.transaction(ALL_STORES, 'readwrite', { durability: WRITE_DURABILITY })
-      tx.done.catch(() => {}) // observed below or deliberately aborted; never an unhandled rejection
-      const previous = await tx.objectStore('streams').get(id)
-      if ((previous?.tip ?? null) !== batch.expectedTip) {
-        tx.abort()
-        throw new StaleTipError(`Stream ${id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`, { stream: id, tip: previous?.tip, expectedTip: batch.expectedTip })
+  /**
+   * Group commit: batches that arrive while a transaction is in flight are written together in the
+   * next one. One IndexedDB transaction costs 1-2 ms whatever it holds (design §6), so concurrent
+   * writers share that cost. Each batch still gets its own stale-tip check and its own answer.
+   */
+  const pending: PendingWrite[] = []
+  let flushing = false
+  const flush = async (): Promise<void> => {
+    flushing = true
+    while (pending.length > 0) await writeGroup(pending.splice(0, MAX_GROUP_SIZE))
+    flushing = false
+  }
+  const writeGroup = async (group: PendingWrite[]): Promise<void> => {
+    // Everything that is not IDB happens before the transaction opens: it closes itself when idle.
+    const prepared = group.map((item) => ({ item, row: { ...item.batch.stream, order: orderKey(item.batch.stream) } as StreamRow }))
+    const accepted: PendingWrite[] = []
+    let tx
+    try {
+      tx = db.transaction(ALL_STORES, 'readwrite', { durability: WRITE_DURABILITY })
+    } catch (err) {
+      for (const item of group) item.reject(translate(err))
+      return
+    }
+    tx.done.catch(() => {}) // observed below; never an unhandled rejection
+    const requests: Array<Promise<unknown>> = []
+    const latest = new Map<string, StreamRow | undefined>()
+    try {
+      for (const { item, row } of prepared) {
+        const { batch } = item
+        const id = batch.stream.id
+        const previous = latest.has(id) ? latest.get(id) : await tx.objectStore('streams').get(id)
+        if ((previous?.tip ?? null) !== batch.expectedTip) {
+          item.reject(new StaleTipError(`Stream ${id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`, { stream: id, tip: previous?.tip, expectedTip: batch.expectedTip }))
+          continue
+        }
+        latest.set(id, row)
+        accepted.push(item)
+        const states = tx.objectStore('states')
+        for (const block of batch.blocks) requests.push(tx.objectStore('blocks').put(block.bytes, block.cid.toString()))
+        for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) requests.push(tx.objectStore('commits').put({ ...commit }))
+        requests.push(states.put(batch.state, [id, batch.commit.cid]), tx.objectStore('streams').put(row))
+        if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) requests.push(states.delete([id, batch.replacedTip]))
       }
-      const states = tx.objectStore('states')
-      const writes: Array<Promise<unknown>> = [
-        ...blocks.map(([cid, bytes]) => tx.objectStore('blocks').put(bytes, cid)),
-        tx.objectStore('commits').put({ ...batch.commit }),
-        states.put(batch.state, [id, batch.commit.cid]),
-        tx.objectStore('streams').put(row)
-      ]
-      if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) writes.push(states.delete([id, batch.replacedTip]))
       // A quota failure surfaces on commit: tx.done rejects and every put above is rolled back.
-      await Promise.all([...writes, tx.done])
-    }),
+      await Promise.all([...requests, tx.done])
+      for (const item of accepted) item.resolve()
+    } catch (err) {
+      await Promise.allSettled(requests)
+      for (const item of accepted) item.reject(translate(err))
+    }
+  }
+
+  return {
+    putCommit: guarded(async (batch: CommitBatch) => await new Promise<void>((resolve, reject) => {
+      pending.push({ batch, resolve, reject })
+      if (!flushing) void flush()
+    })),
 
     getBlock: guarded(async (cid: string) => await reader('blocks').get(cid)),
     getStream: guarded(async (id: string) => toRecord(await reader('streams').get(id))),

@@ -76,6 +76,24 @@ export function storeConformance (name: string, harness: StoreHarness): void {
       await store.close()
     })
 
+    it('a run of commits written at once (a sync or an import) stores every commit', async () => {
+      const store = await harness.open(uniqueName())
+      const first = await makeBatch({ id: 'run', n: 0, expectedTip: null })
+      await store.putCommit(first)
+      const middle = await makeBatch({ id: 'run', n: 1, prev: first.commit.cid, expectedTip: first.commit.cid })
+      const last = await makeBatch({ id: 'run', n: 2, prev: middle.commit.cid, expectedTip: first.commit.cid })
+      last.earlierCommits = [middle.commit]
+      last.blocks.push(...middle.blocks)
+      last.replacedTip = first.commit.cid
+      await store.putCommit(last)
+      expect((await store.getCommits('run')).map((c) => c.cid).sort()).toEqual([first.commit.cid, middle.commit.cid, last.commit.cid].sort())
+      expect(await store.getBlock(middle.commit.cid)).toEqual(middle.blocks[0].bytes)
+      expect((await store.getStream('run'))?.tips).toEqual([last.commit.cid])
+      expect(await store.getState('run', first.commit.cid)).toBeUndefined()
+      expect((await store.stats()).commits).toBe(3)
+      await store.close()
+    })
+
     it('a write built on a stale tip is refused and nothing of it is stored', async () => {
       const store = await harness.open(uniqueName())
       const first = await makeBatch({ id: 's', n: 0, expectedTip: null })
