@@ -252,8 +252,11 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const genesis = await buildGenesis(type, plan, author)
       const id = genesis.streamId.toString()
       return await queue.run(id, async () => {
-        const existing = await findRecord(id)
-        // A deterministic genesis may already exist: creating it again returns it, as Ceramic does.
+        // A deterministic genesis (unsigned, or a Model: no random `unique`) may already exist:
+        // creating it again returns it, as Ceramic does. Others carry random bytes, so they are new
+        // and need no read first (in IndexedDB that read would wait behind every pending write).
+        const mayExist = !plan.signed || type === StreamType.MODEL
+        const existing = mayExist ? await findRecord(id) : undefined
         if (existing != null) return toSnapshot(await stateAt(existing), existing)
         return await writeLocal(genesis.streamId, genesis, undefined)
       })

@@ -141,3 +141,13 @@ describe('StreamNode', () => {
     await expect(node.load('kjzl6cwe1jw147ww5d8pswh1hjh686mut8v1br10dar8l9a3n1wf8z38l0bg8qa')).rejects.toMatchObject({ code: 'ERR_STREAM_NOT_FOUND' })
   })
 })
+
+describe('StreamNode models', () => {
+  it('creating the same Model twice returns the first (its StreamID follows from its content)', async () => {
+    const node = await newNode()
+    const a = await node.create({ type: 'model', content: noteModel })
+    const b = await node.create({ type: 'model', content: noteModel })
+    expect(b.id).toBe(a.id)
+    expect((await node.stats()).streams).toBe(1)
+  })
+})
