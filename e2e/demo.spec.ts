@@ -30,3 +30,15 @@ test('the demo: create a note, edit it, see its history, and watch a second tab 
   await second.locator('#history button', { hasText: 'version 2' }).click()
   await expect(second.locator('#version')).toContainText('"body": "eggs, flour"')
 })
+
+test('the built library falls back to a dedicated worker where SharedWorker is missing', async ({ context }) => {
+  await context.addInitScript(() => { delete (window as { SharedWorker?: unknown }).SharedWorker })
+  const page = await context.newPage()
+  await page.goto('/')
+  await expect(page.locator('#status')).toContainText('dedicated-worker')
+  await page.getByRole('button', { name: 'New note' }).click()
+  await page.getByLabel('Title').fill('Offline list')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await expect(page.locator('#message')).toHaveText('saved')
+  await expect(page.locator('#notes button', { hasText: 'Offline list' })).toBeVisible()
+})

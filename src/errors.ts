@@ -51,6 +51,12 @@ export const InvalidAnchorError = defineError('InvalidAnchorError', 'ERR_INVALID
 /** A CAR file is malformed or lacks blocks the stream's log needs. */
 export const InvalidCarError = defineError('InvalidCarError', 'ERR_INVALID_CAR', 'Invalid CAR file')
 
+/**
+ * Browsers without SharedWorker: the tab running the node closed after taking this write and
+ * before answering, so whether it was stored is unknown. Load the stream and decide.
+ */
+export const LeaderChangedError = defineError('LeaderChangedError', 'ERR_LEADER_CHANGED', 'The tab running the node closed before answering; the write may or may not have been stored')
+
 export type KilnErrorClass = ReturnType<typeof defineError>
 /** A caller passed arguments that cannot make a valid commit (missing family, bad schema ref, ...). */
 export const InvalidInputError = defineError('InvalidInputError', 'ERR_INVALID_INPUT', 'Invalid input')

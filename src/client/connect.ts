@@ -1,9 +1,10 @@
 import * as Comlink from 'comlink'
 import type { KilnErrorLike } from '../errors.js'
-import type { KilnApi, NodeStatus } from '../node/api.js'
+import type { KilnApi } from '../node/api.js'
 import type { StreamSnapshot } from '../node/snapshot.js'
-import type { CreateOptions, HistoryEntry, NodeStats, UpdateOptions } from '../node/stream-node.js'
-import type { Page, PageRequest, StreamQuery } from '../store/store.js'
+import type { StreamQuery } from '../store/store.js'
+import { openFallback } from './fallback.js'
+import type { NodeLink } from './fallback-protocol.js'
 import { installErrorWire } from './wire.js'
 
 /** Set by the script-tag (IIFE) build: the URL of kiln.iife.js, to find kiln-worker.js next to it. */
@@ -18,19 +19,11 @@ export interface ConnectOptions {
   onClosed?: (error: KilnErrorLike) => void
 }
 
+/** The node's calls as a page makes them (same names and types as the worker's API). */
+type NodeCalls = Omit<KilnApi, 'hello' | 'subscribe' | 'unsubscribe' | 'onClosed'>
+
 /** A tab's handle on the origin's node. Every call runs in the worker; errors arrive typed. */
-export interface Kiln {
-  create: (options: CreateOptions) => Promise<StreamSnapshot>
-  update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
-  load: (ref: string) => Promise<StreamSnapshot>
-  history: (id: string) => Promise<HistoryEntry[]>
-  query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
-  exportCar: (id: string) => Promise<Uint8Array>
-  importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
-  pin: (id: string) => Promise<void>
-  unpin: (id: string) => Promise<void>
-  stats: () => Promise<NodeStats>
-  status: () => Promise<NodeStatus>
+export interface Kiln extends NodeCalls {
   /** Calls `listener` in this tab whenever a matching stream changes, from any tab or peer. */
   subscribe: (target: string | StreamQuery, listener: (snapshot: StreamSnapshot) => void) => Promise<() => Promise<void>>
   /** Disconnects this tab (its subscriptions end); the node keeps running for other tabs. */
@@ -49,9 +42,13 @@ export interface Kiln {
 export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   installErrorWire()
   const name = options.name ?? 'kiln'
-  const port = openWorkerPort(name, options.workerUrl)
-  const api = Comlink.wrap<KilnApi>(port)
   const clientId = crypto.randomUUID()
+  const link = typeof SharedWorker === 'function'
+    ? openSharedWorker(name, options.workerUrl)
+    // No SharedWorker (Chrome for Android before 148, some WebViews): one tab runs the node in a
+    // dedicated worker and relays the other tabs' calls (fallback.ts). The calls are the same.
+    : openFallback({ name, clientId, workerUrl: options.workerUrl })
+  const { api } = link
   await holdTabLock(clientId)
   await api.hello(clientId)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
@@ -71,25 +68,26 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
       const id = await api.subscribe(target, Comlink.proxy(listener))
       return async () => { await api.unsubscribe(id) }
     },
-    close () {
-      api[Comlink.releaseProxy]()
-      port.close()
-    }
+    close: link.close
   }
 }
 
-function openWorkerPort (name: string, workerUrl?: string | URL): MessagePort {
-  if (typeof SharedWorker !== 'function') {
-    throw new Error('SharedWorker is not available here (the dedicated-worker fallback is not built yet)')
-  }
+function openSharedWorker (name: string, workerUrl?: string | URL): NodeLink {
   const options: WorkerOptions = { type: 'module', name: `kiln:${name}` }
   const worker = workerUrl != null
     ? new SharedWorker(workerUrl, options)
     : typeof __kilnScriptUrl === 'string'
       ? new SharedWorker(new URL('kiln-worker.js', __kilnScriptUrl), options)
       // Bundlers (and vite in development) see this pattern and ship the worker next to the code.
-      : new SharedWorker(new URL('../../worker/shared-worker.ts', import.meta.url), { type: 'module', name: `kiln:${name}` })
-  return worker.port
+      : new SharedWorker(new URL('../../worker/kiln-worker.ts', import.meta.url), { type: 'module', name: `kiln:${name}` })
+  const api = Comlink.wrap<KilnApi>(worker.port)
+  return {
+    api,
+    close () {
+      api[Comlink.releaseProxy]()
+      worker.port.close()
+    }
+  }
 }
 
 /** Held for this tab's lifetime, so the worker can tell when the tab is gone (it cannot see tabs close). */

@@ -44,3 +44,34 @@ export function serveStartupFailure (error: unknown, port: MessagePort): void {
   const failing = new Proxy({}, { get: () => async () => { throw error } })
   Comlink.expose(failing, port)
 }
+
+/** How long a new leader's worker waits for the previous leader's worker to let go of the store. */
+export const STORE_HANDOVER_TIMEOUT_MS = 10_000
+
+/**
+ * For the dedicated-worker fallback: when leadership moves, the old leader's tab is gone but its
+ * worker may hold the store's Web Lock (`kiln-store:<name>`) a little longer. Wait for that lock to
+ * free, then open the store. Bounded, so a store held for good still fails with StoreLockedError.
+ */
+export async function startWorkerHostAfterHandover (init: WorkerHostInit): Promise<NodeHost> {
+  const name = init.name ?? 'kiln'
+  const deadline = Date.now() + STORE_HANDOVER_TIMEOUT_MS
+  for (;;) {
+    try {
+      return await startWorkerHost(init)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_STORE_LOCKED' || Date.now() >= deadline) throw err
+      await waitForLock(`kiln-store:${name}`, deadline - Date.now())
+    }
+  }
+}
+
+/** Resolves once `lockName` is free (taking and dropping it at once), or when `ms` have passed. */
+async function waitForLock (lockName: string, ms: number): Promise<void> {
+  try {
+    await navigator.locks.request(lockName, { signal: AbortSignal.timeout(ms) }, async () => {})
+  } catch (err) {
+    // Timing out is an answer too: the next attempt reports the store as locked.
+    if ((err as Error).name !== 'TimeoutError' && (err as Error).name !== 'AbortError') throw err
+  }
+}
