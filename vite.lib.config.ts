@@ -16,7 +16,8 @@ export default defineConfig({
   build: {
     rolldownOptions: format === 'iife'
       ? { output: { banner: 'var __kilnScriptUrl = (document.currentScript && document.currentScript.src) || location.href;' } }
-      : {},
+      // The wallet sign-in code is loaded on first signIn() only: its own file next to kiln.js.
+      : { output: { chunkFileNames: (chunk) => chunk.moduleIds.some((id) => id.includes('pkh-ethereum')) ? 'kiln-wallet.js' : 'kiln-[name].js' } },
     outDir: 'dist',
     emptyOutDir: format === 'es',
     sourcemap: true,

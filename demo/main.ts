@@ -1,5 +1,9 @@
 // The demo app: notes kept by Kiln. It imports the built library exactly as an app would.
-import { connect, type Kiln, type StreamSnapshot } from 'kiln'
+import { connect, type EthereumProvider, type Kiln, type StreamSnapshot } from 'kiln'
+
+declare global {
+  interface Window { ethereum?: EthereumProvider }
+}
 
 const FAMILY = 'kiln-demo-note'
 const $ = <T extends HTMLElement>(selector: string): T => document.querySelector(selector) as T
@@ -10,13 +14,34 @@ let stopWatching: (() => Promise<void>) | undefined
 
 async function start (): Promise<void> {
   kiln = await connect({ onClosed: (error) => { $('#status').textContent = `stopped: ${error.message}` } })
-  const status = await kiln.status()
-  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}`
+  await showIdentity()
+  const wallet = window.ethereum
+  const connectButton = $<HTMLButtonElement>('#connect-wallet')
+  connectButton.disabled = wallet == null
+  if (wallet == null) connectButton.title = 'No injected wallet (window.ethereum) in this browser'
+  connectButton.addEventListener('click', () => {
+    void run(async () => {
+      if (wallet == null) return
+      await kiln.signIn(wallet, { statement: 'Sign in to Kiln notes' })
+      await showIdentity()
+    })
+  })
   // Any tab's new or edited note shows up here.
   await kiln.subscribe({ family: FAMILY }, () => { void refreshList() })
   await refreshList()
   $('#new-note').addEventListener('click', () => { void run(createNote) })
   $('#save').addEventListener('click', () => { void run(saveNote) })
+}
+
+/** Who writes: the signed-in wallet account (and how many streams it controls here), or this device. */
+async function showIdentity (): Promise<void> {
+  const status = await kiln.status()
+  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}`
+  const session = status.session
+  if (session == null) return
+  const owned = await kiln.query({ controller: session.account }, { limit: 1000 })
+  $('#account').textContent = `Signed in as ${session.account} · ${owned.items.length} stream${owned.items.length === 1 ? '' : 's'} · session until ${new Date(session.expiresAt ?? 0).toLocaleString()}`
+  $<HTMLButtonElement>('#connect-wallet').textContent = 'Reconnect wallet'
 }
 
 async function refreshList (): Promise<void> {
@@ -36,6 +61,7 @@ async function refreshList (): Promise<void> {
 async function createNote (): Promise<void> {
   await open(await kiln.create({ content: { title: 'Untitled', body: '' }, family: FAMILY }))
   await refreshList()
+  await showIdentity()
 }
 
 async function saveNote (): Promise<void> {

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 
-const BUDGETS_KB = { 'dist/kiln.js': 20, 'dist/kiln.iife.js': 20, 'dist/kiln-worker.js': 300 }
+// The script-tag build cannot load code lazily, so it carries the wallet sign-in code (SIWE, CACAO,
+// secp256k1 recovery) that the ESM build keeps in kiln-wallet.js until the first signIn().
+const BUDGETS_KB = { 'dist/kiln.js': 20, 'dist/kiln-wallet.js': 50, 'dist/kiln.iife.js': 60, 'dist/kiln-worker.js': 300 }
 let over = false
 for (const [file, budget] of Object.entries(BUDGETS_KB)) {
   const bytes = readFileSync(file)

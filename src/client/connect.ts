@@ -6,6 +6,8 @@ import type { StreamQuery } from '../store/store.js'
 import { openFallback } from './fallback.js'
 import type { NodeLink } from './fallback-protocol.js'
 import { installErrorWire } from './wire.js'
+import { type EthereumProvider, type SignInOptions, scheduleRenewal, signInWithEthereum } from './sign-in.js'
+import type { SessionInfo } from '../identity/sessions.js'
 
 /** Set by the script-tag (IIFE) build: the URL of kiln.iife.js, to find kiln-worker.js next to it. */
 declare const __kilnScriptUrl: string | undefined
@@ -20,12 +22,20 @@ export interface ConnectOptions {
 }
 
 /** The node's calls as a page makes them (same names and types as the worker's API). */
-type NodeCalls = Omit<KilnApi, 'hello' | 'subscribe' | 'unsubscribe' | 'onClosed'>
+type NodeCalls = Omit<KilnApi, 'hello' | 'subscribe' | 'unsubscribe' | 'onClosed' | 'prepareSession' | 'completeSession'>
 
 /** A tab's handle on the origin's node. Every call runs in the worker; errors arrive typed. */
 export interface Kiln extends NodeCalls {
   /** Calls `listener` in this tab whenever a matching stream changes, from any tab or peer. */
   subscribe: (target: string | StreamQuery, listener: (snapshot: StreamSnapshot) => void) => Promise<() => Promise<void>>
+  /**
+   * Signs in with an Ethereum wallet (any EIP-1193 provider): new streams are then controlled by
+   * `did:pkh:eip155:<chain>:<address>` and signed by a session key that never leaves the worker.
+   * The session is shared by every tab and survives restarts; this tab renews it before it expires.
+   */
+  signIn: (provider: EthereumProvider, options?: SignInOptions) => Promise<SessionInfo>
+  /** The session new streams are written with, if any. */
+  session: () => Promise<SessionInfo | undefined>
   /** Disconnects this tab (its subscriptions end); the node keeps running for other tabs. */
   close: () => void
 }
@@ -49,6 +59,7 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
     // dedicated worker and relays the other tabs' calls (fallback.ts). The calls are the same.
     : openFallback({ name, clientId, workerUrl: options.workerUrl })
   const { api } = link
+  let stopRenewal: (() => void) | undefined
   await holdTabLock(clientId)
   await api.hello(clientId)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
@@ -68,7 +79,22 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
       const id = await api.subscribe(target, Comlink.proxy(listener))
       return async () => { await api.unsubscribe(id) }
     },
-    close: link.close
+    sessions: async () => await api.sessions(),
+    async signOut (account) {
+      stopRenewal?.()
+      await api.signOut(account)
+    },
+    async signIn (provider, signInOptions = {}) {
+      const session = await signInWithEthereum(api, provider, signInOptions)
+      stopRenewal?.()
+      stopRenewal = scheduleRenewal(session, async () => await signInWithEthereum(api, provider, signInOptions), signInOptions)
+      return session
+    },
+    session: async () => (await api.sessions()).find((s) => s.active),
+    close () {
+      stopRenewal?.()
+      link.close()
+    }
   }
 }
 

@@ -96,7 +96,11 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
     pin: forward('pin'),
     unpin: forward('unpin'),
     stats: forward('stats'),
-    status: forward('status')
+    status: forward('status'),
+    prepareSession: forward('prepareSession'),
+    completeSession: forward('completeSession'),
+    sessions: forward('sessions'),
+    signOut: forward('signOut')
   }
 
   return {

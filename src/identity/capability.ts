@@ -2,6 +2,7 @@ import { Cacao } from '@didtools/cacao'
 import { getEIP191Verifier } from '@didtools/pkh-ethereum'
 import type { CID } from 'multiformats/cid'
 import type { StreamID } from '../ids/index.js'
+import { sameController } from './identity.js'
 import { CapabilityExpiredError, CapabilityScopeError, InvalidCapabilityError, WrongControllerError } from '../errors.js'
 
 /** Ceramic's allowances: clocks may differ by 5 minutes; a CACAO stays usable 24 h past `exp`. */
@@ -26,17 +27,41 @@ const verifiers = getEIP191Verifier()
 /** Checks that a CACAO lets `signer` write this stream for `controller` at `atTime`, as Ceramic does. */
 export async function verifyCapability (cacao: Cacao, check: CapabilityCheck): Promise<void> {
   assertShape(cacao)
-  if (!sameIssuer(cacao.p.iss, check.controller)) {
+  if (!sameController(cacao.p.iss, check.controller)) {
     throw new WrongControllerError(`Capability issued by ${cacao.p.iss}, but the stream is controlled by ${check.controller}`, { issuer: cacao.p.iss, controller: check.controller })
   }
-  if (cacao.p.aud !== check.signer) {
-    throw new InvalidCapabilityError(`Capability is for ${cacao.p.aud}, but the commit is signed by ${check.signer}`, { audience: cacao.p.aud, signer: check.signer })
-  }
+  assertAudience(cacao, check.signer)
   assertInTime(cacao, check.atTime)
   assertCovers(cacao.p.resources ?? [], check)
+  await assertWalletSignature(cacao, check.atTime)
+}
+
+/**
+ * Checks a new session's CACAO before a node keeps it: signed by the account it names, for this
+ * session key, valid now, and granting Ceramic resources. Which streams it covers is checked on
+ * every write, by the same verification remote commits get.
+ */
+export async function verifySessionCapability (cacao: Cacao, sessionDid: string, atTime = new Date()): Promise<void> {
+  assertShape(cacao)
+  assertAudience(cacao, sessionDid)
+  assertInTime(cacao, atTime)
+  const resources = cacao.p.resources ?? []
+  if (resources.length === 0 || !resources.every((r) => r.startsWith('ceramic://'))) {
+    throw new CapabilityScopeError('A session must grant Ceramic resources (ceramic://*, ceramic://<stream>, ceramic://*?model=<model>)', { resources })
+  }
+  await assertWalletSignature(cacao, atTime)
+}
+
+function assertAudience (cacao: Cacao, signer: string): void {
+  if (cacao.p.aud !== signer) {
+    throw new InvalidCapabilityError(`Capability is for ${cacao.p.aud}, but the commit is signed by ${signer}`, { audience: cacao.p.aud, signer })
+  }
+}
+
+async function assertWalletSignature (cacao: Cacao, atTime: Date): Promise<void> {
   try {
-    // Time checks were ours above (for typed errors); here only the wallet's signature is checked.
-    await Cacao.verify(cacao, { verifiers, atTime: check.atTime, disableExpirationCheck: true })
+    // Time checks are ours (for typed errors); here only the wallet's signature is checked.
+    await Cacao.verify(cacao, { verifiers, atTime, disableExpirationCheck: true })
   } catch (err) {
     throw new InvalidCapabilityError(`Capability signature is not valid: ${(err as Error).message}`, { issuer: cacao.p.iss }, { cause: err })
   }
@@ -77,10 +102,4 @@ function assertCovers (resources: string[], { streamId, model, payload }: Capabi
   if (!covered) {
     throw new CapabilityScopeError(`Capability does not have appropriate permissions to update stream ${stream}`, { stream, resources })
   }
-}
-
-/** did:pkh:eip155 issuers compare case-insensitively (addresses may be checksummed or not). */
-function sameIssuer (issuer: string, controller: string): boolean {
-  if (issuer.startsWith('did:pkh:eip155:') && controller.startsWith('did:pkh:eip155:')) return issuer.toLowerCase() === controller.toLowerCase()
-  return issuer === controller
 }

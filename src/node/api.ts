@@ -1,5 +1,7 @@
+import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
-import { errorToPlain } from '../errors.js'
+import { NoSignerError, errorToPlain } from '../errors.js'
+import type { SessionInfo, SessionKeeper } from '../identity/sessions.js'
 import type { Page, PageRequest, StreamQuery } from '../store/store.js'
 import type { StreamSnapshot } from './snapshot.js'
 import type { CreateOptions, HistoryEntry, NodeStats, StreamNode, UpdateOptions } from './stream-node.js'
@@ -18,6 +20,8 @@ export interface NodeStatus {
   clients: number
   /** Set when the store was closed underneath the node (e.g. a newer Kiln upgraded it in another tab). */
   closed?: KilnErrorLike
+  /** The wallet session new streams are written with, if someone signed in. */
+  session?: SessionInfo
 }
 
 /**
@@ -43,11 +47,20 @@ export interface KilnApi {
   unsubscribe: (subscriptionId: number) => Promise<void>
   /** Registers a listener told once if the store is closed underneath the node. */
   onClosed: (listener: (error: KilnErrorLike) => void) => Promise<void>
+  /** Wallet sign-in, step 1: the node makes a session key and returns its DID (the CACAO audience). */
+  prepareSession: () => Promise<string>
+  /** Wallet sign-in, step 2: the node checks the wallet-signed CACAO and keeps the session. */
+  completeSession: (cacao: Cacao) => Promise<SessionInfo>
+  sessions: () => Promise<SessionInfo[]>
+  /** Forgets one account's session, or every session. */
+  signOut: (account?: string) => Promise<void>
 }
 
 /** What one node shares among all its clients. */
 export interface NodeHost {
   node: StreamNode
+  /** Wallet sessions, where the node can hold them (the browser node). */
+  sessions?: SessionKeeper
   mode: NodeMode
   storage: NodeStatus['storage']
   clients: Set<ClientConnection>
@@ -96,8 +109,14 @@ export function createClientConnection (host: NodeHost, watchClientGone: (client
         const status: NodeStatus = { mode: host.mode, storage: host.storage, streams: stats.streams, commits: stats.commits, subscriptions: stats.subscriptions, clients: host.clients.size }
         if (node.controller != null) status.did = node.controller
         if (host.closed != null) status.closed = host.closed
+        const session = host.sessions?.list().find((s) => s.active)
+        if (session != null) status.session = session
         return status
       },
+      prepareSession: async () => await sessionsOf(host).prepare(),
+      completeSession: async (cacao) => await sessionsOf(host).complete(cacao),
+      sessions: async () => host.sessions?.list() ?? [],
+      signOut: async (account) => { await sessionsOf(host).signOut(account) },
       async subscribe (target, listener) {
         const id = nextId++
         subscriptions.set(id, node.subscribe(target, (snapshot) => {
@@ -118,6 +137,11 @@ export function createClientConnection (host: NodeHost, watchClientGone: (client
   }
   host.clients.add(connection)
   return connection
+}
+
+function sessionsOf (host: NodeHost): SessionKeeper {
+  if (host.sessions == null) throw new NoSignerError('This node does not keep wallet sessions')
+  return host.sessions
 }
 
 /** Tells every client that the store closed underneath the node. */

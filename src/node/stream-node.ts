@@ -8,6 +8,7 @@ import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import { type GenesisPlan, modelGenesis, modelInstanceGenesis, tileGenesis } from '../commits/genesis.js'
 import type { Signer } from '../identity/signer.js'
+import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator, VerifiedCommit } from '../identity/verify.js'
 import { InvalidCarError, InvalidInputError, KilnError, NoSignerError, StaleTipError, StreamNotFoundError } from '../errors.js'
 import type { CommitRecord, Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
@@ -15,7 +16,7 @@ import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { type LoadContext, applyCommits, inferStreamType, readLog } from '../streams/load.js'
 import type { ModelDefinition } from '../streams/model.js'
-import { type StreamState, tipOf } from '../streams/state.js'
+import { type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
 import { exportStreamCar } from '../streams/transfer.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
@@ -27,6 +28,8 @@ export interface StreamNodeComponents {
   store: Store
   /** Signs local writes; without one the node is read-only (it still verifies and stores). */
   signer?: Signer
+  /** Several signers (a device key and wallet sessions); takes the place of `signer`. */
+  identity?: Identity
   anchorValidator?: AnchorValidator
 }
 
@@ -94,21 +97,27 @@ export interface StreamNode {
   pin: (id: string) => Promise<void>
   unpin: (id: string) => Promise<void>
   stats: () => Promise<NodeStats>
-  setSigner: (signer: Signer | undefined) => void
   close: () => Promise<void>
 }
 
 /** Builds a node over its ports. The node is the only place where store, identity and streams meet. */
 export function createStreamNode (components: StreamNodeComponents): StreamNode {
   const { store, anchorValidator } = components
-  let signer = components.signer
+  const identity = components.identity ?? singleSignerIdentity(components.signer)
   const queue = createWriteQueue()
   const cache = createStateCache()
   const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
   const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
 
-  const requireSigner = (): Signer => {
-    if (signer == null) throw new NoSignerError('This node has no identity to sign with: sign in or configure a did:key')
+  const requireAuthor = (): Signer => {
+    const author = identity.author()
+    if (author == null) throw new NoSignerError('This node has no identity to sign with: sign in or configure a did:key')
+    return author
+  }
+
+  const requireSignerFor = (controller: string): Signer => {
+    const signer = identity.signerFor(controller)
+    if (signer == null) throw new NoSignerError(`This node cannot sign for ${controller}: sign in with that account`, { controller })
     return signer
   }
 
@@ -243,10 +252,10 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   }
 
   return {
-    get controller () { return signer?.controller },
+    get controller () { return identity.author()?.controller },
 
     async create (options) {
-      const author = requireSigner()
+      const author = requireAuthor()
       const type = streamTypeCode(options.type ?? 'tile')
       const plan = await genesisPlan(type, options, author.controller)
       const genesis = await buildGenesis(type, plan, author)
@@ -263,7 +272,6 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     },
 
     async update (id, change) {
-      const author = requireSigner()
       const streamId = StreamID.fromString(id)
       return await queue.run(streamId.toString(), async () => {
         const record = await readRecord(streamId.toString())
@@ -271,6 +279,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
           throw new StaleTipError(`Stream ${id} is at ${record.tip}, not ${change.expectedTip}: load it and apply the change again`, { tip: record.tip, expectedTip: change.expectedTip })
         }
         const state = await stateAt(record)
+        const author = requireSignerFor(controllerOf(state))
         if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
         const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
         const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header }), author)
@@ -346,8 +355,6 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async stats () {
       return { ...(await store.stats()), subscriptions: listeners.size }
     },
-
-    setSigner (next) { signer = next },
 
     async close () {
       listeners.clear()

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink'
 import { installErrorWire } from '../client/wire.js'
 import { loadDeviceSigner } from '../identity/device-key.js'
+import { createSessionKeeper } from '../identity/sessions.js'
 import { createIdbStore } from '../store/idb-store.js'
 import { type ClientConnection, type NodeHost, type NodeMode, announceClosed, createClientConnection } from './api.js'
 import { createStreamNode } from './stream-node.js'
@@ -23,8 +24,8 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     // A newer Kiln upgraded the database in another tab: stop, and tell every page why.
     onClosed: (error) => { if (host != null) announceClosed(host, error) }
   })
-  const signer = await loadDeviceSigner()
-  host = { node: createStreamNode({ store, signer }), mode: init.mode, storage: 'indexeddb', clients: new Set() }
+  const sessions = await createSessionKeeper(await loadDeviceSigner())
+  host = { node: createStreamNode({ store, identity: sessions }), sessions, mode: init.mode, storage: 'indexeddb', clients: new Set() }
   return host
 }
 
