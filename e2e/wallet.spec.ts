@@ -108,3 +108,15 @@ test('a session past its expiry refuses new writes, and what it signed before st
   const loaded = await page.evaluate(async (id) => await window.kiln!.load(id), note.id)
   expect(loaded.content).toEqual({ signed: 'in time' })
 })
+
+test('the tab that signed in asks the wallet again before the session expires', async ({ page }) => {
+  await openWallet(page, `node=renew-${Date.now()}`)
+  const first = await page.evaluate(async () => await window.kiln!.signIn(window.ethereum!, { expiresIn: 8, renewBefore: 5 }))
+  expect(await page.evaluate(() => window.walletPrompts)).toBe(1)
+  await expect.poll(async () => await page.evaluate(() => window.walletPrompts), { timeout: 10_000 }).toBe(2)
+  await expect.poll(async () => (await page.evaluate(async () => await window.kiln!.session()))?.expiresAt).not.toBe(first.expiresAt)
+  const renewed = await page.evaluate(async () => await window.kiln!.session())
+  expect(Date.parse(renewed!.expiresAt!)).toBeGreaterThan(Date.parse(first.expiresAt!))
+  expect(renewed!.sessionDid).not.toBe(first.sessionDid)
+  expect(await page.evaluate(async () => (await window.kiln!.sessions()).length)).toBe(1)
+})

@@ -15,7 +15,7 @@ const KEYS = [
 ] as const
 
 declare global {
-  interface Window { kiln?: Kiln, ethereum?: EthereumProvider, connectError?: unknown }
+  interface Window { kiln?: Kiln, ethereum?: EthereumProvider, connectError?: unknown, walletPrompts: number }
 }
 
 const params = new URLSearchParams(location.search)
@@ -23,6 +23,7 @@ const account = privateKeyToAccount(KEYS[Number(params.get('key') ?? 0)])
 const signer = privateKeyToAccount(KEYS[Number(params.get('signer') ?? params.get('key') ?? 0)])
 const chainId = Number(params.get('chain') ?? 1)
 
+window.walletPrompts = 0
 window.ethereum = {
   async request ({ method, params: args = [] }) {
     switch (method) {
@@ -32,6 +33,7 @@ window.ethereum = {
       case 'eth_chainId':
         return `0x${chainId.toString(16)}`
       case 'personal_sign':
+        window.walletPrompts++
         return await signer.signMessage({ message: { raw: args[0] as `0x${string}` } })
       default:
         throw new Error(`unsupported method ${method}`)
