@@ -78,6 +78,23 @@ export interface NodeStats {
 
 export type StreamListener = (snapshot: StreamSnapshot) => void
 
+export interface CommitEvent {
+  id: string
+  /** The new tip the accepted commits end at. */
+  tip: string
+  model?: string
+  controller: string
+  /** True when this node wrote it; false for commits from elsewhere (a peer, a CAR). */
+  local: boolean
+}
+
+export interface StreamHeads {
+  id: string
+  tips: string[]
+  model?: string
+  controller: string
+}
+
 export interface StreamNode {
   /** The DID that controls what this node writes (undefined when read-only). */
   readonly controller: string | undefined
@@ -88,6 +105,12 @@ export interface StreamNode {
   history: (id: string) => Promise<HistoryEntry[]>
   /** Calls `listener` with the new state whenever a matching stream changes. */
   subscribe: (target: string | StreamQuery, listener: StreamListener) => () => void
+  /** Calls `listener` for every accepted commit run (every new tip, canonical or not): what sync announces. */
+  onCommit: (listener: (event: CommitEvent) => void) => () => void
+  /** Streams matching a query with all their tips, without decoding states: what sync compares. */
+  heads: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamHeads>>
+  /** A stored block (every stored block was verified as part of a commit). */
+  block: (cid: string) => Promise<Uint8Array | undefined>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
   /** Verifies every commit in the CAR, then stores it; a forged or incomplete CAR changes nothing. */
@@ -107,6 +130,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   const queue = createWriteQueue()
   const cache = createStateCache()
   const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
+  const commitListeners = new Set<(event: CommitEvent) => void>()
   const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
 
   const requireAuthor = (): Signer => {
@@ -193,7 +217,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
    * Verifies `fresh` (oldest first) on top of the state at `attach` and writes it as one batch.
    * Every branch tip is kept; the conflict rule picks which one is canonical.
    */
-  async function accept (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], extraBlocks: Block[], base?: StreamState): Promise<StreamSnapshot> {
+  async function accept (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], local: boolean, base?: StreamState): Promise<StreamSnapshot> {
     const context = await contextFor(streamId.toString(), fresh, base)
     const { state, commits } = await applyCommits(base, streamId, fresh, context)
     const tip = tipOf(state).toString()
@@ -208,7 +232,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     })
     const records = commits.map((c) => commitRecord(streamId.toString(), c, now))
     const blocks = new Map<string, Block>()
-    for (const block of [...extraBlocks, ...commits.flatMap((c) => c.blocks)]) blocks.set(block.cid.toString(), block)
+    for (const block of commits.flatMap((c) => c.blocks)) blocks.set(block.cid.toString(), block)
     const write = store.putCommit({
       stream: next,
       expectedTip: record?.tip ?? null,
@@ -224,13 +248,18 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const canonical = canonicalTip === tip ? state : await stateAt(next, canonicalTip)
     const snapshot = toSnapshot(canonical, next)
     if (canonicalTip !== record?.tip) notify(snapshot, next)
+    const event: CommitEvent = { id: next.id, tip, controller: next.controller, local }
+    if (next.model != null) event.model = next.model
+    for (const listener of commitListeners) {
+      try { listener(event) } catch (err) { queueMicrotask(() => { throw err }) }
+    }
     return snapshot
   }
 
   async function writeLocal (streamId: StreamID, commit: { cid: CID, blocks: Block[] }, record: StreamRecord | undefined, base?: StreamState): Promise<StreamSnapshot> {
     const overlay = new Map(commit.blocks.map((b) => [b.cid.toString(), b.bytes]))
     const source: BlockSource = async (cid) => overlay.get(cid.toString()) ?? await storeSource(cid)
-    return await accept(streamId, record, [await loadCommit(commit.cid, source)], [], base)
+    return await accept(streamId, record, [await loadCommit(commit.cid, source)], true, base)
   }
 
   async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource): Promise<StreamSnapshot> {
@@ -247,7 +276,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         cid = raw.kind === 'genesis' ? undefined : raw.payload.prev
       }
       const base = cid == null ? undefined : await stateAt(record as StreamRecord, cid.toString())
-      return await accept(streamId, record, fresh, [], base)
+      return await accept(streamId, record, fresh, false, base)
     })
   }
 
@@ -317,6 +346,23 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return () => { listeners.delete(entry) }
     },
 
+    onCommit (listener) {
+      commitListeners.add(listener)
+      return () => { commitListeners.delete(listener) }
+    },
+
+    async heads (query, page) {
+      const result = await store.query(query, page)
+      const items = result.items.map((r) => {
+        const heads: StreamHeads = { id: r.id, tips: r.tips, controller: r.controller }
+        if (r.model != null) heads.model = r.model
+        return heads
+      })
+      return result.cursor == null ? { items } : { items, cursor: result.cursor }
+    },
+
+    block: async (cid) => await store.getBlock(cid),
+
     async query (query, page) {
       const result = await store.query(query, page)
       const items = await Promise.all(result.items.map(async (record) => toSnapshot(await stateAt(record), record)))
@@ -358,6 +404,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
     async close () {
       listeners.clear()
+      commitListeners.clear()
       await queue.drain()
       await store.close()
     }
