@@ -10,15 +10,7 @@ import {
   modelGenesis, modelInstanceGenesis, tileGenesis
 } from '../../src/index.js'
 import { ceramicContext, ceramicDid, kilnSigner } from '../fixtures/identities.js'
-
-const definition = {
-  version: '2.0',
-  name: 'Note',
-  interface: false,
-  implements: [],
-  accountRelation: { type: 'list' },
-  schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false, properties: { text: { type: 'string' } }, required: ['text'] }
-}
+import { noteModel as definition } from '../fixtures/models.js'
 
 /** What Ceramic's createDagJWS returns, as the blocks Kiln stores. */
 async function ceramicBlocks (result: { jws: dagJose.DagJWS, linkedBlock: Uint8Array, cacaoBlock?: Uint8Array }): Promise<{ envelope: Uint8Array, payload: Uint8Array }> {

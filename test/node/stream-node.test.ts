@@ -3,18 +3,10 @@ import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { StreamSnapshot } from '../../src/node/snapshot.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { noteModel } from '../fixtures/models.js'
 
 async function newNode (name = 'alice'): Promise<StreamNode> {
   return createStreamNode({ store: createMemoryStore(), signer: await kilnSigner(name) })
-}
-
-const noteModel = {
-  version: '2.0',
-  name: 'Note',
-  interface: false,
-  implements: [],
-  accountRelation: { type: 'list' },
-  schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false, properties: { text: { type: 'string' } }, required: ['text'] }
 }
 
 describe('StreamNode', () => {
