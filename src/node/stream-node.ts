@@ -6,21 +6,21 @@ import { buildGenesis, buildSignedCommit } from '../commits/build.js'
 import { decodeCar } from '../commits/car.js'
 import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
-import { type GenesisPlan, modelGenesis, modelInstanceGenesis, tileGenesis } from '../commits/genesis.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
-import type { AnchorValidator, VerifiedCommit } from '../identity/verify.js'
+import type { AnchorValidator } from '../identity/verify.js'
 import { InvalidCarError, InvalidInputError, KilnError, NoSignerError, StaleTipError, StreamNotFoundError } from '../errors.js'
-import type { CommitRecord, Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
+import type { Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { type LoadContext, applyCommits, inferStreamType, readLog } from '../streams/load.js'
-import type { ModelDefinition } from '../streams/model.js'
 import { type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
 import { exportStreamCar } from '../streams/transfer.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { type StreamSnapshot, toSnapshot } from './snapshot.js'
+import { genesisPlan } from './create-plan.js'
+import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
 import { createWriteQueue } from './write-queue.js'
 
@@ -286,7 +286,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async create (options) {
       const author = requireAuthor()
       const type = streamTypeCode(options.type ?? 'tile')
-      const plan = await genesisPlan(type, options, author.controller)
+      const plan = genesisPlan(type, options, author.controller)
       const genesis = await buildGenesis(type, plan, author)
       const id = genesis.streamId.toString()
       return await queue.run(id, async () => {
@@ -410,47 +410,3 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     }
   }
 }
-
-async function genesisPlan (type: number, options: CreateOptions, controller: string): Promise<GenesisPlan> {
-  switch (type) {
-    case StreamType.TILE:
-      return tileGenesis({ controller, content: options.content, deterministic: options.deterministic, family: options.family, tags: options.tags, schema: options.schema, forbidControllerChange: options.forbidControllerChange })
-    case StreamType.MODEL:
-      return modelGenesis(controller, options.content as ModelDefinition)
-    case StreamType.MID: {
-      if (options.model == null) throw new InvalidInputError('A ModelInstanceDocument needs `model`')
-      const relation = options.unique != null ? 'set' : options.deterministic === true ? 'single' : 'list'
-      return modelInstanceGenesis({ controller, model: StreamID.fromString(options.model), relation, content: relation === 'list' ? options.content : undefined, unique: options.unique })
-    }
-    default:
-      throw new InvalidInputError(`Streams of type ${type} cannot be created`)
-  }
-}
-
-function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned'>): StreamRecord {
-  const record: StreamRecord = { id: state.id.toString(), type: state.type, controller: state.metadata.controllers[0], ...fields }
-  if (state.metadata.model != null && state.type === StreamType.MID) record.model = state.metadata.model.toString()
-  if (state.metadata.family != null) record.family = state.metadata.family
-  if (state.metadata.schema != null) record.schema = state.metadata.schema
-  if (state.metadata.tags != null) record.tags = state.metadata.tags
-  return record
-}
-
-function commitRecord (stream: string, commit: VerifiedCommit, receivedAt: number): CommitRecord {
-  const record: CommitRecord = { stream, cid: commit.cid.toString(), type: commit.kind === 'genesis' ? 0 : commit.kind === 'data' ? 1 : 2, receivedAt }
-  if (commit.kind !== 'genesis') record.prev = commit.payload.prev.toString()
-  if (commit.timestamp != null) record.timestamp = commit.timestamp
-  if (commit.expirationTime != null) record.expirationTime = commit.expirationTime
-  return record
-}
-
-function parseCidOrThrow (value: string): CID {
-  try {
-    return parseCid(value)
-  } catch (err) {
-    throw new InvalidInputError(`Not a CID: ${value}`, undefined, { cause: err })
-  }
-}
-
-import { CID as CIDClass } from 'multiformats/cid'
-const parseCid = (value: string): CID => CIDClass.parse(value)

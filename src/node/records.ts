@@ -1,0 +1,34 @@
+import { CID } from 'multiformats/cid'
+import { StreamType } from '../ids/index.js'
+import type { VerifiedCommit } from '../identity/verify.js'
+import { InvalidInputError } from '../errors.js'
+import type { CommitRecord, StreamRecord } from '../store/store.js'
+import type { StreamState } from '../streams/state.js'
+
+/** The store's record of a stream (tips and indexed fields), from its state at the canonical tip. */
+export function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned'>): StreamRecord {
+  const record: StreamRecord = { id: state.id.toString(), type: state.type, controller: state.metadata.controllers[0], ...fields }
+  if (state.metadata.model != null && state.type === StreamType.MID) record.model = state.metadata.model.toString()
+  if (state.metadata.family != null) record.family = state.metadata.family
+  if (state.metadata.schema != null) record.schema = state.metadata.schema
+  if (state.metadata.tags != null) record.tags = state.metadata.tags
+  return record
+}
+
+/** The store's record of one accepted commit. */
+export function commitRecord (stream: string, commit: VerifiedCommit, receivedAt: number): CommitRecord {
+  const record: CommitRecord = { stream, cid: commit.cid.toString(), type: commit.kind === 'genesis' ? 0 : commit.kind === 'data' ? 1 : 2, receivedAt }
+  if (commit.kind !== 'genesis') record.prev = commit.payload.prev.toString()
+  if (commit.timestamp != null) record.timestamp = commit.timestamp
+  if (commit.expirationTime != null) record.expirationTime = commit.expirationTime
+  return record
+}
+
+export function parseCidOrThrow (value: string): CID {
+  try {
+    return CID.parse(value)
+  } catch (err) {
+    throw new InvalidInputError(`Not a CID: ${value}`, undefined, { cause: err })
+  }
+}
+
