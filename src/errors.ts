@@ -57,6 +57,13 @@ export const InvalidCarError = defineError('InvalidCarError', 'ERR_INVALID_CAR',
  */
 export const LeaderChangedError = defineError('LeaderChangedError', 'ERR_LEADER_CHANGED', 'The tab running the node closed before answering; the write may or may not have been stored')
 
+/** A peer sent bytes that break a sync protocol: a bad frame, an oversize or malformed message. */
+export const SyncProtocolError = defineError('SyncProtocolError', 'ERR_SYNC_PROTOCOL', 'A peer broke the sync protocol')
+/** A peer (or this node) is over its request rate; nothing was served. */
+export const RateLimitedError = defineError('RateLimitedError', 'ERR_RATE_LIMITED', 'Too many requests')
+/** A peer did not answer in time, or the connection closed before it answered. */
+export const PeerUnavailableError = defineError('PeerUnavailableError', 'ERR_PEER_UNAVAILABLE', 'The peer did not answer')
+
 export type KilnErrorClass = ReturnType<typeof defineError>
 /** A caller passed arguments that cannot make a valid commit (missing family, bad schema ref, ...). */
 export const InvalidInputError = defineError('InvalidInputError', 'ERR_INVALID_INPUT', 'Invalid input')

@@ -9,9 +9,12 @@ declare global {
 }
 
 window.events = []
-const name = new URLSearchParams(location.search).get('node') ?? 'kiln-e2e'
+const params = new URLSearchParams(location.search)
+const name = params.get('node') ?? 'kiln-e2e'
+// `peers`: comma-separated server peer multiaddrs to sync with.
+const peers = params.get('peers')?.split(',').filter((p) => p !== '') ?? []
 try {
-  window.kiln = await connect({ name, onClosed: (error) => { window.closedWith = error } })
+  window.kiln = await connect({ name, peers, onClosed: (error) => { window.closedWith = error } })
   document.querySelector('#status')!.textContent = 'ready'
 } catch (err) {
   window.connectError = { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message }

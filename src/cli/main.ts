@@ -6,6 +6,7 @@ import { KilnError, InvalidInputError } from '../errors.js'
 import { createStreamNode, type StreamNode } from '../node/stream-node.js'
 import { createDiskStore } from '../store/disk-store.js'
 import { initIdentity, loadIdentity } from './identity-file.js'
+import { SERVE_USAGE } from '../server/serve-usage.js'
 
 const USAGE = `kiln — a Ceramic-compatible stream node
 
@@ -21,6 +22,7 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
   export <id> [--out file.car]            the stream's log as a CAR file (stdout by default)
   import <file.car | ->                   verify and store a stream from a CAR file
   pin <id> | unpin <id> | stats
+${SERVE_USAGE}
 
 Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.`
 
@@ -40,6 +42,14 @@ const OPTIONS = {
   cursor: { type: 'string' },
   out: { type: 'string' },
   'expected-tip': { type: 'string' },
+  // serve
+  port: { type: 'string' },
+  host: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  'http-port': { type: 'string' },
+  bootstrap: { type: 'string', multiple: true },
+  interest: { type: 'string', multiple: true },
+  topic: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -62,6 +72,8 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'init') return print(await initIdentity(dir).then((r) => ({ dir, ...r })))
     const node = await openNode(dir)
     try {
+      // Loaded on demand: the other commands need neither libp2p nor Node 22.
+      if (command === 'serve') return await (await import('../server/serve-command.js')).serve(node, dir, values)
       return await run(node, command, args, values)
     } finally {
       await node.close()

@@ -19,6 +19,11 @@ export interface ConnectOptions {
   name?: string
   /** Called if the node's store is closed underneath it (a newer Kiln took over in another tab). */
   onClosed?: (error: KilnErrorLike) => void
+  /**
+   * Server peers to sync with, as WebSocket multiaddrs (`/dns4/peer.example/tcp/443/wss/p2p/12D3…`).
+   * Without any the node works offline; writes are published once peers are given.
+   */
+  peers?: string[]
 }
 
 /** The node's calls as a page makes them (same names and types as the worker's API). */
@@ -63,6 +68,7 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   await holdTabLock(clientId)
   await api.hello(clientId)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
+  if (options.peers != null && options.peers.length > 0) await api.addPeers(options.peers)
   return {
     create: async (o) => await api.create(o),
     update: async (id, change) => await api.update(id, change),
@@ -75,6 +81,7 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
     unpin: async (id) => { await api.unpin(id) },
     stats: async () => await api.stats(),
     status: async () => await api.status(),
+    addPeers: async (addrs) => { await api.addPeers(addrs) },
     async subscribe (target, listener) {
       const id = await api.subscribe(target, Comlink.proxy(listener))
       return async () => { await api.unsubscribe(id) }

@@ -100,7 +100,8 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
     prepareSession: forward('prepareSession'),
     completeSession: forward('completeSession'),
     sessions: forward('sessions'),
-    signOut: forward('signOut')
+    signOut: forward('signOut'),
+    addPeers: forward('addPeers')
   }
 
   return {

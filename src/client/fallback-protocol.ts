@@ -15,7 +15,7 @@ export const relayChannelName = (name: string): string => `kiln-relay:${name}`
 export const leaderLockName = (name: string): string => `kiln-leader:${name}`
 
 /** The node's plain-data calls, forwarded as they are. */
-export const PLAIN_METHODS = ['create', 'update', 'load', 'history', 'query', 'exportCar', 'importCar', 'pin', 'unpin', 'stats', 'status', 'prepareSession', 'completeSession', 'sessions', 'signOut'] as const
+export const PLAIN_METHODS = ['create', 'update', 'load', 'history', 'query', 'exportCar', 'importCar', 'pin', 'unpin', 'stats', 'status', 'prepareSession', 'completeSession', 'sessions', 'signOut', 'addPeers'] as const
 export type PlainMethod = typeof PLAIN_METHODS[number]
 
 /**
@@ -30,7 +30,7 @@ export type RelayMethod = PlainMethod | 'hello' | 'subscribe' | 'unsubscribe' | 
  * the old one had taken them. The leader makes hello/subscribe/onClosed idempotent per client;
  * pin/unpin set a flag. Everything else writes a commit: see LeaderChangedError.
  */
-export const RETRY_SAFE: ReadonlySet<RelayMethod> = new Set<RelayMethod>(['hello', 'subscribe', 'unsubscribe', 'onClosed', 'load', 'history', 'query', 'exportCar', 'stats', 'status', 'pin', 'unpin', 'sessions', 'signOut'])
+export const RETRY_SAFE: ReadonlySet<RelayMethod> = new Set<RelayMethod>(['hello', 'subscribe', 'unsubscribe', 'onClosed', 'load', 'history', 'query', 'exportCar', 'stats', 'status', 'pin', 'unpin', 'sessions', 'signOut', 'addPeers'])
 
 /** Follower → leader. */
 export type RequestMessage =

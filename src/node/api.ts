@@ -1,7 +1,8 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
-import { NoSignerError, errorToPlain } from '../errors.js'
+import { InvalidInputError, NoSignerError, errorToPlain } from '../errors.js'
 import type { SessionInfo, SessionKeeper } from '../identity/sessions.js'
+import type { BrowserNetwork, NetworkStatus } from './browser-network.js'
 import type { Page, PageRequest, StreamQuery } from '../store/store.js'
 import type { StreamSnapshot } from './snapshot.js'
 import type { CreateOptions, HistoryEntry, NodeStats, StreamNode, UpdateOptions } from './stream-node.js'
@@ -22,6 +23,8 @@ export interface NodeStatus {
   closed?: KilnErrorLike
   /** The wallet session new streams are written with, if someone signed in. */
   session?: SessionInfo
+  /** Peers and sync progress, once the node was given peers to connect to. */
+  network?: NetworkStatus
 }
 
 /**
@@ -54,11 +57,16 @@ export interface KilnApi {
   sessions: () => Promise<SessionInfo[]>
   /** Forgets one account's session, or every session. */
   signOut: (account?: string) => Promise<void>
+  /** Connects to these peers (server peers' WebSocket multiaddrs) and syncs with them; starts networking. */
+  addPeers: (addrs: string[]) => Promise<void>
 }
 
 /** What one node shares among all its clients. */
 export interface NodeHost {
   node: StreamNode
+  /** Started by the first `addPeers`; the node stays offline until then. */
+  network?: Promise<BrowserNetwork>
+  startNetwork?: (peers: string[]) => Promise<BrowserNetwork>
   /** Wallet sessions, where the node can hold them (the browser node). */
   sessions?: SessionKeeper
   mode: NodeMode
@@ -111,7 +119,18 @@ export function createClientConnection (host: NodeHost, watchClientGone: (client
         if (host.closed != null) status.closed = host.closed
         const session = host.sessions?.list().find((s) => s.active)
         if (session != null) status.session = session
+        if (host.network != null) status.network = (await host.network).status()
         return status
+      },
+      async addPeers (addrs) {
+        if (addrs.length === 0) return
+        if (host.network == null) {
+          if (host.startNetwork == null) throw new InvalidInputError('This node has no network')
+          host.network = host.startNetwork(addrs)
+          // A failed start is reported to this caller; the next addPeers tries again.
+          host.network.catch(() => { host.network = undefined })
+        }
+        ;(await host.network).addPeers(addrs)
       },
       prepareSession: async () => await sessionsOf(host).prepare(),
       completeSession: async (cacao) => await sessionsOf(host).complete(cacao),

@@ -4,6 +4,7 @@ import { loadDeviceSigner } from '../identity/device-key.js'
 import { createSessionKeeper } from '../identity/sessions.js'
 import { createIdbStore } from '../store/idb-store.js'
 import { type ClientConnection, type NodeHost, type NodeMode, announceClosed, createClientConnection } from './api.js'
+import { startBrowserNetwork } from './browser-network.js'
 import { createStreamNode } from './stream-node.js'
 
 export interface WorkerHostInit {
@@ -25,7 +26,15 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     onClosed: (error) => { if (host != null) announceClosed(host, error) }
   })
   const sessions = await createSessionKeeper(await loadDeviceSigner())
-  host = { node: createStreamNode({ store, identity: sessions }), sessions, mode: init.mode, storage: 'indexeddb', clients: new Set() }
+  const node = createStreamNode({ store, identity: sessions })
+  host = {
+    node,
+    sessions,
+    mode: init.mode,
+    storage: 'indexeddb',
+    clients: new Set(),
+    startNetwork: async (peers) => await startBrowserNetwork(node, peers)
+  }
   return host
 }
 

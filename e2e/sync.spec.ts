@@ -1,0 +1,83 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test'
+import config from '../playwright.config.js'
+import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
+import { createMemoryStore } from '../src/store/memory-store.js'
+import { createDenyList } from '../src/sync/peer-score.js'
+import { createKilnLibp2p, type KilnLibp2p } from '../src/sync/libp2p-config.js'
+import { startSync, type Sync } from '../src/sync/sync.js'
+
+// A server peer in this test process (a StreamNode with libp2p on WebSockets, as `kiln serve` runs),
+// and two browser profiles: two devices, each with its own IndexedDB and its own SharedWorker node.
+let server: { node: StreamNode, libp2p: KilnLibp2p, sync: Sync, addr: string }
+
+test.beforeAll(async () => {
+  const node = createStreamNode({ store: createMemoryStore() })
+  const denyList = createDenyList()
+  const libp2p = await createKilnLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0/ws'], relay: true, denyList })
+  const sync = await startSync({ node, libp2p, denyList, syncIntervalMs: 2_000 })
+  server = { node, libp2p, sync, addr: libp2p.getMultiaddrs()[0].toString() }
+})
+
+test.afterAll(async () => {
+  await server.sync.stop()
+  await server.libp2p.stop()
+  await server.node.close()
+})
+
+async function device (): Promise<BrowserContext> {
+  return await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'kiln-device-')), { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
+}
+
+async function openApp (context: BrowserContext, node: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(`/e2e/pages/app.html?node=${node}&peers=${encodeURIComponent(server.addr)}`)
+  await expect(page.locator('#status')).toHaveText('ready')
+  await expect.poll(async () => (await page.evaluate(async () => await window.kiln!.status())).network?.peers.length ?? 0).toBeGreaterThan(0)
+  return page
+}
+
+test('a write on device A reaches a subscriber on device B through the server peer', async () => {
+  const node = `sync-${Date.now()}`
+  const [a, b] = [await device(), await device()]
+  try {
+    const pageA = await openApp(a, node)
+    const pageB = await openApp(b, node)
+    const created = await pageA.evaluate(async () => await window.kiln!.create({ content: { from: 'A' } }))
+    // B learns of the new stream (gossip or catch-up), then subscribes and sees A's next edit live.
+    await expect.poll(async () => await pageB.evaluate(async (id) => await window.kiln!.load(id).then((s) => s.content, () => null), created.id), { timeout: 15_000 }).toEqual({ from: 'A' })
+    await pageB.evaluate(async (id) => { await window.kiln!.subscribe(id, (s) => { window.events.push(s) }) }, created.id)
+    await pageA.evaluate(async (id) => await window.kiln!.update(id, { content: { from: 'A', edited: true } }), created.id)
+    await expect.poll(async () => await pageB.evaluate(() => window.events.map((e) => e.content)), { timeout: 15_000 }).toEqual([{ from: 'A', edited: true }])
+    const status = await pageB.evaluate(async () => await window.kiln!.status())
+    expect(status.network?.synced).toBeGreaterThan(0)
+  } finally {
+    await a.close()
+    await b.close()
+  }
+})
+
+test('a device that was offline catches up with what it missed when it comes back', async () => {
+  const node = `catchup-${Date.now()}`
+  const a = await device()
+  const profileB = mkdtempSync(join(tmpdir(), 'kiln-device-'))
+  const launchB = async () => await chromium.launchPersistentContext(profileB, { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
+  let b = await launchB()
+  try {
+    const pageA = await openApp(a, node)
+    await openApp(b, node)
+    await b.close() // B goes offline (its browser closes)
+    const written = []
+    for (let i = 0; i < 3; i++) written.push(await pageA.evaluate(async (n) => await window.kiln!.create({ content: { n } }), i))
+    b = await launchB()
+    const pageB = await openApp(b, node)
+    for (const stream of written) {
+      await expect.poll(async () => await pageB.evaluate(async (id) => await window.kiln!.load(id).then((s) => s.tip, () => null), stream.id), { timeout: 20_000 }).toBe(stream.tip)
+    }
+  } finally {
+    await a.close()
+    await b.close()
+  }
+})

@@ -1,0 +1,70 @@
+import { openIdentityDb } from '../identity/identity-db.js'
+import type { StreamNode } from './stream-node.js'
+
+export interface NetworkStatus {
+  peerId: string
+  peers: Array<{ id: string, addrs: string[] }>
+  /** Commit runs received from peers and stored. */
+  synced: number
+  failed: number
+  /** Tips refused as forged or invalid (their senders were penalized). */
+  invalid: number
+  lastSyncAt?: number
+}
+
+export interface BrowserNetwork {
+  /** Keeps connections to these peers (server peers' WebSocket multiaddrs), redialing with backoff. */
+  addPeers: (addrs: string[]) => void
+  status: () => NetworkStatus
+  stop: () => Promise<void>
+}
+
+const PEER_KEY = 'libp2p-peer-key'
+
+/**
+ * The worker's libp2p node and sync, started when the first peer address arrives: offline-first, a
+ * node with no peers never touches the network. The peer identity is kept in IndexedDB so peers see
+ * the same PeerId after a restart. libp2p is loaded only then (its own bundle chunk).
+ */
+export async function startBrowserNetwork (node: StreamNode, peers: string[]): Promise<BrowserNetwork> {
+  const sync = await import('../sync/index.js')
+  const { startBootstrap } = await import('../sync/bootstrap.js')
+  const privateKey = await loadPeerKey(sync)
+  const denyList = sync.createDenyList()
+  const libp2p = await sync.createKilnLibp2p({ privateKey, denyList })
+  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers })
+  const known = new Set(peers)
+  const extra: Array<{ stop: () => void }> = []
+  const log = libp2p.logger.forComponent('kiln:browser-network')
+  return {
+    addPeers (addrs) {
+      const fresh = addrs.filter((a) => !known.has(a))
+      for (const a of fresh) known.add(a)
+      if (fresh.length > 0) extra.push(startBootstrap(libp2p, fresh, log))
+    },
+    status () {
+      const s = running.status()
+      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid }
+      if (s.lastSyncAt != null) status.lastSyncAt = s.lastSyncAt
+      return status
+    },
+    async stop () {
+      for (const b of extra) b.stop()
+      await running.stop()
+      await libp2p.stop()
+    }
+  }
+}
+
+async function loadPeerKey (sync: typeof import('../sync/index.js')): Promise<ReturnType<typeof sync.decodePeerKey>> {
+  const db = await openIdentityDb()
+  try {
+    const stored = await db.get('settings', PEER_KEY)
+    if (stored != null) return sync.decodePeerKey(stored)
+    const key = await sync.createPeerKey()
+    await db.put('settings', sync.encodePeerKey(key), PEER_KEY)
+    return key
+  } finally {
+    db.close()
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The server peer's read-only HTTP API:
+ *   GET /healthz           → { ok, peerId, multiaddrs, peers, streams, sync }
+ *   GET /streams/:id       → the stream's snapshot (StreamID or CommitID)
+ *   GET /streams/:id/car   → the stream's log as a CAR file
+ * Errors are `{ error: { code, message } }` with 400/404/405/500. Everything it serves is public
+ * stream data, so any origin may read it (CORS *); nothing here writes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Logger } from '@libp2p/interface'
+import { errorToPlain } from '../errors.js'
+import type { StreamNode } from '../node/stream-node.js'
+import type { SyncStatus } from '../sync/sync.js'
+
+export interface HttpApiInit {
+  node: StreamNode
+  peerId: string
+  multiaddrs: () => string[]
+  sync: () => SyncStatus
+  log: Logger
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  ERR_STREAM_NOT_FOUND: 404,
+  ERR_INVALID_ID: 400,
+  ERR_INVALID_INPUT: 400
+}
+
+export function createHttpApi (init: HttpApiInit): Server {
+  const { node, log } = init
+  const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.setHeader('access-control-allow-origin', '*')
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: 'ERR_METHOD', message: 'Only GET is supported' } })
+    const path = new URL(req.url ?? '/', 'http://kiln.invalid').pathname
+    if (path === '/healthz') {
+      const sync = init.sync()
+      return json(res, 200, {
+        ok: true,
+        peerId: init.peerId,
+        multiaddrs: init.multiaddrs(),
+        peers: sync.peers,
+        streams: (await node.stats()).streams,
+        sync: { lastSyncAt: sync.lastSyncAt, synced: sync.synced, failed: sync.failed, invalid: sync.invalid, banned: sync.banned }
+      })
+    }
+    const match = /^\/streams\/([^/]+)(\/car)?$/.exec(path)
+    if (match == null) return json(res, 404, { error: { code: 'ERR_NOT_FOUND', message: `No route for ${path}` } })
+    const id = decodeURIComponent(match[1])
+    if (match[2] == null) return json(res, 200, await node.load(id))
+    const car = await node.exportCar(id)
+    res.writeHead(200, { 'content-type': 'application/vnd.ipld.car', 'content-length': car.length })
+    res.end(car)
+  }
+  return createServer((req, res) => {
+    routes(req, res).catch((err: unknown) => {
+      const plain = errorToPlain(err)
+      const status = STATUS_BY_CODE[plain.code] ?? 500
+      if (status === 500) log.error('HTTP %s %s failed: %s', req.method, req.url, (err as Error).stack ?? plain.message)
+      if (res.headersSent) { res.destroy(); return }
+      json(res, status, { error: { code: plain.code, message: plain.message } })
+    })
+  })
+}
+
+function json (res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}

@@ -1,0 +1,88 @@
+/**
+ * The server peer: an always-on StreamNode (disk store) reachable over libp2p WebSockets, running
+ * a circuit-relay server and sync with its bootstrap peers, plus the read-only HTTP API.
+ */
+import type { Server } from 'node:http'
+import type { StreamNode } from '../node/stream-node.js'
+import { createKilnLibp2p, type KilnLibp2p } from '../sync/libp2p-config.js'
+import { createDenyList } from '../sync/peer-score.js'
+import { startSync, type Sync } from '../sync/sync.js'
+import type { SyncInterest } from '../sync/interests.js'
+import { createHttpApi } from './http-api.js'
+import { loadOrCreatePeerKey } from './peer-key-file.js'
+
+export interface ServerPeerInit {
+  node: StreamNode
+  /** The data dir: the peer key is kept here. */
+  dir: string
+  /** libp2p listen multiaddrs, e.g. `/ip4/127.0.0.1/tcp/4010/ws`. */
+  listen: string[]
+  /** Host and port of the HTTP API (port 0 picks a free one). */
+  httpHost: string
+  httpPort: number
+  bootstrap?: string[]
+  interests?: SyncInterest[]
+  topic?: string
+  syncIntervalMs?: number
+}
+
+export interface ServerPeer {
+  peerId: string
+  /** Dialable addresses, each ending in `/p2p/<peerId>`. */
+  multiaddrs: () => string[]
+  /** Base URL of the HTTP API. */
+  http: string
+  libp2p: KilnLibp2p
+  sync: Sync
+  stop: () => Promise<void>
+}
+
+export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer> {
+  const { node } = init
+  const { key } = await loadOrCreatePeerKey(init.dir)
+  const denyList = createDenyList()
+  const libp2p = await createKilnLibp2p({ privateKey: key, listen: init.listen, relay: true, denyList })
+  const log = libp2p.logger.forComponent('kiln:server')
+  let sync: Sync | undefined
+  let http: Server | undefined
+  try {
+    sync = await startSync({ node, libp2p, denyList, bootstrap: init.bootstrap, interests: init.interests, topic: init.topic, syncIntervalMs: init.syncIntervalMs })
+    const running = sync
+    const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
+    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http') })
+    const url = await listen(http, init.httpHost, init.httpPort)
+    const server = http
+    log('server peer %s listening on %s, HTTP on %s', libp2p.peerId.toString(), multiaddrs().join(' '), url)
+    return {
+      peerId: libp2p.peerId.toString(),
+      multiaddrs,
+      http: url,
+      libp2p,
+      sync: running,
+      async stop () {
+        await new Promise<void>((resolve, reject) => {
+          server.close((err) => { if (err == null) resolve(); else reject(err) })
+          server.closeAllConnections()
+        })
+        await running.stop()
+        await libp2p.stop()
+      }
+    }
+  } catch (err) {
+    // Startup failed half-way: release what was started, then report the original failure.
+    http?.close()
+    await sync?.stop().catch((cause: unknown) => { log.error('could not stop sync after a failed start: %s', (cause as Error).message) })
+    await libp2p.stop()
+    throw err
+  }
+}
+
+async function listen (server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => { server.off('error', reject); resolve() })
+  })
+  const address = server.address()
+  const actual = typeof address === 'object' && address != null ? address.port : port
+  return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`
+}

@@ -1,0 +1,129 @@
+/**
+ * `/kiln/blocks/1.0.0`: fetch blocks by CID from one peer. One request per stream:
+ *   → frame `{ cids: string[] }` (at most MAX_CIDS_PER_REQUEST), then the asker closes its side
+ *   ← one frame per CID, in order: `{ bytes }` or `{ missing: true }`; or one `{ error }` frame
+ * Frames are length-prefixed dag-cbor (frames.ts). A block is at most 256 KB (Ceramic's cap).
+ * The answering side serves only what `lookup` has: blocks the node stored after verifying them.
+ */
+import type { Libp2p, PeerId, Stream, Connection, Logger } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import { CID as CIDClass } from 'multiformats/cid'
+import type { BlockSource } from '../commits/block.js'
+import { MAX_COMMIT_BLOCK_BYTES } from '../commits/decode.js'
+import { BLOCKS_PROTOCOL, BLOCK_REQUEST_TIMEOUT_MS, MAX_BLOCK_FRAME_BYTES, MAX_BLOCK_REQUEST_BYTES, MAX_CIDS_PER_REQUEST } from './constants.js'
+import { PeerUnavailableError, RateLimitedError, SyncProtocolError } from '../errors.js'
+import { readFrames, readOneFrame, sendFrames, withDeadline } from './frames.js'
+import type { PeerScore } from './peer-score.js'
+
+export type BlockLookup = (cid: string) => Promise<Uint8Array | undefined>
+
+type BlockResponse = { bytes: Uint8Array } | { missing: true } | { error: string }
+
+export interface ServeBlocksInit {
+  libp2p: Libp2p
+  lookup: BlockLookup
+  score: PeerScore
+  log: Logger
+}
+
+/** Answers block requests; returns a function that stops answering. */
+export async function serveBlocks (init: ServeBlocksInit): Promise<() => Promise<void>> {
+  const { libp2p, lookup, score, log } = init
+  const handler = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer.toString()
+    try {
+      await withDeadline(stream, BLOCK_REQUEST_TIMEOUT_MS, async (signal) => {
+        let cids: string[]
+        try {
+          cids = parseRequest(await readOneFrame(stream, MAX_BLOCK_REQUEST_BYTES))
+        } catch (err) {
+          if (err instanceof SyncProtocolError) score.penalize(peer, 'malformed-message', err.message)
+          throw err
+        }
+        try {
+          await score.admit(peer, 'blocks')
+        } catch (err) {
+          if (!(err instanceof RateLimitedError)) throw err
+          await sendFrames(stream, [{ error: 'rate-limited' }], signal)
+          await stream.close({ signal })
+          return
+        }
+        const frames: BlockResponse[] = []
+        for (const cid of cids) {
+          const bytes = await lookup(cid)
+          frames.push(bytes == null ? { missing: true } : { bytes })
+        }
+        await sendFrames(stream, frames, signal)
+        await stream.close({ signal })
+      })
+    } catch (err) {
+      log('block request from %s failed: %s', peer, (err as Error).message)
+    }
+  }
+  await libp2p.handle(BLOCKS_PROTOCOL, handler, { maxInboundStreams: 64 })
+  return async () => { await libp2p.unhandle(BLOCKS_PROTOCOL) }
+}
+
+/** Fetches blocks from `peer`: bytes per CID in order, undefined where the peer lacks one. */
+export async function requestBlocks (libp2p: Libp2p, peer: PeerId, cids: string[], signal?: AbortSignal): Promise<Array<Uint8Array | undefined>> {
+  if (cids.length > MAX_CIDS_PER_REQUEST) throw new RangeError(`At most ${MAX_CIDS_PER_REQUEST} CIDs per request`)
+  const stream = await openStream(libp2p, peer, BLOCKS_PROTOCOL, signal)
+  return await withDeadline(stream, BLOCK_REQUEST_TIMEOUT_MS, async (deadline) => {
+    await sendFrames(stream, [{ cids }], deadline)
+    await stream.close({ signal: deadline })
+    const out: Array<Uint8Array | undefined> = []
+    for await (const frame of readFrames(stream, { maxFrameBytes: MAX_BLOCK_FRAME_BYTES, maxFrames: cids.length })) {
+      const response = parseResponse(frame)
+      if ('error' in response) {
+        throw response.error === 'rate-limited'
+          ? new RateLimitedError(`Peer ${peer.toString()} is rate-limiting block requests`, { peer: peer.toString() })
+          : new PeerUnavailableError(`Peer ${peer.toString()} refused a block request: ${response.error.slice(0, 200)}`, { peer: peer.toString() })
+      }
+      out.push('bytes' in response ? response.bytes : undefined)
+    }
+    if (out.length !== cids.length) throw new SyncProtocolError(`Asked for ${cids.length} blocks, got ${out.length} answers`)
+    return out
+  }, signal)
+}
+
+/** A BlockSource for `node.ingest` that fetches every block from one peer. */
+export function blocksFrom (libp2p: Libp2p, peer: PeerId, signal?: AbortSignal): BlockSource {
+  return async (cid: CID) => (await requestBlocks(libp2p, peer, [cid.toString()], signal))[0]
+}
+
+/** Opens a protocol stream to a peer (reusing its connection); failures become PeerUnavailableError. */
+export async function openStream (libp2p: Libp2p, peer: PeerId, protocol: string, signal?: AbortSignal): Promise<Stream> {
+  const timeout = AbortSignal.timeout(BLOCK_REQUEST_TIMEOUT_MS)
+  try {
+    return await libp2p.dialProtocol(peer, protocol, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+  } catch (err) {
+    throw new PeerUnavailableError(`Cannot open ${protocol} to ${peer.toString()}: ${(err as Error).message}`, { peer: peer.toString(), protocol }, { cause: err })
+  }
+}
+
+function parseRequest (frame: unknown): string[] {
+  const cids = (frame as { cids?: unknown } | null)?.cids
+  if (!Array.isArray(cids) || cids.length === 0 || cids.length > MAX_CIDS_PER_REQUEST) {
+    throw new SyncProtocolError(`A block request needs \`cids\`: 1 to ${MAX_CIDS_PER_REQUEST} CID strings`)
+  }
+  return cids.map((cid) => {
+    if (typeof cid !== 'string') throw new SyncProtocolError('A requested CID must be a string')
+    try {
+      return CIDClass.parse(cid).toString()
+    } catch (err) {
+      throw new SyncProtocolError('A requested CID does not parse', { cid: cid.slice(0, 100) }, { cause: err })
+    }
+  })
+}
+
+function parseResponse (frame: unknown): BlockResponse {
+  if (frame == null || typeof frame !== 'object') throw new SyncProtocolError('A block answer must be a map')
+  const { bytes, missing, error } = frame as Record<string, unknown>
+  if (bytes instanceof Uint8Array) {
+    if (bytes.length > MAX_COMMIT_BLOCK_BYTES) throw new SyncProtocolError(`A block of ${bytes.length} bytes exceeds ${MAX_COMMIT_BLOCK_BYTES}`)
+    return { bytes }
+  }
+  if (missing === true) return { missing: true }
+  if (typeof error === 'string') return { error }
+  throw new SyncProtocolError('A block answer needs `bytes`, `missing` or `error`')
+}

@@ -1,0 +1,78 @@
+/**
+ * Protocol ids, limits and timings of Kiln's peer-to-peer sync, in one place (style.md §8).
+ * Sizes are bytes, times milliseconds, rates per second.
+ */
+
+/** Network prefix of the gossip topic: `/kiln/<network>` (Ceramic uses `/ceramic/<network>`). */
+export const TOPIC_PREFIX = '/kiln/'
+export const DEFAULT_NETWORK = 'dev'
+export const topicFor = (network: string): string => `${TOPIC_PREFIX}${network}`
+export const DEFAULT_TOPIC = topicFor(DEFAULT_NETWORK)
+
+export const BLOCKS_PROTOCOL = '/kiln/blocks/1.0.0'
+export const HEADS_PROTOCOL = '/kiln/heads/1.0.0'
+
+// --- pubsub UPDATE messages (JSON, as Ceramic's) ---
+/** An UPDATE holds two StreamIDs and a CID (~250 bytes); anything past this is refused. */
+export const MAX_UPDATE_MESSAGE_BYTES = 1_024
+/** gossipsub's own cap on a message's data: above ours, so oversize UPDATEs reach our decoder and count against the sender. */
+export const GOSSIP_MAX_DATA_BYTES = 64 * 1_024
+/** Ceramic's PUBSUB_CACHE_SIZE: the LRU of stream/tip pairs already handled. */
+export const SEEN_CACHE_SIZE = 500
+/** Outcomes (invalid, refused) remembered so a tip is not fetched and judged again. */
+export const JUDGED_CACHE_SIZE = 2_000
+
+// --- block exchange ---
+/** Ceramic's IPFS_MAX_COMMIT_SIZE (256 KB) plus the CBOR frame around the bytes. */
+export const MAX_BLOCK_FRAME_BYTES = 256_000 + 64
+export const MAX_CIDS_PER_REQUEST = 32
+/** A request names at most MAX_CIDS_PER_REQUEST CIDs (~60 bytes each). */
+export const MAX_BLOCK_REQUEST_BYTES = 4_096
+export const BLOCK_REQUEST_TIMEOUT_MS = 10_000
+
+// --- heads sync (catch-up) ---
+export const HEADS_PAGE_SIZE = 100
+export const MAX_STREAM_IDS_PER_REQUEST = 100
+export const MAX_HEADS_REQUEST_BYTES = 16 * 1_024
+/** 100 streams × (id + controller + model + a few tips) stays far below this. */
+export const MAX_HEADS_RESPONSE_BYTES = 1_024 * 1_024
+/** A stream with more concurrent branches than this is refused as a malformed answer. */
+export const MAX_TIPS_PER_STREAM = 256
+export const HEADS_REQUEST_TIMEOUT_MS = 10_000
+/** Periodic catch-up with every connected Kiln peer (Recon's per-peer delay starts at 1 s, capped at 10 min). */
+export const HEADS_SYNC_INTERVAL_MS = 30_000
+/** Upper bound on pages pulled from one peer in one round (100,000 streams). */
+export const MAX_HEADS_PAGES_PER_ROUND = 1_000
+/** A MID needs its Model, which may need a schema…: how deep dependencies are fetched. */
+export const MAX_DEPENDENCY_DEPTH = 4
+
+// --- gossip ingestion ---
+export const GOSSIP_INGEST_CONCURRENCY = 4
+/** Announcements waiting for a slot; beyond this they are dropped and a catch-up is scheduled. */
+export const MAX_PENDING_GOSSIP_INGESTS = 256
+/** Delay before the catch-up that follows dropped announcements (coalesces a burst). */
+export const CATCH_UP_DELAY_MS = 1_000
+
+// --- peer scoring ---
+export const INVALID_COMMIT_PENALTY = 50
+export const MALFORMED_MESSAGE_PENALTY = 20
+export const RATE_LIMIT_PENALTY = 5
+/** At or below this score a peer is disconnected and its connections refused for BAN_DURATION_MS. */
+export const BAN_SCORE = -100
+export const BAN_DURATION_MS = 10 * 60_000
+/** Penalties fade: a score halves every SCORE_HALF_LIFE_MS. */
+export const SCORE_HALF_LIFE_MS = 10 * 60_000
+
+// --- rate limits (token buckets per peer; a request over the limit waits, a flood is refused) ---
+export const BLOCK_REQUESTS_PER_SECOND = 200
+export const BLOCK_REQUEST_BURST = 400
+export const HEADS_REQUESTS_PER_SECOND = 10
+export const HEADS_REQUEST_BURST = 40
+export const UPDATES_PER_SECOND = 50
+export const UPDATE_BURST = 500
+/** A request that would have to wait longer than this for its rate slot is refused. */
+export const MAX_RATE_WAIT_MS = 2_000
+
+// --- bootstrap dialing ---
+export const BOOTSTRAP_BACKOFF_MIN_MS = 1_000
+export const BOOTSTRAP_BACKOFF_MAX_MS = 60_000

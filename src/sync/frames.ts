@@ -1,0 +1,110 @@
+/**
+ * Length-prefixed dag-cbor frames on a libp2p stream (the framing Recon uses is CBOR too):
+ * `varint(length) || dag-cbor(value)`. Every read is bounded in frame size and frame count, so a
+ * peer cannot make this node buffer more than it asked for.
+ */
+import type { Stream } from '@libp2p/interface'
+import * as dagCbor from '@ipld/dag-cbor'
+import { varint } from 'multiformats'
+import { PeerUnavailableError, SyncProtocolError } from '../errors.js'
+
+/** Frames here are at most a few MiB: four varint bytes (2^28) are plenty. */
+const MAX_LENGTH_BYTES = 4
+
+export function encodeFrame (value: unknown): Uint8Array {
+  const body = dagCbor.encode(value)
+  const prefix = varint.encodeTo(body.length, new Uint8Array(varint.encodingLength(body.length)))
+  const frame = new Uint8Array(prefix.length + body.length)
+  frame.set(prefix)
+  frame.set(body, prefix.length)
+  return frame
+}
+
+/** Sends frames, waiting for the stream to drain when its buffer is full. */
+export async function sendFrames (stream: Stream, values: unknown[], signal?: AbortSignal): Promise<void> {
+  for (const value of values) {
+    if (!stream.send(encodeFrame(value))) await stream.onDrain({ signal })
+  }
+}
+
+export interface ReadFramesOptions {
+  maxFrameBytes: number
+  maxFrames: number
+}
+
+/** Yields decoded frames until the remote closes its side; refuses oversize or extra frames. */
+export async function * readFrames (stream: Stream, options: ReadFramesOptions): AsyncGenerator<unknown> {
+  let buffer: Uint8Array = new Uint8Array(0)
+  let count = 0
+  for await (const chunk of stream) {
+    buffer = concat(buffer, chunk instanceof Uint8Array ? chunk : chunk.subarray())
+    for (;;) {
+      const header = readLength(buffer)
+      if (header == null) break
+      const [length, offset] = header
+      if (length > options.maxFrameBytes) throw new SyncProtocolError(`A frame of ${length} bytes exceeds the ${options.maxFrameBytes}-byte limit`, { length, limit: options.maxFrameBytes })
+      if (buffer.length < offset + length) break
+      if (++count > options.maxFrames) throw new SyncProtocolError(`More than ${options.maxFrames} frames`, { limit: options.maxFrames })
+      const body = buffer.subarray(offset, offset + length)
+      buffer = buffer.subarray(offset + length)
+      yield decodeBody(body)
+    }
+    // A peer that streams a frame's prefix and then bytes forever is cut at the first check above;
+    // one that sends garbage with no valid prefix is cut here.
+    if (buffer.length > options.maxFrameBytes + MAX_LENGTH_BYTES) throw new SyncProtocolError('Unframed bytes past the frame limit')
+  }
+  if (buffer.length > 0) throw new SyncProtocolError(`The stream ended inside a frame (${buffer.length} bytes left)`)
+}
+
+/** Reads exactly one frame (the remote must then close its side, or send nothing more). */
+export async function readOneFrame (stream: Stream, maxFrameBytes: number): Promise<unknown> {
+  for await (const frame of readFrames(stream, { maxFrameBytes, maxFrames: 1 })) return frame
+  throw new SyncProtocolError('The stream ended before a frame arrived')
+}
+
+/**
+ * Runs `work` on a stream under a deadline: on timeout or abort the stream is aborted (which ends
+ * any pending read) and the failure is a PeerUnavailableError carrying the cause.
+ */
+export async function withDeadline<T> (stream: Stream, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+  const signal = outer == null ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)])
+  const reason = (): string => outer?.aborted === true ? 'Sync stopped' : `No answer within ${timeoutMs} ms`
+  const onAbort = (): void => { stream.abort(new PeerUnavailableError(reason(), { protocol: stream.protocol })) }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await work(signal)
+  } catch (err) {
+    if (signal.aborted) throw new PeerUnavailableError(`${reason()} on ${stream.protocol}`, { protocol: stream.protocol }, { cause: err })
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function readLength (buffer: Uint8Array): [length: number, offset: number] | undefined {
+  for (let i = 0; i < Math.min(buffer.length, MAX_LENGTH_BYTES); i++) {
+    if ((buffer[i] & 0x80) === 0) {
+      const [length, bytes] = varint.decode(buffer)
+      return [length, bytes]
+    }
+  }
+  if (buffer.length >= MAX_LENGTH_BYTES) throw new SyncProtocolError('Frame length prefix is too long')
+  return undefined
+}
+
+function decodeBody (body: Uint8Array): unknown {
+  try {
+    return dagCbor.decode(body)
+  } catch (err) {
+    throw new SyncProtocolError('A frame is not valid dag-cbor', undefined, { cause: err })
+  }
+}
+
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
+}

@@ -1,0 +1,166 @@
+/**
+ * Live updates over gossipsub, hop by hop. Every commit run the node accepts (its own writes and
+ * those from peers) is announced as an UPDATE once. A received UPDATE is checked in the topic
+ * validator (fast: decode, dedupe, rate) and then ingested from the peer that delivered it. The
+ * validator answers Ignore for well-formed messages, so gossipsub never forwards an announcement
+ * this node has not verified: a node announces a tip only after storing it, so whoever receives
+ * the announcement can fetch every block from the announcer. Malformed messages and re-announced
+ * invalid tips are Rejected and counted against the sender.
+ */
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { StreamNode } from '../node/stream-node.js'
+import { GOSSIP_INGEST_CONCURRENCY, MAX_PENDING_GOSSIP_INGESTS, SEEN_CACHE_SIZE } from './constants.js'
+import { requestHeads } from './heads-sync.js'
+import type { Ingester } from './ingest.js'
+import { type SyncInterest, matchesInterests, wantsUpdate } from './interests.js'
+import { createLru } from './lru.js'
+import { type UpdateMessage, decodeMessage, encodeUpdate } from './messages.js'
+import type { PeerScore } from './peer-score.js'
+
+export interface GossipInit {
+  node: StreamNode
+  libp2p: Libp2p<{ pubsub: GossipSub }>
+  topic: string
+  interests: SyncInterest[]
+  ingester: Ingester
+  score: PeerScore
+  log: Logger
+  /** Announcements from `peer` were dropped (queue full, over its rate): catch up with it later. */
+  onBacklog: (peer: PeerId) => void
+}
+
+export interface GossipStats {
+  published: number
+  publishFailed: number
+  received: number
+  rejected: number
+  /** Announcements not taken (over the sender's rate or the queue's size): left to catch-up. */
+  dropped: number
+  /** Announcements whose handling failed before ingest (e.g. the sender did not answer). */
+  failed: number
+}
+
+export interface Gossip {
+  stats: () => GossipStats
+  /** Resolves when every announcement taken so far has been handled. */
+  idle: () => Promise<void>
+  stop: () => void
+}
+
+export function startGossip (init: GossipInit): Gossip {
+  const { node, libp2p, topic, interests, ingester, score, log, onBacklog } = init
+  const pubsub = libp2p.services.pubsub
+  const stats: GossipStats = { published: 0, publishFailed: 0, received: 0, rejected: 0, dropped: 0, failed: 0 }
+  /** stream/tip pairs taken from a peer or announced by us: an UPDATE for one is not fetched (Ceramic's LRU). */
+  const handled = createLru<true>(SEEN_CACHE_SIZE)
+  /** stream/tip pairs this node announced: each is announced once. */
+  const announced = createLru<true>(SEEN_CACHE_SIZE)
+  const queue: Array<{ peer: PeerId, update: UpdateMessage }> = []
+  const controller = new AbortController()
+  let active = 0
+  let waiters: Array<() => void> = []
+
+  const offCommit = node.onCommit((event) => {
+    const key = `${event.id}/${event.tip}`
+    if (announced.get(key) === true) return
+    announced.set(key, true)
+    handled.set(key, true)
+    pubsub.publish(topic, encodeUpdate({ stream: event.id, tip: event.tip, model: event.model })).then(
+      () => { stats.published++ },
+      (err: unknown) => { stats.publishFailed++; log.error('could not announce %s: %s', key, (err as Error).message) }
+    )
+  })
+
+  const reject = (peer: string, offence: 'malformed-message' | 'invalid-commit', reason: string): TopicValidatorResult => {
+    stats.rejected++
+    score.penalize(peer, offence, reason)
+    return TopicValidatorResult.Reject
+  }
+
+  const validate = (peer: PeerId, message: Message): TopicValidatorResult => {
+    stats.received++
+    const peerId = peer.toString()
+    const decoded = decodeMessage(message.data)
+    if (!decoded.ok) return reject(peerId, 'malformed-message', decoded.error.message)
+    if (!('message' in decoded)) return TopicValidatorResult.Ignore
+    const update = decoded.message
+    const key = `${update.stream}/${update.tip}`
+    const verdict = ingester.verdict(update.stream, update.tip)
+    if (verdict === 'invalid') return reject(peerId, 'invalid-commit', `announced ${key}, known to be invalid`)
+    if (verdict === 'refused' || handled.get(key) === true) return TopicValidatorResult.Ignore
+    if (!score.tryAdmit(peerId, 'updates') || queue.length >= MAX_PENDING_GOSSIP_INGESTS) {
+      stats.dropped++
+      onBacklog(peer)
+      return TopicValidatorResult.Ignore
+    }
+    handled.set(key, true)
+    queue.push({ peer, update })
+    pump()
+    return TopicValidatorResult.Ignore
+  }
+
+  function pump (): void {
+    while (active < GOSSIP_INGEST_CONCURRENCY && queue.length > 0 && !controller.signal.aborted) {
+      const job = queue.shift() as { peer: PeerId, update: UpdateMessage }
+      active++
+      handle(job.peer, job.update)
+        .catch((err: unknown) => { stats.failed++; log.error('announcement %s/%s: %s', job.update.stream, job.update.tip, (err as Error).message) })
+        .finally(() => {
+          active--
+          pump()
+          if (active === 0 && queue.length === 0) { for (const resolve of waiters) resolve(); waiters = [] }
+        })
+    }
+  }
+
+  async function handle (peer: PeerId, update: UpdateMessage): Promise<void> {
+    const key = `${update.stream}/${update.tip}`
+    const signal = controller.signal
+    const want = wantsUpdate(interests, update)
+    // Streams this node already holds stay current whatever the interests (a device's own writes).
+    if (want === 'no' && !(await holds(update.stream))) return
+    if (want === 'ask') {
+      // Only the stream's entry (controller, family…) tells whether an interest covers it.
+      const page = await requestHeads(libp2p, peer, { streams: [update.stream] }, signal).catch((err: unknown) => {
+        handled.delete(key)
+        throw err
+      })
+      if (!page.items.some((entry) => matchesInterests(interests, entry))) return
+    }
+    const outcome = await ingester.ingest(peer, update.stream, update.tip, signal)
+    // A transient failure (peer gone, timeout) must not hide the tip from a later announcement.
+    if (outcome === 'failed') handled.delete(key)
+  }
+
+  async function holds (stream: string): Promise<boolean> {
+    try {
+      await node.load(stream)
+      return true
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_STREAM_NOT_FOUND') return false
+      throw err
+    }
+  }
+
+  pubsub.topicValidators.set(topic, validate)
+  pubsub.subscribe(topic)
+
+  return {
+    stats: () => ({ ...stats }),
+    idle: async () => {
+      if (active === 0 && queue.length === 0) return
+      await new Promise<void>((resolve) => { waiters.push(resolve) })
+    },
+    stop () {
+      controller.abort()
+      queue.length = 0
+      offCommit()
+      pubsub.topicValidators.delete(topic)
+      pubsub.unsubscribe(topic)
+      for (const resolve of waiters) resolve()
+      waiters = []
+    }
+  }
+}

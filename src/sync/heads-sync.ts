@@ -1,0 +1,253 @@
+/**
+ * Catch-up: `/kiln/heads/1.0.0`. A peer asks which streams matching its interests another peer
+ * has, with all their tips, page by page, and ingests every tip it lacks. Run on each new
+ * connection and periodically, it converges after any partition, whatever gossip was lost:
+ * every tip either side holds is eventually listed to the other.
+ *   → frame `{ query?: StreamQuery, streams?: string[], cursor?: string, limit?: number }`
+ *   ← frame `{ items: [{ id, tips, controller, model?, family?, schema? }], cursor? }` or `{ error }`
+ *
+ * Next increment — Recon (reference/ceramic.md §1.11): a round here costs O(streams of interest)
+ * even when both sides agree. Recon keys every event by its EventId (sep=model, controller, init,
+ * event CID), keeps a Sha256a sum per key range, and exchanges `(first, hash, count, last)` per
+ * range, splitting only ranges that differ: O(differences · log n). It replaces requestHeads +
+ * pullFrom with a `/ceramic/recon/0.1.0/model` exchange over the same frames, keeps the interest
+ * filter (as EventId ranges), and feeds each missing event to the same Ingester.
+ */
+import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { CID } from 'multiformats/cid'
+import { StreamID, StreamType } from '../ids/index.js'
+import type { StreamNode } from '../node/stream-node.js'
+import type { StreamQuery } from '../store/store.js'
+import { openStream } from './block-exchange.js'
+import {
+  HEADS_PAGE_SIZE, HEADS_PROTOCOL, HEADS_REQUEST_TIMEOUT_MS, MAX_HEADS_PAGES_PER_ROUND, MAX_HEADS_REQUEST_BYTES,
+  MAX_HEADS_RESPONSE_BYTES, MAX_STREAM_IDS_PER_REQUEST, MAX_TIPS_PER_STREAM
+} from './constants.js'
+import { RateLimitedError, SyncProtocolError } from '../errors.js'
+import { readOneFrame, sendFrames, withDeadline } from './frames.js'
+import type { Ingester } from './ingest.js'
+import type { HeadsEntry, SyncInterest } from './interests.js'
+import type { PeerScore } from './peer-score.js'
+
+export interface HeadsRequest {
+  query?: StreamQuery
+  streams?: string[]
+  cursor?: string
+  limit?: number
+}
+
+export interface HeadsPage {
+  items: HeadsEntry[]
+  cursor?: string
+}
+
+export interface ServeHeadsInit {
+  libp2p: Libp2p
+  node: StreamNode
+  score: PeerScore
+  log: Logger
+}
+
+/** Answers heads requests from the node's store; returns a function that stops answering. */
+export async function serveHeads (init: ServeHeadsInit): Promise<() => Promise<void>> {
+  const { libp2p, node, score, log } = init
+  const handler = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer.toString()
+    try {
+      await withDeadline(stream, HEADS_REQUEST_TIMEOUT_MS, async (signal) => {
+        let request: HeadsRequest
+        try {
+          request = parseRequest(await readOneFrame(stream, MAX_HEADS_REQUEST_BYTES))
+        } catch (err) {
+          if (err instanceof SyncProtocolError) score.penalize(peer, 'malformed-message', err.message)
+          throw err
+        }
+        let answer: HeadsPage | { error: string }
+        try {
+          await score.admit(peer, 'heads')
+          answer = await answerFor(node, request)
+        } catch (err) {
+          if (!(err instanceof RateLimitedError)) throw err
+          answer = { error: 'rate-limited' }
+        }
+        await sendFrames(stream, [answer], signal)
+        await stream.close({ signal })
+      })
+    } catch (err) {
+      log('heads request from %s failed: %s', peer, (err as Error).message)
+    }
+  }
+  await libp2p.handle(HEADS_PROTOCOL, handler, { maxInboundStreams: 8 })
+  return async () => { await libp2p.unhandle(HEADS_PROTOCOL) }
+}
+
+async function answerFor (node: StreamNode, request: HeadsRequest): Promise<HeadsPage> {
+  if (request.streams != null) {
+    const items: HeadsEntry[] = []
+    for (const id of request.streams) {
+      try {
+        const s = await node.load(id)
+        items.push(clean({ id: s.id, tips: s.tips, controller: s.metadata.controllers[0], model: s.type === StreamType.MID ? s.metadata.model : undefined, family: s.metadata.family, schema: s.metadata.schema }))
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ERR_STREAM_NOT_FOUND') throw err
+      }
+    }
+    return { items }
+  }
+  const page = await node.heads(request.query ?? {}, { limit: Math.min(request.limit ?? HEADS_PAGE_SIZE, HEADS_PAGE_SIZE), cursor: request.cursor })
+  return clean({ items: page.items.map((h) => clean({ ...h })), cursor: page.cursor })
+}
+
+/** Asks `peer` for one page of heads. */
+export async function requestHeads (libp2p: Libp2p, peer: PeerId, request: HeadsRequest, signal?: AbortSignal): Promise<HeadsPage> {
+  const stream = await openStream(libp2p, peer, HEADS_PROTOCOL, signal)
+  return await withDeadline(stream, HEADS_REQUEST_TIMEOUT_MS, async (deadline) => {
+    await sendFrames(stream, [clean({ ...request, query: request.query == null ? undefined : clean({ ...request.query }) })], deadline)
+    await stream.close({ signal: deadline })
+    const answer = await readOneFrame(stream, MAX_HEADS_RESPONSE_BYTES)
+    if (typeof (answer as { error?: unknown } | null)?.error === 'string') {
+      throw new RateLimitedError(`Peer ${peer.toString()} refused a heads request: ${String((answer as { error: string }).error).slice(0, 200)}`)
+    }
+    return parsePage(answer)
+  }, signal)
+}
+
+export interface PullContext {
+  libp2p: Libp2p
+  node: StreamNode
+  ingester: Ingester
+}
+
+/**
+ * One catch-up round with one peer: every tip the peer lists for our interests that we do not
+ * hold as a tip is ingested (a tip we hold as an ancestor is a cheap no-op). Returns how many
+ * tips were handed to the ingester. A failed request ends the round with its error.
+ */
+export async function pullFrom (ctx: PullContext, peer: PeerId, interests: SyncInterest[], signal?: AbortSignal): Promise<number> {
+  let handed = 0
+  const take = async (items: HeadsEntry[], local: (id: string) => Promise<Set<string>>): Promise<void> => {
+    for (const item of items) {
+      const have = await local(item.id)
+      for (const tip of item.tips) {
+        signal?.throwIfAborted()
+        if (have.has(tip) || ctx.ingester.verdict(item.id, tip) != null) continue
+        handed++
+        await ctx.ingester.ingest(peer, item.id, tip, signal)
+      }
+    }
+  }
+  for (const interest of interests) {
+    if (interest.streams != null) {
+      for (let i = 0; i < interest.streams.length; i += MAX_STREAM_IDS_PER_REQUEST) {
+        const page = await requestHeads(ctx.libp2p, peer, { streams: interest.streams.slice(i, i + MAX_STREAM_IDS_PER_REQUEST) }, signal)
+        await take(page.items, async (id) => await localTipsOf(ctx.node, id))
+      }
+      continue
+    }
+    const { model, controller, family, schema } = interest
+    const query: StreamQuery = clean({ model, controller, family, schema })
+    const local = await localHeads(ctx.node, query)
+    let cursor: string | undefined
+    for (let pages = 0; pages < MAX_HEADS_PAGES_PER_ROUND; pages++) {
+      const page = await requestHeads(ctx.libp2p, peer, clean({ query, cursor, limit: HEADS_PAGE_SIZE }), signal)
+      await take(page.items, async (id) => local.get(id) ?? new Set())
+      if (page.cursor == null || page.items.length === 0) break
+      cursor = page.cursor
+    }
+  }
+  return handed
+}
+
+/** Every local stream matching `query` with its tips (a store index walk, no state decoding). */
+async function localHeads (node: StreamNode, query: StreamQuery): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>()
+  let cursor: string | undefined
+  do {
+    const page = await node.heads(query, { limit: 1_000, cursor })
+    for (const h of page.items) out.set(h.id, new Set(h.tips))
+    cursor = page.items.length === 0 ? undefined : page.cursor
+  } while (cursor != null)
+  return out
+}
+
+async function localTipsOf (node: StreamNode, id: string): Promise<Set<string>> {
+  try {
+    return new Set((await node.load(id)).tips)
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_STREAM_NOT_FOUND') return new Set()
+    throw err
+  }
+}
+
+function parseRequest (frame: unknown): HeadsRequest {
+  if (frame == null || typeof frame !== 'object' || Array.isArray(frame)) throw new SyncProtocolError('A heads request must be a map')
+  const { query, streams, cursor, limit } = frame as Record<string, unknown>
+  const request: HeadsRequest = {}
+  if (streams != null) {
+    if (!Array.isArray(streams) || streams.length > MAX_STREAM_IDS_PER_REQUEST) throw new SyncProtocolError(`\`streams\` must list at most ${MAX_STREAM_IDS_PER_REQUEST} StreamIDs`)
+    request.streams = streams.map((id) => streamId(id))
+  }
+  if (query != null) {
+    if (typeof query !== 'object' || Array.isArray(query)) throw new SyncProtocolError('`query` must be a map')
+    const q = query as Record<string, unknown>
+    request.query = {}
+    for (const field of ['controller', 'model', 'family', 'schema'] as const) {
+      if (q[field] == null) continue
+      if (typeof q[field] !== 'string') throw new SyncProtocolError(`\`query.${field}\` must be a string`)
+      request.query[field] = q[field]
+    }
+  }
+  if (cursor != null) {
+    if (typeof cursor !== 'string' || cursor.length > 512) throw new SyncProtocolError('`cursor` must be a short string')
+    request.cursor = cursor
+  }
+  if (limit != null) {
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new SyncProtocolError('`limit` must be a positive integer')
+    request.limit = limit
+  }
+  return request
+}
+
+function parsePage (frame: unknown): HeadsPage {
+  const { items, cursor } = (frame ?? {}) as Record<string, unknown>
+  if (!Array.isArray(items) || items.length > Math.max(HEADS_PAGE_SIZE, MAX_STREAM_IDS_PER_REQUEST)) throw new SyncProtocolError('A heads answer needs `items`, at most one page')
+  if (cursor != null && typeof cursor !== 'string') throw new SyncProtocolError('`cursor` must be a string')
+  const page: HeadsPage = { items: items.map(parseEntry) }
+  if (typeof cursor === 'string') page.cursor = cursor
+  return page
+}
+
+function parseEntry (value: unknown): HeadsEntry {
+  const { id, tips, controller, model, family, schema } = (value ?? {}) as Record<string, unknown>
+  if (!Array.isArray(tips) || tips.length === 0 || tips.length > MAX_TIPS_PER_STREAM) throw new SyncProtocolError(`A heads entry needs 1 to ${MAX_TIPS_PER_STREAM} tips`)
+  if (typeof controller !== 'string') throw new SyncProtocolError('A heads entry needs a `controller`')
+  const entry: HeadsEntry = { id: streamId(id), tips: tips.map(cid), controller }
+  if (model != null) entry.model = streamId(model)
+  if (typeof family === 'string') entry.family = family
+  if (typeof schema === 'string') entry.schema = schema
+  return entry
+}
+
+function streamId (value: unknown): string {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string')
+    return StreamID.fromString(value).toString()
+  } catch (err) {
+    throw new SyncProtocolError('Not a StreamID', undefined, { cause: err })
+  }
+}
+
+function cid (value: unknown): string {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string')
+    return CID.parse(value).toString()
+  } catch (err) {
+    throw new SyncProtocolError('Not a CID', undefined, { cause: err })
+  }
+}
+
+/** dag-cbor refuses `undefined`: drop absent optional fields before encoding. */
+function clean<T extends object> (value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key]
+  return value
+}

@@ -1,0 +1,121 @@
+/**
+ * Ingests one stream tip from one peer and judges the outcome. This is where a peer's data is
+ * held against it: a commit that fails verification penalizes the peer that served it, and the
+ * tip is remembered as invalid so it is not fetched again. Missing Models/schemas are fetched from
+ * the same peer first. Never throws: every failure is counted and logged.
+ */
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import { CommitID } from '../ids/index.js'
+import type { StreamNode } from '../node/stream-node.js'
+import { blocksFrom } from './block-exchange.js'
+import { JUDGED_CACHE_SIZE, MAX_DEPENDENCY_DEPTH } from './constants.js'
+import { requestHeads } from './heads-sync.js'
+import { createLru } from './lru.js'
+import type { PeerScore } from './peer-score.js'
+
+/** Codes that prove the served data is forged or corrupt, whoever signed it. */
+export const INVALID_DATA_CODES = new Set([
+  'ERR_INVALID_SIGNATURE', 'ERR_WRONG_CONTROLLER', 'ERR_MALFORMED_COMMIT', 'ERR_INVALID_CAPABILITY', 'ERR_CAPABILITY_SCOPE',
+  'ERR_COMMIT_LINK', 'ERR_OVERSIZE', 'ERR_SCHEMA_VIOLATION', 'ERR_FORBIDDEN_CHANGE', 'ERR_INVALID_ID'
+])
+/**
+ * Refused but not held against the peer: an expired session or an anchor this node cannot check
+ * depends on the clock and configuration, and an honest peer may have accepted it earlier.
+ */
+export const REFUSED_CODES = new Set(['ERR_CAPABILITY_EXPIRED', 'ERR_INVALID_ANCHOR'])
+
+export type IngestOutcome = 'ok' | 'invalid' | 'refused' | 'failed'
+
+export interface Ingester {
+  ingest: (peer: PeerId, stream: string, tip: string, signal?: AbortSignal) => Promise<IngestOutcome>
+  /** The remembered verdict for a stream/tip, if it was judged invalid or refused. */
+  verdict: (stream: string, tip: string) => 'invalid' | 'refused' | undefined
+  readonly failed: number
+  readonly invalid: number
+}
+
+export interface IngesterInit {
+  node: StreamNode
+  libp2p: Libp2p
+  score: PeerScore
+  log: Logger
+}
+
+export function createIngester (init: IngesterInit): Ingester {
+  const { node, libp2p, score, log } = init
+  const judged = createLru<'invalid' | 'refused'>(JUDGED_CACHE_SIZE)
+  let failed = 0
+  let invalid = 0
+
+  async function attempt (peer: PeerId, stream: string, tip: string, depth: number, signal?: AbortSignal): Promise<IngestOutcome> {
+    const key = `${stream}/${tip}`
+    const known = judged.get(key)
+    if (known != null) return known
+    try {
+      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal))
+      return 'ok'
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'ERR_UNEXPECTED'
+      const peerId = peer.toString()
+      if (code === 'ERR_MISSING_DEPENDENCY' && depth < MAX_DEPENDENCY_DEPTH) {
+        const dependency = dependencyOf((err as { details?: Record<string, unknown> }).details)
+        if (dependency != null) log('%s needs %s: fetching it from %s first', key, dependency, peerId)
+        if (dependency != null && await fetchDependency(peer, dependency, depth, signal)) return await attempt(peer, stream, tip, depth + 1, signal)
+      }
+      if (INVALID_DATA_CODES.has(code)) {
+        invalid++
+        judged.set(key, 'invalid')
+        score.penalize(peerId, 'invalid-commit', `${code} in ${key}`)
+        return 'invalid'
+      }
+      if (code === 'ERR_SYNC_PROTOCOL') score.penalize(peerId, 'malformed-message', (err as Error).message)
+      if (REFUSED_CODES.has(code)) {
+        judged.set(key, 'refused')
+        log('refused %s from %s: %s', key, peerId, (err as Error).message)
+        return 'refused'
+      }
+      failed++
+      log('could not ingest %s from %s: %s %s', key, peerId, code, (err as Error).message)
+      return 'failed'
+    }
+  }
+
+  /** Ingests every tip the peer has of a Model or schema stream; true if any was stored. */
+  async function fetchDependency (peer: PeerId, stream: string, depth: number, signal?: AbortSignal): Promise<boolean> {
+    let page
+    try {
+      page = await requestHeads(libp2p, peer, { streams: [stream] }, signal)
+    } catch (err) {
+      failed++
+      log('could not ask %s for dependency %s: %s', peer.toString(), stream, (err as Error).message)
+      return false
+    }
+    let stored = false
+    for (const entry of page.items) {
+      for (const tip of entry.tips) {
+        if (await attempt(peer, entry.id, tip, depth + 1, signal) === 'ok') stored = true
+      }
+    }
+    return stored
+  }
+
+  return {
+    ingest: async (peer, stream, tip, signal) => await attempt(peer, stream, tip, 0, signal),
+    verdict: (stream, tip) => judged.get(`${stream}/${tip}`),
+    get failed () { return failed },
+    get invalid () { return invalid }
+  }
+}
+
+/** MissingDependencyError names a Model StreamID or a schema CommitID; both live in a stream. */
+function dependencyOf (details: Record<string, unknown> | undefined): string | undefined {
+  if (typeof details?.model === 'string') return details.model
+  if (typeof details?.schema === 'string') {
+    try {
+      return CommitID.fromString(details.schema).baseID.toString()
+    } catch {
+      return undefined // not a CommitID: no stream to fetch; the caller counts the failure
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,180 @@
+/**
+ * Peer-to-peer sync for one StreamNode over a libp2p node it is given: serves blocks and heads,
+ * announces and receives updates by gossip, catches up with every Kiln peer on connection and
+ * periodically, scores peers, and keeps bootstrap peers connected. Runs in Node and in a worker.
+ */
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { StreamNode } from '../node/stream-node.js'
+import { serveBlocks } from './block-exchange.js'
+import { type Bootstrap, startBootstrap } from './bootstrap.js'
+import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS } from './constants.js'
+import { type GossipStats, startGossip } from './gossip.js'
+import { pullFrom, serveHeads } from './heads-sync.js'
+import { createIngester } from './ingest.js'
+import { ALL_STREAMS, type SyncInterest } from './interests.js'
+import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
+
+export interface SyncInit {
+  node: StreamNode
+  libp2p: Libp2p<{ pubsub: GossipSub }>
+  /** Gossip topic; every peer of one network uses the same (default DEFAULT_TOPIC). */
+  topic?: string
+  /** What to fetch from peers (default: every stream). What this node serves is not filtered. */
+  interests?: SyncInterest[]
+  /** The deny list wired into the libp2p connection gater (kilnLibp2pOptions), so bans refuse redials. */
+  denyList?: DenyList
+  /** Multiaddrs of peers to stay connected to (dialed with backoff). */
+  bootstrap?: string[]
+  /** Catch-up period with every connected Kiln peer (default HEADS_SYNC_INTERVAL_MS). */
+  syncIntervalMs?: number
+}
+
+export interface SyncStatus {
+  /** Connected peers that speak Kiln's sync protocols. */
+  peers: Array<{ id: string, addrs: string[] }>
+  /** When the last catch-up round with any peer completed (ms since the epoch). */
+  lastSyncAt?: number
+  /** Commit runs accepted from elsewhere while sync runs: from peers (gossip or catch-up), also CAR imports. */
+  synced: number
+  /** Ingests, announcements and catch-up rounds that failed (peer gone, timeout, missing block…). */
+  failed: number
+  /** Tips refused as forged or invalid; their senders were penalized. */
+  invalid: number
+  /** Penalties given to peers (invalid data, malformed messages, floods). */
+  penalties: number
+  /** Peers banned for misbehaviour since start. */
+  banned: number
+  gossip: GossipStats
+}
+
+export interface Sync {
+  status: () => SyncStatus
+  /** A catch-up round with every connected Kiln peer, started after this call; resolves with the status after it. */
+  syncNow: () => Promise<SyncStatus>
+  /** Stops sync (not the libp2p node, which the caller owns). */
+  stop: () => Promise<void>
+}
+
+/**
+ * @example
+ * const denyList = createDenyList()
+ * const libp2p = await createKilnLibp2p({ denyList })
+ * const sync = await startSync({ node, libp2p, denyList, bootstrap: ['/ip4/127.0.0.1/tcp/4010/ws/p2p/12D3…'] })
+ * node.onCommit(() => console.log(sync.status()))
+ */
+export async function startSync (init: SyncInit): Promise<Sync> {
+  const { node, libp2p } = init
+  const log = libp2p.logger.forComponent('kiln:sync')
+  const interests = init.interests ?? [ALL_STREAMS]
+  const denyList = init.denyList ?? createDenyList()
+  if (init.denyList == null) log('no deny list from the connection gater: banned peers are hung up on but may redial')
+  const controller = new AbortController()
+  const score = createPeerScore({
+    denyList,
+    log: log.newScope('score'),
+    onBan: (peer) => { libp2p.hangUp(peerIdFromString(peer)).catch((err: unknown) => { log.error('could not hang up on %s: %s', peer, (err as Error).message) }) }
+  })
+  const ingester = createIngester({ node, libp2p, score, log: log.newScope('ingest') })
+  const peers = new Map<string, PeerId>()
+  const tails = new Map<string, Promise<void>>()
+  const queued = new Set<string>()
+  const catchUps = new Map<string, ReturnType<typeof setTimeout>>()
+  let lastSyncAt: number | undefined
+  let failedRounds = 0
+  let synced = 0
+
+  const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
+
+  async function runRound (peer: PeerId): Promise<void> {
+    if (controller.signal.aborted || !peers.has(peer.toString())) return
+    try {
+      const handed = await pullFrom({ libp2p, node, ingester }, peer, interests, controller.signal)
+      lastSyncAt = Date.now()
+      log('catch-up with %s: %d tips fetched', peer.toString(), handed)
+    } catch (err) {
+      if (controller.signal.aborted) return
+      failedRounds++
+      log('catch-up with %s failed: %s', peer.toString(), (err as Error).message)
+    }
+  }
+
+  /** Rounds with one peer run one at a time; callers arriving while one waits share it. */
+  function round (peer: PeerId): Promise<void> {
+    const id = peer.toString()
+    const waiting = tails.get(id)
+    if (queued.has(id) && waiting != null) return waiting
+    queued.add(id)
+    const tail = (waiting ?? Promise.resolve()).then(async () => { queued.delete(id); await runRound(peer) })
+    tails.set(id, tail)
+    void tail.then(() => { if (tails.get(id) === tail) tails.delete(id) })
+    return tail
+  }
+
+  const gossip = startGossip({
+    node,
+    libp2p,
+    topic: init.topic ?? DEFAULT_TOPIC,
+    interests,
+    ingester,
+    score,
+    log: log.newScope('gossip'),
+    onBacklog: (peer) => {
+      const id = peer.toString()
+      if (catchUps.has(id)) return
+      catchUps.set(id, setTimeout(() => { catchUps.delete(id); void round(peer) }, CATCH_UP_DELAY_MS))
+    }
+  })
+  const stopServingBlocks = await serveBlocks({ libp2p, lookup: node.block, score, log: log.newScope('blocks') })
+  const stopServingHeads = await serveHeads({ libp2p, node, score, log: log.newScope('heads') })
+  const onConnect = (peer: PeerId): void => {
+    if (peers.has(peer.toString())) return
+    peers.set(peer.toString(), peer)
+    void round(peer)
+  }
+  // The registrar tells about peers identified from now on; peers already connected are checked here.
+  const topologyId = await libp2p.register(HEADS_PROTOCOL, { onConnect, onDisconnect: (peer) => { peers.delete(peer.toString()) } })
+  for (const peer of libp2p.getPeers()) {
+    const known = await libp2p.peerStore.get(peer).catch((err: unknown) => { log('peer %s not identified yet: %s', peer.toString(), (err as Error).message) })
+    if (known?.protocols.includes(HEADS_PROTOCOL) === true) onConnect(peer)
+  }
+  const timer = setInterval(() => { for (const peer of peers.values()) void round(peer) }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
+  const bootstrap: Bootstrap | undefined = init.bootstrap != null && init.bootstrap.length > 0 ? startBootstrap(libp2p, init.bootstrap, log.newScope('bootstrap')) : undefined
+
+  const status = (): SyncStatus => {
+    const result: SyncStatus = {
+      peers: [...peers.values()].map((peer) => ({ id: peer.toString(), addrs: libp2p.getConnections(peer).map((c) => c.remoteAddr.toString()) })),
+      synced,
+      failed: failedRounds + ingester.failed + gossip.stats().failed,
+      invalid: ingester.invalid,
+      penalties: score.penalties,
+      banned: score.bans,
+      gossip: gossip.stats()
+    }
+    if (lastSyncAt != null) result.lastSyncAt = lastSyncAt
+    return result
+  }
+
+  return {
+    status,
+    async syncNow () {
+      await Promise.all([...peers.values()].map(round))
+      await gossip.idle()
+      return status()
+    },
+    async stop () {
+      controller.abort()
+      clearInterval(timer)
+      for (const t of catchUps.values()) clearTimeout(t)
+      catchUps.clear()
+      bootstrap?.stop()
+      gossip.stop()
+      offSynced()
+      libp2p.unregister(topologyId)
+      await Promise.all([stopServingBlocks(), stopServingHeads()])
+      await Promise.allSettled([...tails.values()])
+      peers.clear()
+    }
+  }
+}

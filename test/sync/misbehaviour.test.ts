@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { base64url } from 'multiformats/bases/base64'
+import { type DagJws, decodeEnvelope, encodeEnvelope } from '../../src/commits/jws.js'
+import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import { serveBlocks } from '../../src/sync/block-exchange.js'
+import { BLOCKS_PROTOCOL, DEFAULT_TOPIC, HEADS_PROTOCOL, MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
+import { encodeFrame } from '../../src/sync/frames.js'
+import { createKilnLibp2p, type KilnLibp2p } from '../../src/sync/libp2p-config.js'
+import { encodeUpdate } from '../../src/sync/messages.js'
+import { createDenyList, createPeerScore } from '../../src/sync/peer-score.js'
+import { kilnSigner } from '../fixtures/identities.js'
+import { LOOPBACK_WS, type TestPeer, connect, contents, startPeer, waitFor } from './peers.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map(async (stop) => await stop()))
+})
+
+async function peer (name: string): Promise<TestPeer> {
+  const p = await startPeer(name)
+  cleanups.push(p.stop)
+  return p
+}
+
+/** A peer that runs no Kiln sync of its own: it announces and serves whatever the test wants. */
+async function rogue (): Promise<{ libp2p: KilnLibp2p, node: StreamNode, forged: Map<string, Uint8Array> }> {
+  const libp2p = await createKilnLibp2p({ listen: [LOOPBACK_WS] })
+  const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('mallory') })
+  const forged = new Map<string, Uint8Array>()
+  const score = createPeerScore({ denyList: createDenyList(), onBan: () => {}, log: libp2p.logger.forComponent('test:rogue') })
+  await serveBlocks({ libp2p, lookup: async (cid) => forged.get(cid) ?? await node.block(cid), score, log: libp2p.logger.forComponent('test:rogue') })
+  libp2p.services.pubsub.subscribe(DEFAULT_TOPIC)
+  cleanups.push(async () => { await libp2p.stop(); await node.close() })
+  return { libp2p, node, forged }
+}
+
+async function dialAndSubscribe (from: KilnLibp2p, to: TestPeer): Promise<void> {
+  await from.dial(to.libp2p.getMultiaddrs()[0])
+  await waitFor(() => from.services.pubsub.getSubscribers(DEFAULT_TOPIC).some((p) => p.equals(to.libp2p.peerId)), 'the rogue to see the victim\'s subscription')
+}
+
+/** A copy of a signed commit's envelope with one signature byte flipped: a new CID, a forged commit. */
+async function forgeSignature (envelopeBytes: Uint8Array, byte: number): Promise<{ cid: string, bytes: Uint8Array }> {
+  const { jws } = decodeEnvelope(envelopeBytes)
+  const signature = base64url.baseDecode(jws.signatures[0].signature)
+  signature[byte] ^= 0x01
+  const tampered: DagJws = { payload: jws.payload, signatures: [{ protected: jws.signatures[0].protected, signature: base64url.baseEncode(signature) }] }
+  const block = await encodeEnvelope(tampered)
+  return { cid: block.cid.toString(), bytes: block.bytes }
+}
+
+describe('sync: misbehaving peers', () => {
+  it('a peer announcing forged commits is scored down, disconnected and refused, while valid data from another peer still arrives', async () => {
+    const victim = await peer('victim')
+    const honest = await peer('honest')
+    await connect(honest, victim)
+    const evil = await rogue()
+    await dialAndSubscribe(evil.libp2p, victim)
+
+    const stream = await evil.node.create({ content: { v: 1 } })
+    const real = await evil.node.update(stream.id, { content: { v: 2 } })
+    for (const byte of [10, 20]) {
+      const forgery = await forgeSignature(await evil.node.block(real.tip) as Uint8Array, byte)
+      evil.forged.set(forgery.cid, forgery.bytes)
+      await evil.libp2p.services.pubsub.publish(DEFAULT_TOPIC, encodeUpdate({ stream: stream.id, tip: forgery.cid }))
+    }
+    await waitFor(() => victim.sync.status().banned === 1, 'the victim to ban the rogue peer')
+    expect(victim.sync.status().invalid).toBe(2)
+    await waitFor(() => victim.libp2p.getConnections(evil.libp2p.peerId).length === 0, 'the rogue peer to be disconnected')
+    // Its redial is refused by the victim's connection gater (the dialer may or may not see an error first).
+    await evil.libp2p.dial(victim.libp2p.getMultiaddrs()[0]).catch(() => undefined)
+    await waitFor(() => evil.libp2p.getConnections(victim.libp2p.peerId).length === 0, 'the redial to be dropped')
+    expect(victim.libp2p.getConnections(evil.libp2p.peerId)).toHaveLength(0)
+    expect(victim.denyList.isDenied(evil.libp2p.peerId.toString())).toBe(true)
+    // Nothing forged was stored, and honest writes keep flowing.
+    expect(await contents(victim.node)).toEqual({})
+    const good = await honest.node.create({ content: { fine: true } })
+    await waitFor(async () => (await contents(victim.node))[good.id]?.tip === good.tip, 'the honest write to arrive')
+  })
+
+  it('malformed and oversize messages and protocol requests are refused without crashing, and count against the sender', async () => {
+    const victim = await peer('victim')
+    const honest = await peer('honest')
+    await connect(honest, victim)
+    const evil = await rogue()
+    await dialAndSubscribe(evil.libp2p, victim)
+    const pubsub = evil.libp2p.services.pubsub
+    const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+    // Ceramic's other message types are well-formed: ignored, not punished.
+    await pubsub.publish(DEFAULT_TOPIC, text(JSON.stringify({ typ: 3, ts: Date.now(), ver: 'x' })))
+    await waitFor(() => victim.sync.status().gossip.received === 1, 'the keepalive to arrive')
+    expect(victim.sync.status().penalties).toBe(0)
+
+    // Raw protocol abuse (the peer is still connected): an oversize and a malformed request.
+    const blocks = await evil.libp2p.dialProtocol(victim.libp2p.peerId, BLOCKS_PROTOCOL)
+    blocks.send(encodeFrame({ cids: ['x'.repeat(10_000)] }))
+    await blocks.close().catch(() => {})
+    const heads = await evil.libp2p.dialProtocol(victim.libp2p.peerId, HEADS_PROTOCOL)
+    heads.send(encodeFrame({ streams: 'not a list' }))
+    await heads.close().catch(() => {})
+    await waitFor(() => victim.sync.status().penalties === 2, 'both bad requests to be counted')
+    expect(victim.sync.status().banned).toBe(0)
+
+    const bad = [
+      text('not json'),
+      text(JSON.stringify({ typ: 0, stream: 'kjzl-not-a-stream', tip: 'bafy-not-a-cid' })),
+      text(JSON.stringify({ typ: 9 })),
+      encodeUpdate({ stream: 'k'.repeat(MAX_UPDATE_MESSAGE_BYTES), tip: 'x' })
+    ]
+    for (const data of bad) await pubsub.publish(DEFAULT_TOPIC, data)
+    await waitFor(() => victim.sync.status().banned === 1, 'the victim to ban the sender of malformed messages')
+    expect(victim.sync.status().gossip.rejected).toBeGreaterThanOrEqual(3)
+    await waitFor(() => victim.libp2p.getConnections(evil.libp2p.peerId).length === 0, 'the sender to be disconnected')
+
+    const good = await honest.node.create({ content: { still: 'fine' } })
+    await waitFor(async () => (await contents(victim.node))[good.id] != null, 'valid data to keep arriving')
+  })
+})

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
+
+const running: TestPeer[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map(async (p) => await p.stop()))
+})
+
+describe('sync: partitions heal', () => {
+  it('two devices write offline to the same stream and to new ones; after reconnecting both hold every write and agree', async () => {
+    // Two devices of one user (same did:key), each with its own node and store.
+    const laptop = await startPeer('laptop', { signerName: 'alice' })
+    const phone = await startPeer('phone', { signerName: 'alice' })
+    running.push(laptop, phone)
+    await connect(phone, laptop)
+    const shared = await laptop.node.create({ content: { v: 0 } })
+    await waitFor(async () => (await contents(phone.node))[shared.id] != null, 'the phone to get the shared stream')
+
+    await phone.goOffline()
+    await waitFor(() => laptop.sync.status().peers.length === 0, 'the laptop to see the phone leave')
+    const onLaptop = await laptop.node.update(shared.id, { content: { v: 'laptop' } })
+    const laptopNew = await laptop.node.create({ content: { made: 'laptop' } })
+    const onPhone = await phone.node.update(shared.id, { content: { v: 'phone' } })
+    const phoneNew = await phone.node.create({ content: { made: 'phone' } })
+    const phoneNewer = await phone.node.update(phoneNew.id, { content: { made: 'phone', again: true } })
+
+    await phone.goOnline()
+    await connect(phone, laptop)
+    await waitFor(async () => await converged(phone.node, laptop.node), 'both devices to converge')
+
+    const state = await contents(laptop.node)
+    expect(Object.keys(state).sort()).toEqual([shared.id, laptopNew.id, phoneNew.id].sort())
+    // Both branches kept, the same canonical tip picked on both sides.
+    expect(state[shared.id].tips).toEqual([onLaptop.tip, onPhone.tip].sort())
+    const a = await laptop.node.load(shared.id)
+    const b = await phone.node.load(shared.id)
+    expect(a.tip).toBe(b.tip)
+    expect(a.content).toEqual(b.content)
+    const loser = a.tip === onLaptop.tip ? onPhone : onLaptop
+    expect((await laptop.node.load(loser.commitId)).content).toEqual(loser.content)
+    expect((await phone.node.load(loser.commitId)).content).toEqual(loser.content)
+    expect(state[phoneNew.id].tip).toBe(phoneNewer.tip)
+    expect((await laptop.node.load(laptopNew.id)).content).toEqual({ made: 'laptop' })
+  })
+
+  it('a peer that was down while many streams changed catches up in pages', async () => {
+    const server = await startPeer('server')
+    const device = await startPeer('device', { signerName: 'alice' })
+    running.push(server, device)
+    const writer = await startPeer('writer', { signerName: 'alice' })
+    running.push(writer)
+    await connect(writer, server)
+    // 150 streams: more than one heads page (100).
+    for (let i = 0; i < 150; i++) await writer.node.create({ content: { i } })
+    await waitFor(async () => Object.keys(await contents(server.node)).length === 150, 'the server to hold 150 streams')
+    await connect(device, server)
+    await waitFor(async () => Object.keys(await contents(device.node)).length === 150, 'the device to catch up with 150 streams', 30_000)
+    expect(await contents(device.node)).toEqual(await contents(writer.node))
+  }, 60_000)
+})
