@@ -81,3 +81,30 @@ test('a device that was offline catches up with what it missed when it comes bac
     await b.close()
   }
 })
+
+test('a new device signed in with the same wallet gets the account\'s streams and writes to them', async () => {
+  const node = `wallet-sync-${Date.now()}`
+  const [laptop, fresh] = [await device(), await device()]
+  try {
+    const open = async (context: BrowserContext): Promise<Page> => {
+      const page = await context.newPage()
+      await page.goto(`/e2e/pages/wallet.html?node=${node}&peers=${encodeURIComponent(server.addr)}`)
+      await expect(page.locator('#status')).toHaveText('ready')
+      return page
+    }
+    const pageA = await open(laptop)
+    const account = (await pageA.evaluate(async () => await window.kiln!.signIn(window.ethereum!))).account
+    const notes: Array<{ id: string }> = []
+    for (let i = 0; i < 3; i++) notes.push(await pageA.evaluate(async (n) => await window.kiln!.create({ content: { n } }), i))
+    // A new device: empty IndexedDB, its own session key, the same wallet.
+    const pageB = await open(fresh)
+    await pageB.evaluate(async () => await window.kiln!.signIn(window.ethereum!))
+    await expect.poll(async () => (await pageB.evaluate(async (a) => await window.kiln!.query({ controller: a }), account)).items.length, { timeout: 20_000 }).toBe(3)
+    const edited = await pageB.evaluate(async (id) => await window.kiln!.update(id, { content: { n: 0, editedOn: 'new device' } }), notes[0].id)
+    expect(edited.metadata.controllers).toEqual([account])
+    await expect.poll(async () => await pageA.evaluate(async (id) => (await window.kiln!.load(id)).content, notes[0].id), { timeout: 20_000 }).toEqual({ n: 0, editedOn: 'new device' })
+  } finally {
+    await laptop.close()
+    await fresh.close()
+  }
+})

@@ -2,7 +2,7 @@
  * An app page with a real EIP-1193 wallet: a viem local account (a real secp256k1 key) answers
  * eth_requestAccounts, eth_chainId and personal_sign, as an injected wallet would. URL parameters:
  * `node` (node name), `key` (which test key: 0 or 1), `chain` (chain id), `signer` (sign with another
- * key than the account it claims: a forged wallet).
+ * key than the account it claims: a forged wallet), `peers` (server peers to sync with).
  */
 import { privateKeyToAccount } from 'viem/accounts'
 import { connect, type Kiln } from '../../src/client/index.js'
@@ -42,7 +42,8 @@ window.ethereum = {
 }
 
 try {
-  window.kiln = await connect({ name: params.get('node') ?? 'kiln-wallet' })
+  const peers = params.get('peers')?.split(',').filter((p) => p !== '') ?? []
+  window.kiln = await connect({ name: params.get('node') ?? 'kiln-wallet', peers })
   document.querySelector('#status')!.textContent = 'ready'
 } catch (err) {
   window.connectError = { code: (err as { code?: string }).code, message: (err as Error).message }

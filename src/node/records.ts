@@ -16,8 +16,9 @@ export function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips'
 }
 
 /** The store's record of one accepted commit. */
-export function commitRecord (stream: string, commit: VerifiedCommit, receivedAt: number): CommitRecord {
+export function commitRecord (stream: string, commit: VerifiedCommit, receivedAt: number, local: boolean): CommitRecord {
   const record: CommitRecord = { stream, cid: commit.cid.toString(), type: commit.kind === 'genesis' ? 0 : commit.kind === 'data' ? 1 : 2, receivedAt }
+  if (local) record.local = true
   if (commit.kind !== 'genesis') record.prev = commit.payload.prev.toString()
   if (commit.timestamp != null) record.timestamp = commit.timestamp
   if (commit.expirationTime != null) record.expirationTime = commit.expirationTime

@@ -14,7 +14,7 @@ import type { Page, PageRequest, Store, StreamQuery, StreamRecord } from '../sto
 import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { type LoadContext, applyCommits, inferStreamType, readLog } from '../streams/load.js'
-import { type StreamState, controllerOf, tipOf } from '../streams/state.js'
+import { EventType, type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
 import { exportStreamCar } from '../streams/transfer.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
@@ -230,7 +230,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const next = recordFor(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
       tips, tip: canonicalTip, createdAt: record?.createdAt ?? now, updatedAt: now, pinned: record?.pinned ?? false
     })
-    const records = commits.map((c) => commitRecord(streamId.toString(), c, now))
+    const records = commits.map((c) => commitRecord(streamId.toString(), c, now, local))
     const blocks = new Map<string, Block>()
     for (const block of commits.flatMap((c) => c.blocks)) blocks.set(block.cid.toString(), block)
     const write = store.putCommit({
@@ -276,8 +276,42 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         cid = raw.kind === 'genesis' ? undefined : raw.payload.prev
       }
       const base = cid == null ? undefined : await stateAt(record as StreamRecord, cid.toString())
-      return await accept(streamId, record, fresh, false, base)
+      const snapshot = await accept(streamId, record, fresh, false, base)
+      if (record == null || snapshot.tip === record.tip) return snapshot
+      return await rebaseLostWrites(streamId, record.tip) ?? snapshot
     })
+  }
+
+  /**
+   * When commits from elsewhere make another branch canonical, this node's own writes on the losing
+   * branch are not dropped (Ceramic drops them): their patches are applied again on the winner and
+   * signed anew, if this node can sign for the stream. The losing branch stays stored as a tip.
+   * A patch that no longer applies stops the rebase; that branch then remains as a visible conflict.
+   */
+  async function rebaseLostWrites (streamId: StreamID, lostTip: string): Promise<StreamSnapshot | undefined> {
+    let record = await readRecord(streamId.toString())
+    const lost = await stateAt(record, lostTip)
+    let state = await stateAt(record)
+    const fork = state.log.findIndex((entry, i) => !entry.cid.equals(lost.log[i]?.cid ?? entry.cid))
+    if (fork === -1 && state.log.length >= lost.log.length) return undefined // the winner already contains them
+    const authored = new Set((await store.getCommits(record.id)).filter((c) => c.local === true).map((c) => c.cid))
+    const mine = lost.log.slice(fork === -1 ? state.log.length : fork).filter((e) => e.type === EventType.DATA && authored.has(e.cid.toString()))
+    const signer = identity.signerFor(controllerOf(state))
+    if (mine.length === 0 || signer == null) return undefined
+    let snapshot: StreamSnapshot | undefined
+    for (const entry of mine) {
+      const lostCommit = await loadCommit(entry.cid, storeSource)
+      if (lostCommit.kind !== 'data') continue
+      try {
+        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch: lostCommit.payload.data, header: lostCommit.payload.header }), signer)
+        snapshot = await writeLocal(streamId, commit, record, state)
+      } catch {
+        break // does not apply on the winner: the lost branch stays as a conflict tip
+      }
+      record = await readRecord(streamId.toString())
+      state = await stateAt(record)
+    }
+    return snapshot
   }
 
   return {

@@ -56,6 +56,8 @@ export interface CommitRecord {
   expirationTime?: number
   /** When this node accepted the commit (ms): the time its CACAO was judged at. */
   receivedAt: number
+  /** True when this node wrote it (only the author re-signs a write that lost a conflict). */
+  local?: boolean
 }
 
 export interface CommitBatch {

@@ -105,26 +105,47 @@ describe('StreamNode', () => {
     expect((await carol.stats()).streams).toBe(0)
   })
 
-  it('concurrent branches from two nodes are both kept and every node picks the same tip', async () => {
+  it('concurrent offline writes on two devices: both branches kept, the losing device re-signs its write on the winner, all converge', async () => {
+    const alice = await newNode()
+    const created = await alice.create({ content: { list: ['start'] } })
+    // A second device of the same user (same key), with a copy of the stream.
+    const phone = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    await phone.importCar(await alice.exportCar(created.id))
+    // Both write offline on the same tip.
+    await alice.update(created.id, { patch: [{ op: 'add', path: '/list/-', value: 'from laptop' }] })
+    await phone.update(created.id, { patch: [{ op: 'add', path: '/list/-', value: 'from phone' }] })
+    const laptopCar = await alice.exportCar(created.id)
+    const phoneCar = await phone.exportCar(created.id)
+    const onLaptop = await alice.importCar(phoneCar)
+    const onPhone = await phone.importCar(laptopCar)
+    // Exactly one device lost the conflict rule and re-signed its write on top of the winner.
+    const [loser, winner] = onLaptop.log.length > onPhone.log.length ? [alice, phone] : [phone, alice]
+    await winner.importCar(await loser.exportCar(created.id))
+    const a = await alice.load(created.id)
+    const b = await phone.load(created.id)
+    expect(a.tip).toBe(b.tip)
+    expect(a.content).toEqual(b.content)
+    expect((a.content as { list: string[] }).list.sort()).toEqual(['from laptop', 'from phone', 'start'])
+    // Nothing was deleted: the losing branch is still a tip, loadable by its CommitID.
+    expect(a.tips.length).toBeGreaterThanOrEqual(2)
+    const lostTip = a.tips.find((t) => t !== a.tip && !a.log.some((e) => e.cid === t)) as string
+    expect((await alice.load(`${created.id}?commit=${lostTip}`)).content).not.toEqual(a.content)
+  })
+
+  it('a node that only relays (holds no signer for the stream) keeps both branches and re-signs nothing', async () => {
     const alice = await newNode()
     const created = await alice.create({ content: { v: 0 } })
-    const bob = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
-    await bob.importCar(await alice.exportCar(created.id))
-    // Both devices write offline on the same tip.
-    await alice.update(created.id, { content: { v: 'alice' } })
-    await bob.update(created.id, { content: { v: 'bob' } })
-    const aliceCar = await alice.exportCar(created.id)
-    const bobCar = await bob.exportCar(created.id)
-    const onAlice = await alice.importCar(bobCar)
-    const onBob = await bob.importCar(aliceCar)
-    expect(onAlice.tips.sort()).toEqual(onBob.tips.sort())
-    expect(onAlice.tips).toHaveLength(2)
-    expect(onAlice.tip).toBe(onBob.tip)
-    expect(onAlice.content).toEqual(onBob.content)
-    // The losing branch is still loadable by its CommitID: nothing was deleted.
-    const loser = onAlice.tips.find((t) => t !== onAlice.tip) as string
-    const loserState = await alice.load(`${created.id}?commit=${loser}`)
-    expect(loserState.content).not.toEqual(onAlice.content)
+    const relay = createStreamNode({ store: createMemoryStore() })
+    await relay.importCar(await alice.exportCar(created.id))
+    const phone = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    await phone.importCar(await alice.exportCar(created.id))
+    await alice.update(created.id, { content: { v: 'laptop' } })
+    await phone.update(created.id, { content: { v: 'phone' } })
+    await relay.importCar(await alice.exportCar(created.id))
+    const both = await relay.importCar(await phone.exportCar(created.id))
+    expect(both.tips).toHaveLength(2)
+    expect(both.log).toHaveLength(2)
+    expect((await relay.stats()).commits).toBe(3)
   })
 
   it('a node without a signer is read-only with a clear error', async () => {

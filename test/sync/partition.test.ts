@@ -30,13 +30,17 @@ describe('sync: partitions heal', () => {
 
     const state = await contents(laptop.node)
     expect(Object.keys(state).sort()).toEqual([shared.id, laptopNew.id, phoneNew.id].sort())
-    // Both branches kept, the same canonical tip picked on both sides.
-    expect(state[shared.id].tips).toEqual([onLaptop.tip, onPhone.tip].sort())
+    // The same canonical tip on both sides. The device whose write lost the conflict rule re-signed
+    // it on top of the winner, so neither write is lost; the losing original stays stored as a tip.
     const a = await laptop.node.load(shared.id)
     const b = await phone.node.load(shared.id)
     expect(a.tip).toBe(b.tip)
     expect(a.content).toEqual(b.content)
-    const loser = a.tip === onLaptop.tip ? onPhone : onLaptop
+    const winner = a.log.some((e) => e.cid === onLaptop.tip) ? onLaptop : onPhone
+    const loser = winner === onLaptop ? onPhone : onLaptop
+    expect(a.log.map((e) => e.cid)).toContain(winner.tip)
+    expect(a.content).toEqual(loser.content)
+    expect(state[shared.id].tips).toEqual([loser.tip, a.tip].sort())
     expect((await laptop.node.load(loser.commitId)).content).toEqual(loser.content)
     expect((await phone.node.load(loser.commitId)).content).toEqual(loser.content)
     expect(state[phoneNew.id].tip).toBe(phoneNewer.tip)
