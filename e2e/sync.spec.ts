@@ -108,3 +108,44 @@ test('a new device signed in with the same wallet gets the account\'s streams an
     await fresh.close()
   }
 })
+
+test('both devices edit the same note while one is offline: after it reconnects every device holds both edits', async () => {
+  const node = `offline-edit-${Date.now()}`
+  const profileB = mkdtempSync(join(tmpdir(), 'kiln-device-'))
+  const launchB = async () => await chromium.launchPersistentContext(profileB, { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
+  const a = await device()
+  let b = await launchB()
+  const open = async (context: BrowserContext, online: boolean): Promise<Page> => {
+    const page = await context.newPage()
+    await page.goto(`/e2e/pages/wallet.html?node=${node}${online ? `&peers=${encodeURIComponent(server.addr)}` : ''}`)
+    await expect(page.locator('#status')).toHaveText('ready')
+    return page
+  }
+  try {
+    const pageA = await open(a, true)
+    await pageA.evaluate(async () => await window.kiln!.signIn(window.ethereum!))
+    const note = await pageA.evaluate(async () => await window.kiln!.create({ content: { items: ['first'] } }))
+    let pageB = await open(b, true)
+    await pageB.evaluate(async () => await window.kiln!.signIn(window.ethereum!))
+    await expect.poll(async () => await pageB.evaluate(async (id) => await window.kiln!.load(id).then((s) => s.content, () => null), note.id), { timeout: 20_000 }).toEqual({ items: ['first'] })
+
+    // B's browser restarts with no peers: an offline device. Both edit the note.
+    await b.close()
+    b = await launchB()
+    pageB = await open(b, false)
+    await pageB.evaluate(async (id) => await window.kiln!.update(id, { patch: [{ op: 'add', path: '/items/-', value: 'offline on B' }] }), note.id)
+    await pageA.evaluate(async (id) => await window.kiln!.update(id, { patch: [{ op: 'add', path: '/items/-', value: 'online on A' }] }), note.id)
+
+    // B comes back online: the devices converge on one tip that holds both edits.
+    await pageB.evaluate(async (addr) => { await window.kiln!.addPeers([addr]) }, server.addr)
+    const both = ['first', 'offline on B', 'online on A']
+    const items = async (page: Page): Promise<string[]> => await page.evaluate(async (id) => [...((await window.kiln!.load(id)).content as { items: string[] }).items].sort(), note.id)
+    await expect.poll(async () => await items(pageA), { timeout: 30_000 }).toEqual(both)
+    await expect.poll(async () => await items(pageB), { timeout: 30_000 }).toEqual(both)
+    const tipA = await pageA.evaluate(async (id) => (await window.kiln!.load(id)).tip, note.id)
+    await expect.poll(async () => await pageB.evaluate(async (id) => (await window.kiln!.load(id)).tip, note.id), { timeout: 30_000 }).toBe(tipA)
+  } finally {
+    await a.close()
+    await b.close()
+  }
+})
