@@ -12,8 +12,18 @@ let kiln: Kiln
 let current: StreamSnapshot | undefined
 let stopWatching: (() => Promise<void>) | undefined
 
+/** The local server peer `npm start` runs, if it is up: the demo syncs through it. */
+async function localPeers (): Promise<string[]> {
+  try {
+    const health = await fetch('http://127.0.0.1:4011/healthz', { signal: AbortSignal.timeout(1_000) })
+    return ((await health.json()) as { multiaddrs: string[] }).multiaddrs
+  } catch {
+    return [] // no server peer: the demo works offline, in this browser only
+  }
+}
+
 async function start (): Promise<void> {
-  kiln = await connect({ onClosed: (error) => { $('#status').textContent = `stopped: ${error.message}` } })
+  kiln = await connect({ peers: await localPeers(), onClosed: (error) => { $('#status').textContent = `stopped: ${error.message}` } })
   await showIdentity()
   const wallet = window.ethereum
   const connectButton = $<HTMLButtonElement>('#connect-wallet')
@@ -36,7 +46,8 @@ async function start (): Promise<void> {
 /** Who writes: the signed-in wallet account (and how many streams it controls here), or this device. */
 async function showIdentity (): Promise<void> {
   const status = await kiln.status()
-  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}`
+  const peers = status.network?.peers.length
+  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}${peers == null ? ' · offline' : ` · ${peers} peer${peers === 1 ? '' : 's'}`}`
   const session = status.session
   if (session == null) return
   const owned = await kiln.query({ controller: session.account }, { limit: 1000 })
