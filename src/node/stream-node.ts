@@ -132,6 +132,10 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
   const commitListeners = new Set<(event: CommitEvent) => void>()
   const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
+  // Queries list streams in creation order; two streams created in one millisecond must still
+  // get distinct, increasing times, or their order would fall back to their random ids.
+  let lastCreationTime = 0
+  const nextCreationTime = (): number => (lastCreationTime = Math.max(Date.now(), lastCreationTime + 1))
 
   const requireAuthor = (): Signer => {
     const author = identity.author()
@@ -228,7 +232,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const canonicalTip = canonicalLog[canonicalLog.length - 1].cid.toString()
     const now = Date.now()
     const next = recordFor(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
-      tips, tip: canonicalTip, createdAt: record?.createdAt ?? now, updatedAt: now, pinned: record?.pinned ?? false
+      tips, tip: canonicalTip, createdAt: record?.createdAt ?? nextCreationTime(), updatedAt: now, pinned: record?.pinned ?? false
     })
     const records = commits.map((c) => commitRecord(streamId.toString(), c, now, local))
     const blocks = new Map<string, Block>()

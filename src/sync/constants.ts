@@ -76,3 +76,23 @@ export const MAX_RATE_WAIT_MS = 2_000
 // --- bootstrap dialing ---
 export const BOOTSTRAP_BACKOFF_MIN_MS = 1_000
 export const BOOTSTRAP_BACKOFF_MAX_MS = 60_000
+
+// --- Recon (range-based set reconciliation of EventIds, reference/ceramic.md §1.11) ---
+export const RECON_PROTOCOL = '/kiln/recon/1.0.0'
+/** A range with at most this many keys on our side is answered with its keys, not split. */
+export const RECON_SMALL_RANGE = 64
+/** Keys one range item may carry (a "send me yours" answer above this is split instead). */
+export const RECON_MAX_KEYS_PER_RANGE = 256
+/** How many sub-ranges an unequal large range is cut into. */
+export const RECON_SPLIT = 4
+/** Range items per message, as Ceramic's PENDING_RANGES_LIMIT. */
+export const RECON_PENDING_RANGES = 20
+/** 20 ranges × 4 sub-ranges, or 20 × 256 keys of ~250 bytes, stay below this. */
+export const MAX_RECON_MESSAGE_BYTES = 2 * 1_024 * 1_024
+/** Messages one side sends in one session (each halves or quarters what differs). */
+export const MAX_RECON_ROUNDS = 1_000
+export const RECON_SESSION_TIMEOUT_MS = 60_000
+/** Missing keys remembered from one session; the rest wait for the next round. */
+export const MAX_RECON_MISSING = 100_000
+/** Longest range bound accepted (an EventId is ~80 bytes). */
+export const MAX_RECON_KEY_BYTES = 512

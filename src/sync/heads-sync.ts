@@ -6,12 +6,9 @@
  *   → frame `{ query?: StreamQuery, streams?: string[], cursor?: string, limit?: number }`
  *   ← frame `{ items: [{ id, tips, controller, model?, family?, schema? }], cursor? }` or `{ error }`
  *
- * Next increment — Recon (reference/ceramic.md §1.11): a round here costs O(streams of interest)
- * even when both sides agree. Recon keys every event by its EventId (sep=model, controller, init,
- * event CID), keeps a Sha256a sum per key range, and exchanges `(first, hash, count, last)` per
- * range, splitting only ranges that differ: O(differences · log n). It replaces requestHeads +
- * pullFrom with a `/ceramic/recon/0.1.0/model` exchange over the same frames, keeps the interest
- * filter (as EventId ranges), and feeds each missing event to the same Ingester.
+ * With every-stream interests, catch-up rounds use Recon instead (recon.ts: EventId keys, Sha256a
+ * range sums, O(1) messages when both sides agree); this protocol serves narrower interests and
+ * the ingester's lookups of missing Models and schemas.
  */
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'

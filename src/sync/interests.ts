@@ -1,7 +1,8 @@
 /**
  * What a node wants from the network. Each interest is a StreamQuery (an empty one means every
- * stream) or a list of stream ids; a stream is wanted when any interest matches it. Recon will
- * express the same as EventId ranges (sep=model, controller) — see heads-sync.ts.
+ * stream) or a list of stream ids; a stream is wanted when any interest matches it. Recon runs
+ * only for every-stream interests today; narrower ones could become EventId ranges (sep=model,
+ * controller), since recon-index.ts orders keys that way.
  */
 import { StreamID } from '../ids/index.js'
 import { InvalidInputError } from '../errors.js'

@@ -15,6 +15,8 @@ import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
+import { type Recon, startRecon } from './recon.js'
+import type { ReconStats } from './recon-protocol.js'
 
 export interface SyncInit {
   node: StreamNode
@@ -29,6 +31,14 @@ export interface SyncInit {
   bootstrap?: string[]
   /** Catch-up period with every connected Kiln peer (default HEADS_SYNC_INTERVAL_MS). */
   syncIntervalMs?: number
+  /**
+   * How catch-up rounds compare sets: 'heads' lists every stream's tips (heads-sync.ts); 'recon'
+   * reconciles EventId ranges (recon-protocol.ts), O(1) messages when both sides agree. Recon
+   * covers the whole key range, so with narrower interests rounds stay on 'heads' (default 'recon').
+   */
+  reconcile?: 'heads' | 'recon'
+  /** The EventId network Recon keys use (default NETWORK.INMEMORY). */
+  reconNetwork?: number
 }
 
 export interface SyncStatus {
@@ -47,6 +57,8 @@ export interface SyncStatus {
   /** Peers banned for misbehaviour since start. */
   banned: number
   gossip: GossipStats
+  /** Recon sessions and messages (both roles), when rounds use Recon. */
+  recon?: ReconStats
 }
 
 export interface Sync {
@@ -85,12 +97,18 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   let failedRounds = 0
   let synced = 0
 
+  const wantsAll = interests.every((i) => i.streams == null && i.model == null && i.controller == null && i.family == null && i.schema == null)
+  const reconcile = init.reconcile ?? 'recon'
+  if (reconcile === 'recon' && !wantsAll) log('interests narrower than every stream: catch-up stays on heads sync')
+  const recon: Recon | undefined = reconcile === 'recon' && wantsAll
+    ? await startRecon({ libp2p, node, ingester, score, log: log.newScope('recon'), network: init.reconNetwork, signal: controller.signal })
+    : undefined
   const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
 
   async function runRound (peer: PeerId): Promise<void> {
     if (controller.signal.aborted || !peers.has(peer.toString())) return
     try {
-      const handed = await pullFrom({ libp2p, node, ingester }, peer, interests, controller.signal)
+      const handed = recon != null ? await recon.round(peer) : await pullFrom({ libp2p, node, ingester }, peer, interests, controller.signal)
       lastSyncAt = Date.now()
       log('catch-up with %s: %d tips fetched', peer.toString(), handed)
     } catch (err) {
@@ -153,6 +171,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       gossip: gossip.stats()
     }
     if (lastSyncAt != null) result.lastSyncAt = lastSyncAt
+    if (recon != null) result.recon = recon.stats()
     return result
   }
 
@@ -172,7 +191,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       gossip.stop()
       offSynced()
       libp2p.unregister(topologyId)
-      await Promise.all([stopServingBlocks(), stopServingHeads()])
+      await Promise.all([stopServingBlocks(), stopServingHeads(), recon?.stop()])
       await Promise.allSettled([...tails.values()])
       peers.clear()
     }

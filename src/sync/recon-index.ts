@@ -1,0 +1,148 @@
+/**
+ * The set Recon reconciles: one EventId per commit this node holds, in EventId order, with the
+ * stream and commit each names. Keys (core/src/event_id.rs layout, ids/event-id.ts):
+ *   network = NETWORK.INMEMORY unless given; sepKey 'model' + the Model's StreamID bytes for a MID,
+ *   else 'controller' + utf8(controller) — so the keys of one Model (or one controller's non-model
+ *   streams) are contiguous and an interest can later be a key range; controller = the stream's
+ *   controller DID; init = the genesis CID; event = the commit CID.
+ * Built from the node at start (every stream, every branch, walking `prev` from each tip) and kept
+ * current through `onCommit`. Held in a sorted array: a range's count and Sha256a cost O(range),
+ * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
+ */
+import { CID } from 'multiformats/cid'
+import { loadCommit } from '../commits/decode.js'
+import { NETWORK, compareEventIds, createEventId } from '../ids/event-id.js'
+import { StreamID } from '../ids/index.js'
+import type { CommitEvent, StreamNode } from '../node/stream-node.js'
+import { sha256aAdd, sha256aOf, sha256aZero } from './sha256a.js'
+
+export interface ReconValue { stream: string, cid: string }
+export interface ReconEntry extends ReconValue { key: Uint8Array }
+export interface RangeSummary { count: number, hash: Uint32Array }
+
+export interface ReconIndex {
+  readonly size: number
+  has: (key: Uint8Array) => boolean
+  /** Adds every commit from `tip` back to the first one already indexed. */
+  addRun: (stream: { id: string, controller: string, model?: string }, tip: string) => Promise<number>
+  /** Count and Sha256a of the keys in [first, last). */
+  summary: (first: Uint8Array, last: Uint8Array) => RangeSummary
+  /** The keys in [first, last), at most `limit`. */
+  list: (first: Uint8Array, last: Uint8Array, limit: number) => ReconEntry[]
+  /** Up to `parts - 1` keys that cut [first, last) into parts of near-equal count. */
+  splitPoints: (first: Uint8Array, last: Uint8Array, parts: number) => Uint8Array[]
+  /** Settles once every commit announced so far is indexed. */
+  idle: () => Promise<void>
+  stop: () => void
+}
+
+const utf8 = new TextEncoder()
+const hex = (key: Uint8Array): string => { let s = ''; for (const b of key) s += b.toString(16).padStart(2, '0'); return s }
+
+/** The EventId of one commit of a stream (the layout documented above). */
+export function eventIdFor (stream: { id: string, controller: string, model?: string }, cid: string, network: number = NETWORK.INMEMORY): Uint8Array {
+  const id = StreamID.fromString(stream.id)
+  return createEventId({
+    network,
+    sepKey: stream.model != null ? 'model' : 'controller',
+    sepValue: stream.model != null ? StreamID.fromString(stream.model).bytes : utf8.encode(stream.controller),
+    controller: stream.controller,
+    initCid: id.cid,
+    eventCid: CID.parse(cid)
+  })
+}
+
+export interface ReconIndexInit {
+  node: StreamNode
+  network?: number
+  log: (format: string, ...args: unknown[]) => void
+}
+
+export async function createReconIndex (init: ReconIndexInit): Promise<ReconIndex> {
+  const { node, log } = init
+  const network = init.network ?? NETWORK.INMEMORY
+  const keys: Uint8Array[] = []
+  const lanes = new Map<string, Uint32Array>()
+  const values = new Map<string, ReconValue>()
+  let pending: Promise<void> = Promise.resolve()
+
+  /** First position whose key is ≥ `key`. */
+  const lowerBound = (key: Uint8Array): number => {
+    let lo = 0
+    let hi = keys.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareEventIds(keys[mid], key) < 0) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  const insert = (key: Uint8Array, value: ReconValue): boolean => {
+    const k = hex(key)
+    if (values.has(k)) return false
+    keys.splice(lowerBound(key), 0, key)
+    lanes.set(k, sha256aOf(key))
+    values.set(k, value)
+    return true
+  }
+
+  const source = async (cid: CID): Promise<Uint8Array | undefined> => await node.block(cid.toString())
+
+  async function addRun (stream: { id: string, controller: string, model?: string }, tip: string): Promise<number> {
+    let added = 0
+    let cid: CID | undefined = CID.parse(tip)
+    while (cid != null) {
+      if (!insert(eventIdFor(stream, cid.toString(), network), { stream: stream.id, cid: cid.toString() })) break
+      added++
+      const commit = await loadCommit(cid, source)
+      cid = commit.kind === 'genesis' ? undefined : commit.payload.prev
+    }
+    return added
+  }
+
+  let cursor: string | undefined
+  do {
+    const page = await node.heads({}, { limit: 1_000, cursor })
+    for (const heads of page.items) {
+      for (const tip of heads.tips) await addRun(heads, tip)
+    }
+    cursor = page.items.length === 0 ? undefined : page.cursor
+  } while (cursor != null)
+
+  // Runs are indexed one after another, in the order the node accepted them.
+  const off = node.onCommit((event: CommitEvent) => {
+    pending = pending.then(async () => { await addRun(event, event.tip) }).catch((err: unknown) => {
+      log('could not index %s at %s: %s', event.id, event.tip, (err as Error).message)
+    })
+  })
+
+  const slice = (first: Uint8Array, last: Uint8Array): [number, number] => [lowerBound(first), Math.max(lowerBound(first), lowerBound(last))]
+
+  return {
+    get size () { return keys.length },
+    has: (key) => values.has(hex(key)),
+    addRun,
+    summary (first, last) {
+      const [from, to] = slice(first, last)
+      const hash = sha256aZero()
+      for (let i = from; i < to; i++) sha256aAdd(hash, lanes.get(hex(keys[i])) as Uint32Array)
+      return { count: to - from, hash }
+    },
+    list (first, last, limit) {
+      const [from, to] = slice(first, last)
+      return keys.slice(from, Math.min(to, from + limit)).map((key) => ({ key, ...(values.get(hex(key)) as ReconValue) }))
+    },
+    splitPoints (first, last, parts) {
+      const [from, to] = slice(first, last)
+      const cuts: Uint8Array[] = []
+      for (let p = 1; p < parts; p++) {
+        const at = from + Math.floor((to - from) * p / parts)
+        if (at > from && at < to && (cuts.length === 0 || cuts[cuts.length - 1] !== keys[at])) cuts.push(keys[at])
+      }
+      return cuts
+    },
+    idle: async () => { await pending },
+    stop: off
+  }
+}

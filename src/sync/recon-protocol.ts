@@ -1,0 +1,182 @@
+/**
+ * `/kiln/recon/1.0.0`: range-based set reconciliation of EventIds (reference/ceramic.md §1.11),
+ * one session per libp2p stream, strict ping-pong, length-prefixed dag-cbor frames (frames.ts).
+ *   → `{ items: Item[] }` (at most RECON_PENDING_RANGES)   ← `{ items: Item[] }` … until the initiator closes
+ * An Item is about the range [first, last):
+ *   `{ first, last, count, hash }`      my count and Sha256a there: compare with yours
+ *   `{ first, last, keys, want }`       every key I hold there (with its stream and commit);
+ *                                       `want`: answer with the ones you hold and I lack
+ * On a summary: equal → nothing; few keys here (≤ RECON_SMALL_RANGE) → my keys, want; else the
+ * range is cut at key boundaries into RECON_SPLIT summaries. So equal sets cost one message each
+ * way, and differing sets O(differences · log n). Keys either side lacks are ingested afterwards,
+ * from the peer that listed them, through the Ingester (verification, dependencies, scoring).
+ */
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { EVENT_ID_MAX, EVENT_ID_MIN, compareEventIds, decodeEventId } from '../ids/event-id.js'
+import { StreamID } from '../ids/index.js'
+import { SyncProtocolError } from '../errors.js'
+import { openStream } from './block-exchange.js'
+import {
+  MAX_RECON_KEY_BYTES, MAX_RECON_MESSAGE_BYTES, MAX_RECON_MISSING, MAX_RECON_ROUNDS, RECON_MAX_KEYS_PER_RANGE,
+  RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
+} from './constants.js'
+import { readFrames, sendFrames, withDeadline } from './frames.js'
+import type { Ingester } from './ingest.js'
+import type { ReconEntry, ReconIndex, ReconValue } from './recon-index.js'
+import { sha256aBytes, sha256aEqual, sha256aFromBytes } from './sha256a.js'
+
+export interface Item {
+  first: Uint8Array
+  last: Uint8Array
+  count?: number
+  hash?: Uint8Array
+  keys?: ReconEntry[]
+  want?: boolean
+}
+
+export interface ReconStats {
+  sessions: number
+  sent: number
+  received: number
+}
+
+/** Keys the other side listed that this side lacks, by hex key. */
+export type Missing = Map<string, ReconEntry>
+
+const hex = (key: Uint8Array): string => { let s = ''; for (const b of key) s += b.toString(16).padStart(2, '0'); return s }
+
+function summaryItem (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item {
+  const { count, hash } = index.summary(first, last)
+  return { first, last, count, hash: sha256aBytes(hash) }
+}
+
+function split (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item[] {
+  const bounds = [first, ...index.splitPoints(first, last, RECON_SPLIT), last]
+  return bounds.slice(1).map((end, i) => summaryItem(index, bounds[i], end))
+}
+
+/** What this side answers to the other side's items (the same rules on both sides). */
+export function respond (index: ReconIndex, items: Item[], missing: Missing): Item[] {
+  const out: Item[] = []
+  for (const item of items) {
+    const { first, last } = item
+    if (item.keys == null) {
+      const mine = index.summary(first, last)
+      if (mine.count === item.count && sha256aEqual(mine.hash, sha256aFromBytes(item.hash as Uint8Array))) continue
+      out.push(...(mine.count <= RECON_SMALL_RANGE ? [{ first, last, keys: index.list(first, last, RECON_SMALL_RANGE), want: true }] : split(index, first, last)))
+      continue
+    }
+    const theirs = new Set<string>()
+    for (const entry of item.keys) {
+      const k = hex(entry.key)
+      theirs.add(k)
+      if (!index.has(entry.key) && missing.size < MAX_RECON_MISSING) missing.set(k, entry)
+    }
+    if (item.want !== true) continue
+    const count = index.summary(first, last).count
+    if (count - item.keys.length > RECON_MAX_KEYS_PER_RANGE) { out.push(...split(index, first, last)); continue }
+    const extra = index.list(first, last, RECON_MAX_KEYS_PER_RANGE + item.keys.length).filter((e) => !theirs.has(hex(e.key)))
+    if (extra.length > RECON_MAX_KEYS_PER_RANGE) out.push(...split(index, first, last))
+    else if (extra.length > 0) out.push({ first, last, keys: extra, want: false })
+  }
+  return out
+}
+
+export interface ReconContext {
+  libp2p: Libp2p
+  index: ReconIndex
+  stats: ReconStats
+}
+
+/** One session as initiator over the whole key range; returns the keys this side lacks. */
+export async function reconcileWith (ctx: ReconContext, peer: PeerId, signal?: AbortSignal): Promise<Missing> {
+  const { index, stats } = ctx
+  const missing: Missing = new Map()
+  await index.idle()
+  const stream = await openStream(ctx.libp2p, peer, RECON_PROTOCOL, signal)
+  stats.sessions++
+  await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => {
+    const frames = readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })
+    const queue: Item[] = [summaryItem(index, EVENT_ID_MIN, EVENT_ID_MAX)]
+    for (let rounds = 0; queue.length > 0; rounds++) {
+      if (rounds >= MAX_RECON_ROUNDS) throw new SyncProtocolError(`Recon with ${peer.toString()} did not settle in ${MAX_RECON_ROUNDS} rounds`)
+      await sendFrames(stream, [{ items: queue.splice(0, RECON_PENDING_RANGES) }], deadline)
+      stats.sent++
+      const next = await frames.next()
+      if (next.done === true) throw new SyncProtocolError('The recon responder closed the session early')
+      stats.received++
+      queue.push(...respond(index, parseMessage(next.value), missing))
+    }
+    await stream.close({ signal: deadline })
+  }, signal)
+  return missing
+}
+
+/** Answers one session as responder; returns the keys this side lacks. */
+export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal): Promise<Missing> {
+  const missing: Missing = new Map()
+  ctx.stats.sessions++
+  await ctx.index.idle()
+  for await (const frame of readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })) {
+    ctx.stats.received++
+    const items = parseMessage(frame)
+    await sendFrames(stream, [{ items: respond(ctx.index, items, missing) }], signal)
+    ctx.stats.sent++
+  }
+  await stream.close({ signal })
+  return missing
+}
+
+/** Hands every still-missing key to the ingester (keys a previous ingest brought are skipped). */
+export async function ingestMissing (index: ReconIndex, ingester: Ingester, peer: PeerId, missing: Missing, signal?: AbortSignal): Promise<number> {
+  let handed = 0
+  for (const entry of missing.values()) {
+    signal?.throwIfAborted()
+    await index.idle()
+    if (index.has(entry.key) || ingester.verdict(entry.stream, entry.cid) != null) continue
+    handed++
+    await ingester.ingest(peer, entry.stream, entry.cid, signal)
+  }
+  return handed
+}
+
+function bound (value: unknown, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length > MAX_RECON_KEY_BYTES) throw new SyncProtocolError(`\`${what}\` must be at most ${MAX_RECON_KEY_BYTES} bytes`)
+  return value
+}
+
+function parseEntry (value: unknown, first: Uint8Array, last: Uint8Array): ReconEntry {
+  const { key, stream, cid } = (value ?? {}) as Record<string, unknown>
+  const k = bound(key, 'key')
+  if (typeof stream !== 'string' || typeof cid !== 'string') throw new SyncProtocolError('A recon key needs `stream` and `cid` strings')
+  if (compareEventIds(first, k) > 0 || compareEventIds(k, last) >= 0) throw new SyncProtocolError('A recon key lies outside its range')
+  // The key must name the commit and the stream's genesis it comes with, so a peer cannot make us
+  // chase commits under made-up keys.
+  try {
+    const decoded = decodeEventId(k)
+    const init = StreamID.fromString(stream).cid.bytes
+    if (decoded.eventCid.toString() !== cid || hex(decoded.init) !== hex(init.subarray(init.length - 4))) throw new Error('the key names another commit or stream')
+  } catch (err) {
+    throw new SyncProtocolError(`A recon key does not match its value: ${(err as Error).message}`, undefined, { cause: err })
+  }
+  return { key: k, stream, cid } satisfies ReconValue & { key: Uint8Array }
+}
+
+export function parseMessage (frame: unknown): Item[] {
+  const items = (frame as { items?: unknown } | null)?.items
+  if (!Array.isArray(items) || items.length > RECON_PENDING_RANGES * RECON_SPLIT) throw new SyncProtocolError(`A recon message must hold at most ${RECON_PENDING_RANGES * RECON_SPLIT} items`)
+  return items.map((raw: unknown) => {
+    const { first, last, count, hash, keys, want } = (raw ?? {}) as Record<string, unknown>
+    const item: Item = { first: bound(first, 'first'), last: bound(last, 'last') }
+    if (compareEventIds(item.first, item.last) >= 0) throw new SyncProtocolError('A recon range must have first < last')
+    if (keys != null) {
+      if (!Array.isArray(keys) || keys.length > RECON_MAX_KEYS_PER_RANGE) throw new SyncProtocolError(`A recon range lists at most ${RECON_MAX_KEYS_PER_RANGE} keys`)
+      item.keys = keys.map((k: unknown) => parseEntry(k, item.first, item.last))
+      item.want = want === true
+      return item
+    }
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new SyncProtocolError('A recon summary needs a count')
+    if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new SyncProtocolError('A recon summary needs a 32-byte hash')
+    return { ...item, count, hash }
+  })
+}

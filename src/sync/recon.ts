@@ -1,0 +1,79 @@
+/**
+ * Recon catch-up for sync.ts: keeps the node's EventId index, answers `/kiln/recon/1.0.0`
+ * sessions, and runs sessions with peers. Both sides ingest what the other listed and they lack,
+ * from that peer, so one session converges both sets.
+ */
+import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { StreamNode } from '../node/stream-node.js'
+import { RateLimitedError, SyncProtocolError } from '../errors.js'
+import { RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS } from './constants.js'
+import { withDeadline } from './frames.js'
+import type { Ingester } from './ingest.js'
+import type { PeerScore } from './peer-score.js'
+import { type ReconIndex, createReconIndex } from './recon-index.js'
+import { type ReconStats, answerSession, ingestMissing, reconcileWith } from './recon-protocol.js'
+
+export interface ReconInit {
+  libp2p: Libp2p
+  node: StreamNode
+  ingester: Ingester
+  score: PeerScore
+  log: Logger
+  /** The EventId network (default NETWORK.INMEMORY). */
+  network?: number
+  signal: AbortSignal
+}
+
+export interface Recon {
+  readonly index: ReconIndex
+  /** Messages and sessions so far, both roles. */
+  stats: () => ReconStats
+  /** One session with `peer` as initiator, then the ingests; returns how many keys were handed to the ingester. */
+  round: (peer: PeerId) => Promise<number>
+  stop: () => Promise<void>
+}
+
+export async function startRecon (init: ReconInit): Promise<Recon> {
+  const { libp2p, ingester, score, log, signal } = init
+  const index = await createReconIndex({ node: init.node, network: init.network, log })
+  const stats: ReconStats = { sessions: 0, sent: 0, received: 0 }
+  const ctx = { libp2p, index, stats }
+  const ingests = new Set<Promise<unknown>>()
+
+  const handler = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer
+    try {
+      await score.admit(peer.toString(), 'heads')
+      const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline), signal)
+      // The responder lacks these too; fetched after the session so the stream is not held open.
+      const work = ingestMissing(index, ingester, peer, missing, signal)
+      ingests.add(work)
+      await work.finally(() => ingests.delete(work))
+    } catch (err) {
+      if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
+      if (err instanceof RateLimitedError) stream.abort(err)
+      log('recon session from %s failed: %s', peer.toString(), (err as Error).message)
+    }
+  }
+  await libp2p.handle(RECON_PROTOCOL, handler, { maxInboundStreams: 8 })
+
+  return {
+    index,
+    stats: () => ({ ...stats }),
+    async round (peer) {
+      let missing
+      try {
+        missing = await reconcileWith(ctx, peer, signal)
+      } catch (err) {
+        if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
+        throw err
+      }
+      return await ingestMissing(index, ingester, peer, missing, signal)
+    },
+    async stop () {
+      index.stop()
+      await libp2p.unhandle(RECON_PROTOCOL)
+      await Promise.allSettled([...ingests])
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { describe, expect, it } from 'vitest'
+import { EVENT_ID_MAX, EVENT_ID_MIN, compareEventIds, decodeEventId } from '../../src/ids/event-id.js'
+import { createStreamNode } from '../../src/node/stream-node.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import { createReconIndex, eventIdFor } from '../../src/sync/recon-index.js'
+import { parseMessage, respond } from '../../src/sync/recon-protocol.js'
+import { sha256aAdd, sha256aBytes, sha256aEqual, sha256aFromBytes, sha256aHex, sha256aOf, sha256aSum, sha256aZero } from '../../src/sync/sha256a.js'
+import { kilnSigner } from '../fixtures/identities.js'
+
+const key = (i: number): Uint8Array => Uint8Array.of(0xce, 1, 5, i)
+
+describe('Sha256a', () => {
+  it('the empty set hashes to zeros', () => {
+    expect(sha256aHex(sha256aSum([]))).toBe('00'.repeat(32))
+    expect(sha256aEqual(sha256aZero(), sha256aSum([]))).toBe(true)
+  })
+
+  it('one key is its sha256 (lanes read and written little-endian)', () => {
+    expect(sha256aBytes(sha256aSum([key(1)]))).toEqual(sha256(key(1)))
+    expect(sha256aFromBytes(sha256aBytes(sha256aOf(key(1))))).toEqual(sha256aOf(key(1)))
+  })
+
+  it('is commutative and associative, with zero as identity', () => {
+    const [a, b, c] = [sha256aOf(key(1)), sha256aOf(key(2)), sha256aOf(key(3))]
+    const ab = sha256aAdd(sha256aAdd(sha256aZero(), a), b)
+    const ba = sha256aAdd(sha256aAdd(sha256aZero(), b), a)
+    expect(ab).toEqual(ba)
+    const abC = sha256aAdd(ab.slice(), c)
+    const aBC = sha256aAdd(a.slice(), sha256aAdd(b.slice(), c))
+    expect(abC).toEqual(aBC)
+    expect(sha256aAdd(a.slice(), sha256aZero())).toEqual(a)
+    expect(sha256aSum([key(3), key(1), key(2)])).toEqual(abC)
+  })
+
+  it('wraps each lane mod 2^32', () => {
+    const max = new Uint32Array(8).fill(0xffff_ffff)
+    expect([...sha256aAdd(max.slice(), Uint32Array.of(2, 0, 0, 0, 0, 0, 0, 0))]).toEqual([1, ...new Array(7).fill(0xffff_ffff)])
+  })
+})
+
+describe('ReconIndex', () => {
+  it('indexes every commit at start and as they are accepted, in EventId order, with range sums', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const a = await node.create({ content: { a: 0 } })
+    await node.update(a.id, { content: { a: 1 } })
+    const index = await createReconIndex({ node, log: () => {} })
+    expect(index.size).toBe(2)
+    const b = await node.create({ content: { b: 0 } })
+    const b1 = await node.update(b.id, { content: { b: 1 } })
+    await index.idle()
+    expect(index.size).toBe(4)
+
+    const all = index.list(EVENT_ID_MIN, EVENT_ID_MAX, 100)
+    expect(all.map((e) => e.key)).toEqual([...all.map((e) => e.key)].sort(compareEventIds))
+    const tipKey = eventIdFor({ id: b.id, controller: b1.metadata.controllers[0] }, b1.tip)
+    expect(index.has(tipKey)).toBe(true)
+    expect(decodeEventId(tipKey).eventCid.toString()).toBe(b1.tip)
+    expect(all.find((e) => e.cid === b1.tip)).toMatchObject({ stream: b.id })
+
+    const whole = index.summary(EVENT_ID_MIN, EVENT_ID_MAX)
+    expect(whole.count).toBe(4)
+    expect(whole.hash).toEqual(sha256aSum(all.map((e) => e.key)))
+    // [first, last): split at the third key, the halves add up to the whole.
+    const mid = all[2].key
+    const left = index.summary(EVENT_ID_MIN, mid)
+    const right = index.summary(mid, EVENT_ID_MAX)
+    expect([left.count, right.count]).toEqual([2, 2])
+    expect(sha256aAdd(left.hash.slice(), right.hash)).toEqual(whole.hash)
+    expect(index.list(mid, EVENT_ID_MAX, 1).map((e) => e.key)).toEqual([mid])
+    expect(index.splitPoints(EVENT_ID_MIN, EVENT_ID_MAX, 2)).toEqual([mid])
+    index.stop()
+    await node.close()
+  })
+})
+
+describe('Recon messages', () => {
+  it('an equal range needs no answer, a differing small one is answered with keys; forged keys are refused', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const a = await node.create({ content: { a: 0 } })
+    const b = await node.create({ content: { b: 0 } })
+    const index = await createReconIndex({ node, log: () => {} })
+    const whole = index.summary(EVENT_ID_MIN, EVENT_ID_MAX)
+    const summary = { first: EVENT_ID_MIN, last: EVENT_ID_MAX, count: whole.count, hash: sha256aBytes(whole.hash) }
+    const missing = new Map()
+    expect(respond(index, parseMessage({ items: [summary] }), missing)).toEqual([])
+    const [answer] = respond(index, [{ ...summary, count: 0, hash: new Uint8Array(32) }], missing)
+    expect(answer.want).toBe(true)
+    expect(answer.keys?.map((k) => k.cid).sort()).toEqual([a.tip, b.tip].sort())
+
+    const key = eventIdFor({ id: a.id, controller: a.metadata.controllers[0] }, a.tip)
+    expect(() => parseMessage({ items: [{ first: EVENT_ID_MIN, last: EVENT_ID_MAX, keys: [{ key, stream: b.id, cid: a.tip }] }] })).toThrow(/does not match/)
+    expect(() => parseMessage({ items: [{ first: EVENT_ID_MIN, last: EVENT_ID_MAX, keys: [{ key, stream: a.id, cid: b.tip }] }] })).toThrow(/does not match/)
+    expect(() => parseMessage({ items: [{ first: key, last: key, count: 0, hash: new Uint8Array(32) }] })).toThrow(/first < last/)
+    expect(() => parseMessage({ items: [{ first: EVENT_ID_MIN, last: key, keys: [{ key, stream: a.id, cid: a.tip }] }] })).toThrow(/outside its range/)
+    index.stop()
+    await node.close()
+  })
+})
