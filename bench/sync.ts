@@ -1,0 +1,195 @@
+/**
+ * Sync benchmark: (1) a fresh node (memory store, no listener, as a browser) catches up N streams
+ * of a genesis + 4 updates each from a server peer; (2) update latency A -> server -> B by gossip.
+ * Each server peer is a real `kiln serve` child process (disk store, relay, HTTP), so it does not
+ * share this process's event loop. Loopback WebSockets, noise, yamux. Prints figures only.
+ * BENCH_SYNC_STREAMS shrinks the catch-up (default 10,000); run: npm run bench
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createDidKeySigner } from '../src/identity/signer.js'
+import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
+import { createDiskStore } from '../src/store/disk-store.js'
+import { createMemoryStore } from '../src/store/memory-store.js'
+import { createDenyList, createKilnLibp2p, startSync, type KilnLibp2p, type Sync } from '../src/sync/index.js'
+
+const STREAMS = Number(process.env.BENCH_SYNC_STREAMS ?? 10_000)
+const UPDATES = 4
+const WRITERS = 16
+const LATENCY_UPDATES = 300
+const CATCH_UP_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_S ?? 1_800) * 1000
+const UPDATE_TIMEOUT_MS = 10_000
+
+interface Peer { node: StreamNode, libp2p: KilnLibp2p, sync: Sync }
+interface Server { child: ChildProcess, addr: string, http: string, readyMs: number }
+
+// Server children never outlive this process, whatever ends it.
+const children = new Set<ChildProcess>()
+process.on('exit', () => { for (const child of children) child.kill('SIGTERM') })
+
+/** A browser-like peer: memory store, libp2p that dials but does not listen, sync. */
+async function startPeer (seed: number): Promise<Peer> {
+  const node = createStreamNode({ store: createMemoryStore(), signer: await createDidKeySigner(new Uint8Array(32).fill(seed)) })
+  const denyList = createDenyList()
+  const libp2p = await createKilnLibp2p({ listen: [], denyList })
+  // A long periodic interval: what is measured is the catch-up on connect and gossip, not the 30 s timer.
+  const sync = await startSync({ node, libp2p, denyList, syncIntervalMs: 600_000 })
+  return { node, libp2p, sync }
+}
+
+async function stopPeer (peer: Peer): Promise<void> {
+  await peer.sync.stop()
+  await peer.libp2p.stop()
+  await peer.node.close()
+}
+
+/** `kiln serve` on `dir` (free ports); resolves once it prints its ready line. */
+async function serve (dir: string): Promise<Server> {
+  const start = performance.now()
+  const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--dir', dir, '--port', '0', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return await new Promise((resolve, reject) => {
+    let out = ''
+    // Stdout is read to the end, so the server's last line at shutdown never meets a closed pipe.
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const ready = out.split('\n').slice(0, -1).map((l) => l.startsWith('{') ? JSON.parse(l) as { ready?: boolean, multiaddrs: string[], http: string } : undefined).find((l) => l?.ready === true)
+      if (ready != null) resolve({ child, addr: ready.multiaddrs[0], http: ready.http, readyMs: performance.now() - start })
+    })
+    child.once('exit', (code) => { reject(new Error(`kiln serve exited (${String(code)}) before it was ready`)) })
+  })
+}
+
+async function stopServer (server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve))
+  server.child.kill('SIGTERM')
+  await exited
+}
+
+async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+  return true
+}
+
+/** Every stream's sorted tips, page by page (a store index walk, no state decoding). */
+async function allHeads (node: StreamNode): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  let cursor: string | undefined
+  do {
+    const page = await node.heads({}, { limit: 1_000, cursor })
+    for (const h of page.items) out.set(h.id, [...h.tips].sort().join(','))
+    cursor = page.items.length === 0 ? undefined : page.cursor
+  } while (cursor != null)
+  return out
+}
+
+const rate = (count: number, ms: number): string => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')}/s`
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
+const num = (n: number): string => n.toLocaleString('en-US')
+const pct = (sorted: number[], q: number): string => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)
+const lines: string[] = []
+const dirs: string[] = []
+const tempDir = (): string => { const d = mkdtempSync(join(tmpdir(), 'kiln-bench-sync-')); dirs.push(d); return d }
+
+// --- (1) catch-up ------------------------------------------------------------------------------
+// The server's data is written in this process first (kiln serve's layout: <dir>/store), then served.
+const dir = tempDir()
+const writer = createStreamNode({ store: await createDiskStore({ path: join(dir, 'store') }), signer: await createDidKeySigner(new Uint8Array(32).fill(11)) })
+let t = performance.now()
+let next = 0
+await Promise.all(Array.from({ length: WRITERS }, async () => {
+  while (next < STREAMS) {
+    const i = next++
+    const { id } = await writer.create({ content: { n: 0, i }, family: `f${i % 20}` })
+    for (let u = 1; u <= UPDATES; u++) await writer.update(id, { content: { n: u, i } })
+  }
+}))
+const buildMs = performance.now() - t
+const built = await writer.stats()
+const expected = await allHeads(writer)
+await writer.close()
+const server = await serve(dir)
+lines.push(`server peer: kiln serve, disk store (LevelDB), ${num(built.streams)} streams / ${num(built.commits)} commits, written in ${secs(buildMs)} (${rate(built.commits, buildMs)}, ${WRITERS} writers); ready in ${secs(server.readyMs)} (includes its Recon index)`)
+
+const fresh = await startPeer(12)
+let runs = 0
+let firstAt: number | undefined
+fresh.node.onCommit((e) => { if (!e.local) { runs++; firstAt ??= performance.now() } })
+t = performance.now()
+await fresh.libp2p.dial(multiaddr(server.addr))
+const caughtUp = await waitFor(async () => {
+  if ((await fresh.node.stats()).commits < built.commits) return false
+  const mine = await allHeads(fresh.node)
+  return [...expected].every(([id, tips]) => mine.get(id) === tips)
+}, CATCH_UP_TIMEOUT_MS, 250)
+const catchUpMs = performance.now() - t
+const got = await fresh.node.stats()
+const st = fresh.sync.status()
+const health = await fetch(`${server.http}/healthz`).then(async (r) => await r.json() as { sync: { banned: number, failed: number } })
+if (caughtUp) {
+  lines.push(`catch-up of a fresh node (memory store) from it: ${secs(catchUpMs)} for ${num(STREAMS)} streams / ${num(built.commits)} commits`)
+  lines.push(`  ${rate(STREAMS, catchUpMs)} streams, ${rate(built.commits, catchUpMs)} commits; first commit after ${((firstAt ?? t) - t).toFixed(0)} ms; accepted as ${num(runs)} runs`)
+} else {
+  lines.push(`catch-up NOT measured: after ${secs(catchUpMs)} the fresh node held ${num(got.streams)}/${num(STREAMS)} streams, ${num(got.commits)}/${num(built.commits)} commits (${rate(got.commits, catchUpMs)} so far)`)
+}
+lines.push(`  fresh node: recon ${JSON.stringify(st.recon)}, failed ${st.failed}, announced ${st.gossip.published}; server: failed ${health.sync.failed}, banned ${health.sync.banned}`)
+await stopPeer(fresh)
+await stopServer(server)
+
+// --- (2) update latency A -> server -> B -------------------------------------------------------
+// An empty server peer of its own, so the latency is not mixed with a catch-up of its data.
+const hub = await serve(tempDir())
+const [a, b] = [await startPeer(22), await startPeer(23)]
+for (const p of [a, b]) await p.libp2p.dial(multiaddr(hub.addr))
+// Gossip reaches B only once A and B are in the hub's mesh: wait for B to get A's new stream.
+const { id } = await a.node.create({ content: { n: 0 } })
+const arrived = await waitFor(async () => await b.node.load(id).then(() => true, () => false), 15_000)
+const seenAt = new Map<number, number>()
+const waiters = new Map<number, () => void>()
+b.node.subscribe(id, (s) => {
+  const n = (s.content as { n: number }).n
+  if (!seenAt.has(n)) seenAt.set(n, performance.now())
+  waiters.get(n)?.()
+})
+const latencies: number[] = []
+const writes: number[] = []
+let lost = 0
+for (let n = 1; arrived && n <= LATENCY_UPDATES; n++) {
+  // One update at a time: A writes, then waits for B to see it (no queueing behind earlier ones).
+  const start = performance.now()
+  const seen = new Promise<boolean>((resolve) => {
+    waiters.set(n, () => resolve(true))
+    setTimeout(() => resolve(false), UPDATE_TIMEOUT_MS)
+  })
+  await a.node.update(id, { content: { n } })
+  writes.push(performance.now() - start)
+  if (await seen) latencies.push((seenAt.get(n) as number) - start)
+  else lost++
+  waiters.delete(n)
+}
+if (latencies.length > 0) {
+  const l = [...latencies].sort((x, y) => x - y)
+  const w = [...writes].sort((x, y) => x - y)
+  lines.push(`update latency A -> server -> B (${LATENCY_UPDATES} sequential updates, A's call to B's subscriber): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms, max ${l[l.length - 1].toFixed(1)} ms${lost > 0 ? `; ${lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
+  // Latency against the stream's length: the first and last 50 updates, each sorted for its median.
+  const [early, late] = [latencies.slice(0, 50), latencies.slice(-50)].map((x) => pct([...x].sort((p, q) => p - q), 0.5))
+  lines.push(`  of which A's local write (sign + store): p50 ${pct(w, 0.5)} ms, p99 ${pct(w, 0.99)} ms; p50 of updates 1-50 ${early} ms, of the last 50 ${late} ms`)
+} else {
+  lines.push(`update latency NOT measured: ${arrived ? `no update reached B within ${UPDATE_TIMEOUT_MS / 1000} s` : 'B never received the stream A created (15 s)'}`)
+}
+for (const p of [a, b]) await stopPeer(p)
+await stopServer(hub)
+for (const d of dirs) rmSync(d, { recursive: true, force: true })
+
+console.log(`\nsync over libp2p (WebSockets on 127.0.0.1, noise, yamux, gossipsub), Node ${process.version}`)
+for (const line of lines) console.log(`  ${line}`)
+console.log('  reference: none. automerge-repo is installed without a network adapter (its websocket and')
+console.log('  message-channel adapters are separate packages, none over libp2p), so no fair peer runs here.')
