@@ -281,7 +281,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       }
       const base = cid == null ? undefined : await stateAt(record as StreamRecord, cid.toString())
       const snapshot = await accept(streamId, record, fresh, false, base)
-      if (record == null || snapshot.tip === record.tip) return snapshot
+      // Only a fork can lose writes: commits that extend the old tip leave nothing to rebase.
+      if (record == null || snapshot.tip === record.tip || cid?.toString() === record.tip) return snapshot
       return await rebaseLostWrites(streamId, record.tip) ?? snapshot
     })
   }
