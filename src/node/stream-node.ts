@@ -9,14 +9,14 @@ import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import { InvalidCarError, InvalidInputError, KilnError, NoSignerError, StaleTipError, StreamNotFoundError } from '../errors.js'
+import { InvalidInputError, NoSignerError, StaleTipError, StreamNotFoundError } from '../errors.js'
 import type { Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
-import { type LoadContext, applyCommits, inferStreamType, readLog } from '../streams/load.js'
+import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
 import { EventType, type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
-import { exportStreamCar } from '../streams/transfer.js'
+import { asCarError, exportStreamCar, streamIdOfLog } from '../streams/transfer.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { type StreamSnapshot, toSnapshot } from './snapshot.js'
 import { genesisPlan } from './create-plan.js'
@@ -416,18 +416,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async importCar (bytes) {
       const car = await decodeCar(bytes)
       const source: BlockSource = async (cid) => car.blocks.get(cid.toString())?.bytes ?? await storeSource(cid)
-      try {
-        let cid: CID = car.root
-        let raw = await loadCommit(cid, source)
-        while (raw.kind !== 'genesis') { cid = raw.payload.prev; raw = await loadCommit(cid, source) }
-        const streamId = StreamID.fromGenesis(inferStreamType(raw.payload), raw.cid)
-        return await ingestRun(streamId, car.root, source)
-      } catch (err) {
-        if (err instanceof KilnError && err.code === 'ERR_BLOCK_NOT_FOUND') {
-          throw new InvalidCarError(`The CAR lacks a block the stream needs: ${err.message}`, err.details, { cause: err })
-        }
-        throw err
-      }
+      return await asCarError(async () => await ingestRun(await streamIdOfLog(car.root, source), car.root, source))
     },
 
     async ingest (streamId, tip, source) {

@@ -23,13 +23,24 @@ export interface ImportedStream {
 /** Reads a stream CAR and verifies every commit in it; nothing from it is usable unless all of it is. */
 export async function importStreamCar (bytes: Uint8Array, context: LoadContext = {}): Promise<ImportedStream> {
   const car = await decodeCar(bytes)
-  try {
-    const log = await readLog(car.root, car.source)
-    const genesis = log[0]
-    if (genesis.kind !== 'genesis') throw new InvalidCarError('The CAR\'s log does not start with a genesis')
-    const streamId = StreamID.fromGenesis(inferStreamType(genesis.payload), genesis.cid)
+  return await asCarError(async () => {
+    const streamId = await streamIdOfLog(car.root, car.source)
     const state = await loadStream(streamId, car.root, car.source, context)
     return { state, tip: car.root, blocks: [...car.blocks.values()] }
+  })
+}
+
+/** The stream a log belongs to: walks `prev` from `tip` to the genesis (a CAR names no StreamID). */
+export async function streamIdOfLog (tip: CID, source: BlockSource): Promise<StreamID> {
+  const genesis = (await readLog(tip, source))[0]
+  if (genesis.kind !== 'genesis') throw new InvalidCarError('The log does not start with a genesis')
+  return StreamID.fromGenesis(inferStreamType(genesis.payload), genesis.cid)
+}
+
+/** Runs a CAR import; a block the CAR lacks becomes InvalidCarError (the CAR is incomplete). */
+export async function asCarError<T> (work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
   } catch (err) {
     if (err instanceof KilnError && err.code === 'ERR_BLOCK_NOT_FOUND') {
       throw new InvalidCarError(`The CAR lacks a block the stream needs: ${err.message}`, err.details, { cause: err })
