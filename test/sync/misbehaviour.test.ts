@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { base64url } from 'multiformats/bases/base64'
-import { type DagJws, decodeEnvelope, encodeEnvelope } from '../../src/commits/jws.js'
-import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
-import { createMemoryStore } from '../../src/store/memory-store.js'
-import { serveBlocks } from '../../src/sync/block-exchange.js'
 import { BLOCKS_PROTOCOL, DEFAULT_TOPIC, HEADS_PROTOCOL, MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
 import { encodeFrame } from '../../src/sync/frames.js'
-import { createKilnLibp2p, type KilnLibp2p } from '../../src/sync/libp2p-config.js'
+import type { KilnLibp2p } from '../../src/sync/libp2p-config.js'
 import { encodeUpdate } from '../../src/sync/messages.js'
-import { createDenyList, createPeerScore } from '../../src/sync/peer-score.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { type RoguePeer, forgeSignature, startRoguePeer } from '../fixtures/rogue-peer.js'
 import { LOOPBACK_WS, type TestPeer, connect, contents, startPeer, waitFor } from './peers.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -24,30 +19,15 @@ async function peer (name: string): Promise<TestPeer> {
 }
 
 /** A peer that runs no Kiln sync of its own: it announces and serves whatever the test wants. */
-async function rogue (): Promise<{ libp2p: KilnLibp2p, node: StreamNode, forged: Map<string, Uint8Array> }> {
-  const libp2p = await createKilnLibp2p({ listen: [LOOPBACK_WS] })
-  const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('mallory') })
-  const forged = new Map<string, Uint8Array>()
-  const score = createPeerScore({ denyList: createDenyList(), onBan: () => {}, log: libp2p.logger.forComponent('test:rogue') })
-  await serveBlocks({ libp2p, lookup: async (cid) => forged.get(cid) ?? await node.block(cid), score, log: libp2p.logger.forComponent('test:rogue') })
-  libp2p.services.pubsub.subscribe(DEFAULT_TOPIC)
-  cleanups.push(async () => { await libp2p.stop(); await node.close() })
-  return { libp2p, node, forged }
+async function rogue (): Promise<RoguePeer> {
+  const r = await startRoguePeer({ listen: [LOOPBACK_WS], signer: await kilnSigner('mallory') })
+  cleanups.push(r.stop)
+  return r
 }
 
 async function dialAndSubscribe (from: KilnLibp2p, to: TestPeer): Promise<void> {
   await from.dial(to.libp2p.getMultiaddrs()[0])
   await waitFor(() => from.services.pubsub.getSubscribers(DEFAULT_TOPIC).some((p) => p.equals(to.libp2p.peerId)), 'the rogue to see the victim\'s subscription')
-}
-
-/** A copy of a signed commit's envelope with one signature byte flipped: a new CID, a forged commit. */
-async function forgeSignature (envelopeBytes: Uint8Array, byte: number): Promise<{ cid: string, bytes: Uint8Array }> {
-  const { jws } = decodeEnvelope(envelopeBytes)
-  const signature = base64url.baseDecode(jws.signatures[0].signature)
-  signature[byte] ^= 0x01
-  const tampered: DagJws = { payload: jws.payload, signatures: [{ protected: jws.signatures[0].protected, signature: base64url.baseEncode(signature) }] }
-  const block = await encodeEnvelope(tampered)
-  return { cid: block.cid.toString(), bytes: block.bytes }
 }
 
 describe('sync: misbehaving peers', () => {
