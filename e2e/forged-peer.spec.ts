@@ -70,6 +70,7 @@ test('a peer that sends forged commits is disconnected and stays refused, while 
     // never counts among the browser's sync peers; its own side shows the hang-up.)
     await expect.poll(async () => (await status(page)).network?.invalid, { timeout: 20_000 }).toBe(2)
     await expect.poll(rogueConnections, { timeout: 20_000 }).toBe(0)
+    expect((await status(page)).network).toMatchObject({ banned: 1, penalties: 2 })
     expect((await status(page)).network?.peers.map((p) => p.id)).toEqual([serverId])
     // Nothing forged was stored: not the forged tip, not even the stream's valid genesis.
     expect(await loadContent(page, stream.id)).toBe('ERR_STREAM_NOT_FOUND')
@@ -86,7 +87,7 @@ test('a peer that sends forged commits is disconnected and stays refused, while 
     // Good data keeps flowing: a stream written on the server peer reaches the page.
     const good = await server.node.create({ content: { fine: true } })
     await expect.poll(async () => await loadContent(page, good.id), { timeout: 30_000 }).toEqual({ content: { fine: true }, tip: good.tip })
-    expect((await status(page)).network).toMatchObject({ invalid: 2, peers: [{ id: serverId }] })
+    expect((await status(page)).network).toMatchObject({ invalid: 2, banned: 1, peers: [{ id: serverId }] })
     expect((await status(page)).network!.synced).toBeGreaterThan(0)
     expect(opened.filter((id) => id === browserId)).toHaveLength(1)
   } finally {

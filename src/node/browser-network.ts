@@ -9,6 +9,10 @@ export interface NetworkStatus {
   failed: number
   /** Tips refused as forged or invalid (their senders were penalized). */
   invalid: number
+  /** Penalties given to peers (invalid data, malformed messages, floods). */
+  penalties: number
+  /** Peers banned for misbehaviour (disconnected, redials refused for a while). */
+  banned: number
   lastSyncAt?: number
 }
 
@@ -44,7 +48,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[]): P
     },
     status () {
       const s = running.status()
-      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid }
+      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned }
       if (s.lastSyncAt != null) status.lastSyncAt = s.lastSyncAt
       return status
     },

@@ -111,6 +111,8 @@ export interface StreamNode {
   heads: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamHeads>>
   /** A stored block (every stored block was verified as part of a commit). */
   block: (cid: string) => Promise<Uint8Array | undefined>
+  /** Every commit stored for a stream, on every branch (CIDs, no order): what sync indexes. */
+  commitIds: (id: string) => Promise<string[]>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
   /** Verifies every commit in the CAR, then stores it; a forged or incomplete CAR changes nothing. */
@@ -401,6 +403,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     },
 
     block: async (cid) => await store.getBlock(cid),
+
+    commitIds: async (id) => (await store.getCommits(id)).map((c) => c.cid),
 
     async query (query, page) {
       const result = await store.query(query, page)

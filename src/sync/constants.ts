@@ -29,6 +29,8 @@ export const MAX_CIDS_PER_REQUEST = 32
 /** A request names at most MAX_CIDS_PER_REQUEST CIDs (~60 bytes each). */
 export const MAX_BLOCK_REQUEST_BYTES = 4_096
 export const BLOCK_REQUEST_TIMEOUT_MS = 10_000
+/** Block requests one fetch keeps in flight to one peer. */
+export const BLOCK_REQUESTS_IN_FLIGHT = 4
 
 // --- heads sync (catch-up) ---
 export const HEADS_PAGE_SIZE = 100
@@ -92,6 +94,12 @@ export const MAX_RECON_MESSAGE_BYTES = 2 * 1_024 * 1_024
 /** Messages one side sends in one session (each halves or quarters what differs). */
 export const MAX_RECON_ROUNDS = 1_000
 export const RECON_SESSION_TIMEOUT_MS = 60_000
+/** Commits whose blocks catch-up fetches before ingesting them (whole streams, so a batch may exceed it). */
+export const CATCH_UP_COMMITS_PER_BATCH = 128
+/** Levels of linked blocks fetched ahead: commit, signed payload, capability, anchor proof and path. */
+export const CATCH_UP_BLOCK_ROUNDS = 6
+/** A catch-up bringing more streams than this is history, not news: it is not announced (catch-up.ts). */
+export const CATCH_UP_ANNOUNCED_STREAMS = 100
 /** Missing keys remembered from one session; the rest wait for the next round. */
 export const MAX_RECON_MISSING = 100_000
 /** Longest range bound accepted (an EventId is ~80 bytes). */

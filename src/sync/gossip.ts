@@ -1,6 +1,6 @@
 /**
  * Live updates over gossipsub, hop by hop. Every commit run the node accepts (its own writes and
- * those from peers) is announced as an UPDATE once. A received UPDATE is checked in the topic
+ * those gossip brought from peers; not what catch-up brought) is announced as an UPDATE once. A received UPDATE is checked in the topic
  * validator (fast: decode, dedupe, rate) and then ingested from the peer that delivered it. The
  * validator answers Ignore for well-formed messages, so gossipsub never forwards an announcement
  * this node has not verified: a node announces a tip only after storing it, so whoever receives
@@ -65,8 +65,9 @@ export function startGossip (init: GossipInit): Gossip {
   const offCommit = node.onCommit((event) => {
     const key = `${event.id}/${event.tip}`
     if (announced.get(key) === true) return
-    announced.set(key, true)
     handled.set(key, true)
+    if (!event.local && ingester.isQuiet(event.id, event.tip)) return
+    announced.set(key, true)
     pubsub.publish(topic, encodeUpdate({ stream: event.id, tip: event.tip, model: event.model })).then(
       () => { stats.published++ },
       (err: unknown) => { stats.publishFailed++; log.error('could not announce %s: %s', key, (err as Error).message) }
@@ -129,7 +130,7 @@ export function startGossip (init: GossipInit): Gossip {
       })
       if (!page.items.some((entry) => matchesInterests(interests, entry))) return
     }
-    const outcome = await ingester.ingest(peer, update.stream, update.tip, signal)
+    const outcome = await ingester.ingest(peer, update.stream, update.tip, { signal })
     // A transient failure (peer gone, timeout) must not hide the tip from a later announcement.
     if (outcome === 'failed') handled.delete(key)
   }

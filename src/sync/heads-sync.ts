@@ -129,7 +129,7 @@ export async function pullFrom (ctx: PullContext, peer: PeerId, interests: SyncI
         signal?.throwIfAborted()
         if (have.has(tip) || ctx.ingester.verdict(item.id, tip) != null) continue
         handed++
-        await ctx.ingester.ingest(peer, item.id, tip, signal)
+        await ctx.ingester.ingest(peer, item.id, tip, { signal })
       }
     }
   }

@@ -26,10 +26,23 @@ export const REFUSED_CODES = new Set(['ERR_CAPABILITY_EXPIRED', 'ERR_INVALID_ANC
 
 export type IngestOutcome = 'ok' | 'invalid' | 'refused' | 'failed'
 
+export interface IngestOptions {
+  signal?: AbortSignal
+  /** Blocks already fetched from the peer (catch-up fetches a batch of streams at once). */
+  prefetched?: Map<string, Uint8Array>
+  /**
+   * Catch-up: the peer already has these commits, and every other peer catches up with it by
+   * itself, so the new tip is not announced (a fresh node would otherwise echo a whole network).
+   */
+  quiet?: boolean
+}
+
 export interface Ingester {
-  ingest: (peer: PeerId, stream: string, tip: string, signal?: AbortSignal) => Promise<IngestOutcome>
+  ingest: (peer: PeerId, stream: string, tip: string, options?: IngestOptions) => Promise<IngestOutcome>
   /** The remembered verdict for a stream/tip, if it was judged invalid or refused. */
   verdict: (stream: string, tip: string) => 'invalid' | 'refused' | undefined
+  /** True while a quiet ingest is storing this stream/tip: gossip does not announce it. */
+  isQuiet: (stream: string, tip: string) => boolean
   readonly failed: number
   readonly invalid: number
 }
@@ -44,15 +57,18 @@ export interface IngesterInit {
 export function createIngester (init: IngesterInit): Ingester {
   const { node, libp2p, score, log } = init
   const judged = createLru<'invalid' | 'refused'>(JUDGED_CACHE_SIZE)
+  const quiet = new Set<string>()
   let failed = 0
   let invalid = 0
 
-  async function attempt (peer: PeerId, stream: string, tip: string, depth: number, signal?: AbortSignal): Promise<IngestOutcome> {
+  async function attempt (peer: PeerId, stream: string, tip: string, depth: number, options: IngestOptions): Promise<IngestOutcome> {
+    const { signal } = options
     const key = `${stream}/${tip}`
     const known = judged.get(key)
     if (known != null) return known
     try {
-      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal))
+      if (options.quiet === true) quiet.add(key)
+      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal, options.prefetched))
       return 'ok'
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'ERR_UNEXPECTED'
@@ -60,7 +76,7 @@ export function createIngester (init: IngesterInit): Ingester {
       if (code === 'ERR_MISSING_DEPENDENCY' && depth < MAX_DEPENDENCY_DEPTH) {
         const dependency = dependencyOf((err as { details?: Record<string, unknown> }).details)
         if (dependency != null) log('%s needs %s: fetching it from %s first', key, dependency, peerId)
-        if (dependency != null && await fetchDependency(peer, dependency, depth, signal)) return await attempt(peer, stream, tip, depth + 1, signal)
+        if (dependency != null && await fetchDependency(peer, dependency, depth, options)) return await attempt(peer, stream, tip, depth + 1, options)
       }
       if (INVALID_DATA_CODES.has(code)) {
         invalid++
@@ -77,14 +93,16 @@ export function createIngester (init: IngesterInit): Ingester {
       failed++
       log('could not ingest %s from %s: %s %s', key, peerId, code, (err as Error).message)
       return 'failed'
+    } finally {
+      quiet.delete(key)
     }
   }
 
   /** Ingests every tip the peer has of a Model or schema stream; true if any was stored. */
-  async function fetchDependency (peer: PeerId, stream: string, depth: number, signal?: AbortSignal): Promise<boolean> {
+  async function fetchDependency (peer: PeerId, stream: string, depth: number, options: IngestOptions): Promise<boolean> {
     let page
     try {
-      page = await requestHeads(libp2p, peer, { streams: [stream] }, signal)
+      page = await requestHeads(libp2p, peer, { streams: [stream] }, options.signal)
     } catch (err) {
       failed++
       log('could not ask %s for dependency %s: %s', peer.toString(), stream, (err as Error).message)
@@ -93,15 +111,16 @@ export function createIngester (init: IngesterInit): Ingester {
     let stored = false
     for (const entry of page.items) {
       for (const tip of entry.tips) {
-        if (await attempt(peer, entry.id, tip, depth + 1, signal) === 'ok') stored = true
+        if (await attempt(peer, entry.id, tip, depth + 1, options) === 'ok') stored = true
       }
     }
     return stored
   }
 
   return {
-    ingest: async (peer, stream, tip, signal) => await attempt(peer, stream, tip, 0, signal),
+    ingest: async (peer, stream, tip, options = {}) => await attempt(peer, stream, tip, 0, options),
     verdict: (stream, tip) => judged.get(`${stream}/${tip}`),
+    isQuiet: (stream, tip) => quiet.has(`${stream}/${tip}`),
     get failed () { return failed },
     get invalid () { return invalid }
   }

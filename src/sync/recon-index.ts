@@ -5,8 +5,8 @@
  *   else 'controller' + utf8(controller) — so the keys of one Model (or one controller's non-model
  *   streams) are contiguous and an interest can later be a key range; controller = the stream's
  *   controller DID; init = the genesis CID; event = the commit CID.
- * Built from the node at start (every stream, every branch, walking `prev` from each tip) and kept
- * current through `onCommit`. Held in a sorted array: a range's count and Sha256a cost O(range),
+ * Built from the node's commit records at start (every stream, every branch) and kept current
+ * through `onCommit` (walking `prev` from the new tip to the first indexed commit). Held in a sorted array: a range's count and Sha256a cost O(range),
  * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
  */
 import { CID } from 'multiformats/cid'
@@ -23,6 +23,7 @@ export interface RangeSummary { count: number, hash: Uint32Array }
 export interface ReconIndex {
   readonly size: number
   has: (key: Uint8Array) => boolean
+  hasCommit: (cid: string) => boolean
   /** Adds every commit from `tip` back to the first one already indexed. */
   addRun: (stream: { id: string, controller: string, model?: string }, tip: string) => Promise<number>
   /** Count and Sha256a of the keys in [first, last). */
@@ -62,8 +63,10 @@ export async function createReconIndex (init: ReconIndexInit): Promise<ReconInde
   const { node, log } = init
   const network = init.network ?? NETWORK.INMEMORY
   const keys: Uint8Array[] = []
-  const lanes = new Map<string, Uint32Array>()
+  /** Each key's Sha256a lanes, at the key's position in `keys`. */
+  const lanes: Uint32Array[] = []
   const values = new Map<string, ReconValue>()
+  const commits = new Set<string>()
   let pending: Promise<void> = Promise.resolve()
 
   /** First position whose key is ≥ `key`. */
@@ -78,12 +81,17 @@ export async function createReconIndex (init: ReconIndexInit): Promise<ReconInde
     return lo
   }
 
+  const remember = (key: Uint8Array, value: ReconValue): void => {
+    values.set(hex(key), value)
+    commits.add(value.cid)
+  }
+
   const insert = (key: Uint8Array, value: ReconValue): boolean => {
-    const k = hex(key)
-    if (values.has(k)) return false
-    keys.splice(lowerBound(key), 0, key)
-    lanes.set(k, sha256aOf(key))
-    values.set(k, value)
+    if (values.has(hex(key))) return false
+    const at = lowerBound(key)
+    keys.splice(at, 0, key)
+    lanes.splice(at, 0, sha256aOf(key))
+    remember(key, value)
     return true
   }
 
@@ -101,14 +109,22 @@ export async function createReconIndex (init: ReconIndexInit): Promise<ReconInde
     return added
   }
 
+  // Built from the store's commit records (no block is read), sorted once.
+  const built: Array<{ key: Uint8Array, value: ReconValue }> = []
   let cursor: string | undefined
   do {
     const page = await node.heads({}, { limit: 1_000, cursor })
     for (const heads of page.items) {
-      for (const tip of heads.tips) await addRun(heads, tip)
+      for (const cid of await node.commitIds(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
     }
     cursor = page.items.length === 0 ? undefined : page.cursor
   } while (cursor != null)
+  built.sort((a, b) => compareEventIds(a.key, b.key))
+  for (const { key, value } of built) {
+    keys.push(key)
+    lanes.push(sha256aOf(key))
+    remember(key, value)
+  }
 
   // Runs are indexed one after another, in the order the node accepted them.
   const off = node.onCommit((event: CommitEvent) => {
@@ -122,11 +138,12 @@ export async function createReconIndex (init: ReconIndexInit): Promise<ReconInde
   return {
     get size () { return keys.length },
     has: (key) => values.has(hex(key)),
+    hasCommit: (cid) => commits.has(cid),
     addRun,
     summary (first, last) {
       const [from, to] = slice(first, last)
       const hash = sha256aZero()
-      for (let i = from; i < to; i++) sha256aAdd(hash, lanes.get(hex(keys[i])) as Uint32Array)
+      for (let i = from; i < to; i++) sha256aAdd(hash, lanes[i])
       return { count: to - from, hash }
     },
     list (first, last, limit) {

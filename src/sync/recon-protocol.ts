@@ -21,7 +21,6 @@ import {
   RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
 import { readFrames, sendFrames, withDeadline } from './frames.js'
-import type { Ingester } from './ingest.js'
 import type { ReconEntry, ReconIndex, ReconValue } from './recon-index.js'
 import { sha256aBytes, sha256aEqual, sha256aFromBytes } from './sha256a.js'
 
@@ -125,19 +124,6 @@ export async function answerSession (ctx: ReconContext, stream: Stream, signal: 
   }
   await stream.close({ signal })
   return missing
-}
-
-/** Hands every still-missing key to the ingester (keys a previous ingest brought are skipped). */
-export async function ingestMissing (index: ReconIndex, ingester: Ingester, peer: PeerId, missing: Missing, signal?: AbortSignal): Promise<number> {
-  let handed = 0
-  for (const entry of missing.values()) {
-    signal?.throwIfAborted()
-    await index.idle()
-    if (index.has(entry.key) || ingester.verdict(entry.stream, entry.cid) != null) continue
-    handed++
-    await ingester.ingest(peer, entry.stream, entry.cid, signal)
-  }
-  return handed
 }
 
 function bound (value: unknown, what: string): Uint8Array {

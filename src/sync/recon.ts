@@ -11,7 +11,8 @@ import { withDeadline } from './frames.js'
 import type { Ingester } from './ingest.js'
 import type { PeerScore } from './peer-score.js'
 import { type ReconIndex, createReconIndex } from './recon-index.js'
-import { type ReconStats, answerSession, ingestMissing, reconcileWith } from './recon-protocol.js'
+import { type Missing, type ReconStats, answerSession, reconcileWith } from './recon-protocol.js'
+import { ingestCommits } from './catch-up.js'
 
 export interface ReconInit {
   libp2p: Libp2p
@@ -39,6 +40,11 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
   const stats: ReconStats = { sessions: 0, sent: 0, received: 0 }
   const ctx = { libp2p, index, stats }
   const ingests = new Set<Promise<unknown>>()
+  const catchUp = { libp2p, ingester, has: ({ cid }: { cid: string }) => index.hasCommit(cid) }
+  const ingestMissing = async (peer: PeerId, missing: Missing): Promise<number> => {
+    await index.idle()
+    return await ingestCommits(catchUp, peer, missing.values(), signal)
+  }
 
   const handler = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer
@@ -46,7 +52,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       await score.admit(peer.toString(), 'heads')
       const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline), signal)
       // The responder lacks these too; fetched after the session so the stream is not held open.
-      const work = ingestMissing(index, ingester, peer, missing, signal)
+      const work = ingestMissing(peer, missing)
       ingests.add(work)
       await work.finally(() => ingests.delete(work))
     } catch (err) {
@@ -68,7 +74,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
         if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
         throw err
       }
-      return await ingestMissing(index, ingester, peer, missing, signal)
+      return await ingestMissing(peer, missing)
     },
     async stop () {
       index.stop()

@@ -90,4 +90,34 @@ describe('sync: Recon', () => {
     else expect(laptop.sync.status().recon).toBeUndefined()
     expect(laptop.sync.status().invalid + phone.sync.status().invalid).toBe(0)
   }, 60_000)
+
+  it('a fresh node catching up many streams stores each as one run and announces none; a small catch-up is announced', async () => {
+    const server = await startReconPeer('history-server', 'alice')
+    running.push(server)
+    const streams = 120 // above CATCH_UP_ANNOUNCED_STREAMS
+    for (let i = 0; i < streams; i++) {
+      const s = await server.node.create({ content: { i } })
+      await server.node.update(s.id, { content: { i, v: 2 } })
+      await server.node.update(s.id, { content: { i, v: 3 } })
+    }
+    const fresh = await startReconPeer('history-fresh', 'bob')
+    running.push(fresh)
+    const runs: string[] = []
+    fresh.node.onCommit((event) => { runs.push(event.id) })
+    await connect(fresh, server)
+    await waitFor(async () => await converged(fresh.node, server.node), 'the fresh node to hold every stream', 60_000)
+    expect(runs).toHaveLength(streams)
+    expect(new Set(runs).size).toBe(streams)
+    expect(fresh.sync.status().gossip.published).toBe(0)
+
+    // Back from offline with two new streams: a small catch-up, so the server tells the network.
+    await fresh.goOffline()
+    const published = server.sync.status().gossip.published
+    await fresh.node.create({ content: { offline: 1 } })
+    await fresh.node.create({ content: { offline: 2 } })
+    await fresh.goOnline()
+    await connect(fresh, server)
+    await waitFor(async () => await converged(fresh.node, server.node), 'the server to get the offline writes')
+    await waitFor(() => server.sync.status().gossip.published === published + 2, 'the server to announce both')
+  }, 120_000)
 })
