@@ -1,4 +1,5 @@
 import type { Cacao } from '@didtools/cacao'
+import { parseStreamRef } from '../ids/parse.js'
 import type { KilnErrorLike } from '../errors.js'
 import { InvalidInputError, NoSignerError, errorToPlain } from '../errors.js'
 import type { SessionInfo, SessionKeeper } from '../identity/sessions.js'
@@ -104,7 +105,7 @@ export function createClientConnection (host: NodeHost, watchClientGone: (client
       async hello (clientId) { watchClientGone(clientId, () => connection.dispose()) },
       create: async (options) => await node.create(options),
       update: async (id, change) => await node.update(id, change),
-      load: async (ref) => await node.load(ref),
+      load: async (ref) => await loadOrFetch(host, ref),
       history: async (id) => await node.history(id),
       query: async (query, page) => await node.query(query, page),
       exportCar: async (id) => await node.exportCar(id),
@@ -133,10 +134,17 @@ export function createClientConnection (host: NodeHost, watchClientGone: (client
         ;(await host.network).addPeers(addrs)
       },
       prepareSession: async () => await sessionsOf(host).prepare(),
-      completeSession: async (cacao) => await sessionsOf(host).complete(cacao),
+      async completeSession (cacao) {
+        const session = await sessionsOf(host).complete(cacao)
+        // A new account: catch up on its streams now rather than at the next periodic round.
+        void host.network?.then(async (network) => { await network.syncNow() }).catch(() => {})
+        return session
+      },
       sessions: async () => host.sessions?.list() ?? [],
       signOut: async (account) => { await sessionsOf(host).signOut(account) },
       async subscribe (target, listener) {
+        // A stream this node does not hold yet is fetched from peers; the listener hears its state.
+        if (typeof target === 'string') void loadOrFetch(host, target).catch(() => {})
         const id = nextId++
         subscriptions.set(id, node.subscribe(target, (snapshot) => {
           // A tab that vanished without its lock firing yet: drop the listener, keep the node going.
@@ -167,4 +175,19 @@ function sessionsOf (host: NodeHost): SessionKeeper {
 export function announceClosed (host: NodeHost, error: unknown): void {
   host.closed = errorToPlain(error)
   for (const client of host.clients) client.notifyClosed(host.closed)
+}
+
+/**
+ * Loads a stream (or a commit of one); one this node does not hold is fetched from its peers
+ * first, when it has any, and is kept current from then on.
+ */
+async function loadOrFetch (host: NodeHost, ref: string): Promise<StreamSnapshot> {
+  try {
+    return await host.node.load(ref)
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_STREAM_NOT_FOUND' || host.network == null) throw err
+    const network = await host.network.catch(() => undefined)
+    if (network == null || !await network.fetchStream(parseStreamRef(ref).baseID.toString())) throw err
+    return await host.node.load(ref)
+  }
 }

@@ -1,4 +1,5 @@
 import { openIdentityDb } from '../identity/identity-db.js'
+import type { SyncInterest } from '../sync/interests.js'
 import type { StreamNode } from './stream-node.js'
 
 export interface NetworkStatus {
@@ -19,6 +20,10 @@ export interface NetworkStatus {
 export interface BrowserNetwork {
   /** Keeps connections to these peers (server peers' WebSocket multiaddrs), redialing with backoff. */
   addPeers: (addrs: string[]) => void
+  /** Gets a stream this node does not hold from its peers; true once stored. */
+  fetchStream: (id: string) => Promise<boolean>
+  /** A catch-up round now (after a sign-in adds an account whose streams to fetch). */
+  syncNow: () => Promise<void>
   status: () => NetworkStatus
   stop: () => Promise<void>
 }
@@ -29,14 +34,19 @@ const PEER_KEY = 'libp2p-peer-key'
  * The worker's libp2p node and sync, started when the first peer address arrives: offline-first, a
  * node with no peers never touches the network. The peer identity is kept in IndexedDB so peers see
  * the same PeerId after a restart. libp2p is loaded only then (its own bundle chunk).
+ *
+ * A browser does not mirror the network: it catches up on the streams of the accounts it signs for
+ * (`controllers`: the device key and every wallet session) and on the streams it holds; any other
+ * stream is fetched when a page asks for it (`fetchStream`), and kept current from then on.
  */
-export async function startBrowserNetwork (node: StreamNode, peers: string[]): Promise<BrowserNetwork> {
+export async function startBrowserNetwork (node: StreamNode, peers: string[], controllers: () => string[]): Promise<BrowserNetwork> {
   const sync = await import('../sync/index.js')
   const { startBootstrap } = await import('../sync/bootstrap.js')
   const privateKey = await loadPeerKey(sync)
   const denyList = sync.createDenyList()
   const libp2p = await sync.createKilnLibp2p({ privateKey, denyList })
-  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers })
+  const interests = async (): Promise<SyncInterest[]> => await sync.ownAndHeldInterests(node, controllers())
+  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests })
   const known = new Set(peers)
   const extra: Array<{ stop: () => void }> = []
   const log = libp2p.logger.forComponent('kiln:browser-network')
@@ -46,6 +56,8 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[]): P
       for (const a of fresh) known.add(a)
       if (fresh.length > 0) extra.push(startBootstrap(libp2p, fresh, log))
     },
+    fetchStream: async (id) => await running.fetchStream(id),
+    async syncNow () { await running.syncNow() },
     status () {
       const s = running.status()
       const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned }

@@ -25,15 +25,17 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     // A newer Kiln upgraded the database in another tab: stop, and tell every page why.
     onClosed: (error) => { if (host != null) announceClosed(host, error) }
   })
-  const sessions = await createSessionKeeper(await loadDeviceSigner())
+  const device = await loadDeviceSigner()
+  const sessions = await createSessionKeeper(device)
   const node = createStreamNode({ store, identity: sessions })
+  const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
   host = {
     node,
     sessions,
     mode: init.mode,
     storage: 'indexeddb',
     clients: new Set(),
-    startNetwork: async (peers) => await startBrowserNetwork(node, peers)
+    startNetwork: async (peers) => await startBrowserNetwork(node, peers, controllers)
   }
   return host
 }

@@ -16,6 +16,7 @@ import { requestHeads } from './heads-sync.js'
 import type { Ingester } from './ingest.js'
 import { type SyncInterest, matchesInterests, wantsUpdate } from './interests.js'
 import { createLru } from './lru.js'
+import { holds } from './holds.js'
 import { type UpdateMessage, decodeMessage, encodeUpdate } from './messages.js'
 import type { PeerScore } from './peer-score.js'
 
@@ -23,7 +24,8 @@ export interface GossipInit {
   node: StreamNode
   libp2p: Libp2p<{ pubsub: GossipSub }>
   topic: string
-  interests: SyncInterest[]
+  /** What the node wants now (sync.ts refreshes it before each catch-up round). */
+  interests: () => SyncInterest[]
   ingester: Ingester
   score: PeerScore
   log: Logger
@@ -119,30 +121,21 @@ export function startGossip (init: GossipInit): Gossip {
   async function handle (peer: PeerId, update: UpdateMessage): Promise<void> {
     const key = `${update.stream}/${update.tip}`
     const signal = controller.signal
-    const want = wantsUpdate(interests, update)
-    // Streams this node already holds stay current whatever the interests (a device's own writes).
-    if (want === 'no' && !(await holds(update.stream))) return
-    if (want === 'ask') {
+    const want = wantsUpdate(interests(), update)
+    // Streams this node already holds stay current whatever the interests (a device's own writes,
+    // a stream it loaded from a peer).
+    if (want !== 'yes' && !(await holds(node, update.stream))) {
+      if (want === 'no') return
       // Only the stream's entry (controller, family…) tells whether an interest covers it.
       const page = await requestHeads(libp2p, peer, { streams: [update.stream] }, signal).catch((err: unknown) => {
         handled.delete(key)
         throw err
       })
-      if (!page.items.some((entry) => matchesInterests(interests, entry))) return
+      if (!page.items.some((entry) => matchesInterests(interests(), entry))) return
     }
     const outcome = await ingester.ingest(peer, update.stream, update.tip, { signal })
     // A transient failure (peer gone, timeout) must not hide the tip from a later announcement.
     if (outcome === 'failed') handled.delete(key)
-  }
-
-  async function holds (stream: string): Promise<boolean> {
-    try {
-      await node.load(stream)
-      return true
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_STREAM_NOT_FOUND') return false
-      throw err
-    }
   }
 
   pubsub.topicValidators.set(topic, validate)

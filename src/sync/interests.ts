@@ -6,6 +6,7 @@
  */
 import { StreamID } from '../ids/index.js'
 import { InvalidInputError } from '../errors.js'
+import type { StreamNode } from '../node/stream-node.js'
 import type { StreamQuery } from '../store/store.js'
 import type { UpdateMessage } from './messages.js'
 
@@ -51,6 +52,24 @@ export function wantsUpdate (interests: SyncInterest[], update: UpdateMessage): 
     undecided = true
   }
   return undecided ? 'ask' : 'no'
+}
+
+/**
+ * What a device wants: the streams of the accounts it signs for, plus every other stream it holds
+ * (loaded from a peer on demand, or written before a sign-out). Not the rest of the network.
+ */
+export async function ownAndHeldInterests (node: StreamNode, controllers: string[]): Promise<SyncInterest[]> {
+  const own = new Set(controllers)
+  const held: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await node.heads({}, { limit: 1_000, cursor })
+    for (const stream of page.items) if (!own.has(stream.controller)) held.push(stream.id)
+    cursor = page.items.length === 0 ? undefined : page.cursor
+  } while (cursor != null)
+  const interests: SyncInterest[] = [...own].map((controller) => ({ controller }))
+  if (held.length > 0) interests.push({ streams: held })
+  return interests
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Recon catch-up for sync.ts: keeps the node's EventId index, answers `/kiln/recon/1.0.0`
  * sessions, and runs sessions with peers. Both sides ingest what the other listed and they lack,
- * from that peer, so one session converges both sets.
+ * from that peer, so one session converges both sets; a node with narrower interests answers
+ * without taking (takeAnswers false) and fetches what it wants by heads sync.
  */
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { StreamNode } from '../node/stream-node.js'
@@ -23,6 +24,8 @@ export interface ReconInit {
   /** The EventId network (default NETWORK.INMEMORY). */
   network?: number
   signal: AbortSignal
+  /** Whether keys a session's initiator listed and this node lacks are ingested (default true). */
+  takeAnswers?: boolean
 }
 
 export interface Recon {
@@ -51,6 +54,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     try {
       await score.admit(peer.toString(), 'heads')
       const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline), signal)
+      if (init.takeAnswers === false) return
       // The responder lacks these too; fetched after the session so the stream is not held open.
       const work = ingestMissing(peer, missing)
       ingests.add(work)

@@ -13,6 +13,7 @@ import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_M
 import { type GossipStats, startGossip } from './gossip.js'
 import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
+import { holds } from './holds.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
 import { type Recon, startRecon } from './recon.js'
@@ -23,8 +24,11 @@ export interface SyncInit {
   libp2p: Libp2p<{ pubsub: GossipSub }>
   /** Gossip topic; every peer of one network uses the same (default DEFAULT_TOPIC). */
   topic?: string
-  /** What to fetch from peers (default: every stream). What this node serves is not filtered. */
-  interests?: SyncInterest[]
+  /**
+   * What to fetch from peers (default: every stream). What this node serves is not filtered. A
+   * function is asked again before every catch-up round (a browser's accounts and held streams change).
+   */
+  interests?: SyncInterest[] | (() => Promise<SyncInterest[]>)
   /** The deny list wired into the libp2p connection gater (kilnLibp2pOptions), so bans refuse redials. */
   denyList?: DenyList
   /** Multiaddrs of peers to stay connected to (dialed with backoff). */
@@ -34,7 +38,8 @@ export interface SyncInit {
   /**
    * How catch-up rounds compare sets: 'heads' lists every stream's tips (heads-sync.ts); 'recon'
    * reconciles EventId ranges (recon-protocol.ts), O(1) messages when both sides agree. Recon
-   * covers the whole key range, so with narrower interests rounds stay on 'heads' (default 'recon').
+   * covers the whole key range, so with narrower or changing interests rounds stay on 'heads'
+   * (default 'recon').
    */
   reconcile?: 'heads' | 'recon'
   /** The EventId network Recon keys use (default NETWORK.INMEMORY). */
@@ -65,6 +70,12 @@ export interface Sync {
   status: () => SyncStatus
   /** A catch-up round with every connected Kiln peer, started after this call; resolves with the status after it. */
   syncNow: () => Promise<SyncStatus>
+  /**
+   * Asks connected peers, one after another, for a stream this node does not hold and ingests it
+   * (every commit verified). True once it is stored; false if no peer had it. Gossip then keeps
+   * it current, whatever the interests.
+   */
+  fetchStream: (id: string) => Promise<boolean>
   /** Stops sync (not the libp2p node, which the caller owns). */
   stop: () => Promise<void>
 }
@@ -79,7 +90,8 @@ export interface Sync {
 export async function startSync (init: SyncInit): Promise<Sync> {
   const { node, libp2p } = init
   const log = libp2p.logger.forComponent('kiln:sync')
-  const interests = init.interests ?? [ALL_STREAMS]
+  const interestsOf = typeof init.interests === 'function' ? init.interests : undefined
+  let interests = typeof init.interests === 'function' ? await init.interests() : init.interests ?? [ALL_STREAMS]
   const denyList = init.denyList ?? createDenyList()
   if (init.denyList == null) log('no deny list from the connection gater: banned peers are hung up on but may redial')
   const controller = new AbortController()
@@ -97,18 +109,21 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   let failedRounds = 0
   let synced = 0
 
-  const wantsAll = interests.every((i) => i.streams == null && i.model == null && i.controller == null && i.family == null && i.schema == null)
+  const wantsAll = interestsOf == null && interests.every((i) => i.streams == null && i.model == null && i.controller == null && i.family == null && i.schema == null)
   const reconcile = init.reconcile ?? 'recon'
-  if (reconcile === 'recon' && !wantsAll) log('interests narrower than every stream: catch-up stays on heads sync')
-  const recon: Recon | undefined = reconcile === 'recon' && wantsAll
-    ? await startRecon({ libp2p, node, ingester, score, log: log.newScope('recon'), network: init.reconNetwork, signal: controller.signal })
+  if (reconcile === 'recon' && !wantsAll) log('interests narrower than every stream: catch-up rounds use heads sync; Recon only answers')
+  // Every node answers Recon, so a peer that wants everything also gets what this node wrote
+  // offline; only a node that wants everything takes what the other side listed.
+  const recon: Recon | undefined = reconcile === 'recon'
+    ? await startRecon({ libp2p, node, ingester, score, log: log.newScope('recon'), network: init.reconNetwork, signal: controller.signal, takeAnswers: wantsAll })
     : undefined
   const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
 
   async function runRound (peer: PeerId): Promise<void> {
     if (controller.signal.aborted || !peers.has(peer.toString())) return
     try {
-      const handed = recon != null ? await recon.round(peer) : await pullFrom({ libp2p, node, ingester }, peer, interests, controller.signal)
+      if (interestsOf != null) interests = await interestsOf()
+      const handed = recon != null && wantsAll ? await recon.round(peer) : await pullFrom({ libp2p, node, ingester }, peer, interests, controller.signal)
       lastSyncAt = Date.now()
       log('catch-up with %s: %d tips fetched', peer.toString(), handed)
     } catch (err) {
@@ -134,7 +149,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     node,
     libp2p,
     topic: init.topic ?? DEFAULT_TOPIC,
-    interests,
+    interests: () => interests,
     ingester,
     score,
     log: log.newScope('gossip'),
@@ -177,6 +192,17 @@ export async function startSync (init: SyncInit): Promise<Sync> {
 
   return {
     status,
+    async fetchStream (id) {
+      for (const peer of [...peers.values()]) {
+        if (controller.signal.aborted) break
+        try {
+          if (await pullFrom({ libp2p, node, ingester }, peer, [{ streams: [id] }], controller.signal) > 0 && await holds(node, id)) return true
+        } catch (err) {
+          log('could not fetch %s from %s: %s', id, peer.toString(), (err as Error).message)
+        }
+      }
+      return await holds(node, id)
+    },
     async syncNow () {
       await Promise.all([...peers.values()].map(round))
       await gossip.idle()
@@ -197,3 +223,4 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     }
   }
 }
+

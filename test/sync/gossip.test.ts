@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StreamSnapshot } from '../../src/node/snapshot.js'
+import { createStreamNode } from '../../src/node/stream-node.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import { ownAndHeldInterests } from '../../src/sync/interests.js'
+import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
 import { type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
 
@@ -79,6 +83,34 @@ describe('sync: gossip between peers over WebSockets', () => {
     await bob.sync.syncNow() // and let it be handled (a heads request to carol, then dropped)
     expect(Object.keys(await contents(bob.node)).sort()).toEqual([before.id, wanted.id].sort())
     expect((await contents(bob.node))[unwanted.id]).toBeUndefined()
+  })
+
+  it('a device wanting only its own streams loads another on demand, then keeps it current by gossip and by catch-up', async () => {
+    const carol = await peer('carol')
+    const mine = await carol.node.create({ content: { by: 'carol' } })
+    const dave = await peer('dave')
+    const theirs = await dave.node.create({ content: { by: 'dave', v: 1 } })
+    // Carol's second device: it wants what a browser wants, her account's streams plus what it holds.
+    const phone = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('carol') })
+    const bob = await peer('carol-phone', { node: phone, interests: async () => await ownAndHeldInterests(phone, [phone.controller as string]) })
+    await connect(bob, carol)
+    await connect(bob, dave)
+    await waitFor(async () => (await contents(bob.node))[mine.id] != null, 'catch-up to bring the own account\'s stream')
+    await bob.sync.syncNow()
+    expect((await contents(bob.node))[theirs.id]).toBeUndefined()
+
+    expect(await bob.sync.fetchStream(theirs.id)).toBe(true)
+    expect((await bob.node.load(theirs.id)).content).toEqual({ by: 'dave', v: 1 })
+    const nowhere = await createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('erin') }).create({ content: { offline: true } })
+    expect(await bob.sync.fetchStream(nowhere.id)).toBe(false)
+
+    const live = await dave.node.update(theirs.id, { content: { by: 'dave', v: 2 } })
+    await waitFor(async () => (await contents(bob.node))[theirs.id]?.tip === live.tip, 'gossip to keep the fetched stream current')
+    await bob.goOffline()
+    const missed = await dave.node.update(theirs.id, { content: { by: 'dave', v: 3 } })
+    await bob.goOnline()
+    await connect(bob, dave)
+    await waitFor(async () => (await contents(bob.node))[theirs.id]?.tip === missed.tip, 'catch-up to bring what gossip could not')
   })
 
   it('gossip lost: B was not subscribed while A wrote; catch-up still converges', async () => {

@@ -28,7 +28,9 @@ export interface TestPeerInit {
   /** Whose did:key signs this node's writes (two devices of one user share a name). */
   signerName?: string
   signer?: Signer
-  interests?: SyncInterest[]
+  /** A node built by the test (then signerName/signer are not used). */
+  node?: StreamNode
+  interests?: SyncInterest[] | (() => Promise<SyncInterest[]>)
   /** Long by default, so a test sees what gossip alone delivers. */
   syncIntervalMs?: number
   listen?: boolean
@@ -36,7 +38,7 @@ export interface TestPeerInit {
 }
 
 export async function startPeer (name: string, init: TestPeerInit = {}): Promise<TestPeer> {
-  const node = createStreamNode({ store: createMemoryStore(), signer: init.signer ?? await kilnSigner(init.signerName ?? name) })
+  const node = init.node ?? createStreamNode({ store: createMemoryStore(), signer: init.signer ?? await kilnSigner(init.signerName ?? name) })
   const peer = { name, node } as TestPeer
   peer.goOnline = async () => {
     peer.denyList = createDenyList()

@@ -5,7 +5,7 @@ import { createKilnLibp2p } from '../../src/sync/libp2p-config.js'
 import { createDenyList } from '../../src/sync/peer-score.js'
 import { startSync } from '../../src/sync/sync.js'
 import { kilnSigner } from '../fixtures/identities.js'
-import { LOOPBACK_WS, type TestPeer, connect, contents, converged, waitFor } from './peers.js'
+import { LOOPBACK_WS, type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
 
 /** peers.ts's TestPeer, with catch-up rounds on Recon. */
 async function startReconPeer (name: string, signerName = name, reconcile: 'heads' | 'recon' = 'recon'): Promise<TestPeer> {
@@ -120,4 +120,22 @@ describe('sync: Recon', () => {
     await waitFor(async () => await converged(fresh.node, server.node), 'the server to get the offline writes')
     await waitFor(() => server.sync.status().gossip.published === published + 2, 'the server to announce both')
   }, 120_000)
+
+  it('a device with narrow interests answers Recon: a server gets what it wrote offline, and the device takes nothing it did not ask for', async () => {
+    const server = await startReconPeer('narrow-server', 'carol')
+    running.push(server)
+    const others = await server.node.create({ content: { not: 'for the device' } })
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('dave') })
+    const device = await startPeer('narrow-device', { node, interests: [{ controller: node.controller as string }] })
+    running.push(device)
+    await device.goOffline()
+    const offline = await node.create({ content: { written: 'offline' } })
+    await device.goOnline()
+    await connect(device, server)
+    await waitFor(async () => (await contents(server.node))[offline.id]?.tip === offline.tip, 'the server to reconcile the offline write from the device')
+    expect(server.sync.status().recon?.sessions).toBeGreaterThan(0)
+    await device.sync.syncNow()
+    expect(Object.keys(await contents(device.node))).toEqual([offline.id])
+    expect((await contents(device.node))[others.id]).toBeUndefined()
+  }, 60_000)
 })
