@@ -50,6 +50,10 @@ const OPTIONS = {
   bootstrap: { type: 'string', multiple: true },
   interest: { type: 'string', multiple: true },
   topic: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-port': { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 

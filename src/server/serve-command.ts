@@ -1,17 +1,20 @@
 /**
  * `kiln serve`: runs the server peer until SIGINT/SIGTERM. Flags win over environment variables,
- * which win over defaults. When ready it prints one JSON line on stdout (tests and the browser e2e
- * parse it): `{"ready":true,"peerId":…,"multiaddrs":[…],"http":…}`.
+ * which win over a JSON config file (`--config`, KILN_CONFIG), which wins over defaults. When
+ * ready it prints one JSON line on stdout (tests and the browser e2e parse it):
+ * `{"ready":true,"peerId":…,"multiaddrs":[…],"http":…}`.
  */
+import { readFileSync } from 'node:fs'
 import { InvalidInputError } from '../errors.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { parseInterest } from '../sync/interests.js'
 import { parseMultiaddr } from '../sync/bootstrap.js'
 import { DEFAULT_TOPIC } from '../sync/constants.js'
 import { startServerPeer } from './server-peer.js'
-import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_PORT } from './serve-usage.js'
+import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_PORT, DEFAULT_TLS_PORT } from './serve-usage.js'
 
 export interface ServeValues {
+  config?: string
   port?: string
   host?: string
   listen?: string[]
@@ -19,6 +22,9 @@ export interface ServeValues {
   bootstrap?: string[]
   interest?: string[]
   topic?: string
+  'tls-cert'?: string
+  'tls-key'?: string
+  'tls-port'?: string
 }
 
 export interface ServeOptions {
@@ -28,25 +34,52 @@ export interface ServeOptions {
   bootstrap: string[]
   interests: ReturnType<typeof parseInterest>[]
   topic: string
+  tls?: { cert: string, key: string }
 }
 
-export function serveOptions (values: ServeValues, env: NodeJS.ProcessEnv = process.env): ServeOptions {
-  const host = values.host ?? nonEmpty(env.KILN_HOST) ?? DEFAULT_HOST
-  const port = parsePort(values.port ?? nonEmpty(env.KILN_PORT), DEFAULT_PORT, '--port')
+/** A config file holds the flags' values under the flags' names, e.g. `{"port": 4010, "bootstrap": ["/ip4/…"]}`. */
+const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'topic', 'tls-cert', 'tls-key', 'tls-port'] as const
+const LIST_KEYS = new Set(['listen', 'bootstrap', 'interest'])
+
+export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const file = readConfig(flags.config ?? nonEmpty(env.KILN_CONFIG))
+  const list = (text: string | undefined): string[] | undefined => text?.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const fromEnv: ServeValues = {
+    host: nonEmpty(env.KILN_HOST),
+    port: nonEmpty(env.KILN_PORT),
+    'http-port': nonEmpty(env.KILN_HTTP_PORT),
+    bootstrap: list(nonEmpty(env.KILN_BOOTSTRAP)),
+    topic: nonEmpty(env.KILN_TOPIC),
+    'tls-cert': nonEmpty(env.KILN_TLS_CERT),
+    'tls-key': nonEmpty(env.KILN_TLS_KEY),
+    'tls-port': nonEmpty(env.KILN_TLS_PORT)
+  }
+  const values = { ...file, ...defined(fromEnv), ...defined(flags) }
+  const host = values.host ?? DEFAULT_HOST
+  const ip = host.includes(':') ? 'ip6' : 'ip4'
+  const tls = readTls(values['tls-cert'], values['tls-key'])
   const listen = values.listen != null && values.listen.length > 0
     ? values.listen
-    : [`/${host.includes(':') ? 'ip6' : 'ip4'}/${host}/tcp/${port}/ws`]
+    : [
+        `/${ip}/${host}/tcp/${parsePort(values.port, DEFAULT_PORT, '--port')}/ws`,
+        ...(tls == null ? [] : [`/${ip}/${host}/tcp/${parsePort(values['tls-port'], DEFAULT_TLS_PORT, '--tls-port')}/tls/ws`])
+      ]
   for (const addr of listen) parseMultiaddr(addr)
-  const bootstrap = values.bootstrap ?? (nonEmpty(env.KILN_BOOTSTRAP)?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [])
+  if (tls == null && listen.some((addr) => addr.endsWith('/tls/ws') || addr.endsWith('/wss'))) {
+    throw new InvalidInputError('A /tls/ws listen address needs --tls-cert and --tls-key')
+  }
+  const bootstrap = values.bootstrap ?? []
   for (const addr of bootstrap) parseMultiaddr(addr)
-  return {
+  const options: ServeOptions = {
     listen,
     httpHost: host,
-    httpPort: parsePort(values['http-port'] ?? nonEmpty(env.KILN_HTTP_PORT), DEFAULT_HTTP_PORT, '--http-port'),
+    httpPort: parsePort(values['http-port'], DEFAULT_HTTP_PORT, '--http-port'),
     bootstrap,
     interests: (values.interest ?? ['all']).map(parseInterest),
-    topic: values.topic ?? nonEmpty(env.KILN_TOPIC) ?? DEFAULT_TOPIC
+    topic: values.topic ?? DEFAULT_TOPIC
   }
+  if (tls != null) options.tls = tls
+  return options
 }
 
 /** Runs the server peer on `node` until a shutdown signal; returns the exit code. */
@@ -80,4 +113,45 @@ function parsePort (text: string | undefined, fallback: number, flag: string): n
 
 function nonEmpty (text: string | undefined): string | undefined {
   return text == null || text.trim() === '' ? undefined : text.trim()
+}
+
+function defined (values: ServeValues): ServeValues {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v != null)) as ServeValues
+}
+
+/** Reads a JSON config file into flag values; unknown keys and wrong types are refused by name. */
+function readConfig (path: string | undefined): ServeValues {
+  if (path == null) return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new InvalidInputError(`Cannot read the config file ${path}: ${(err as Error).message}`, undefined, { cause: err })
+  }
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidInputError(`The config file ${path} must hold a JSON object`)
+  const values: Record<string, string | string[]> = {}
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new InvalidInputError(`Unknown key "${key}" in ${path}; known: ${CONFIG_KEYS.join(', ')}`)
+    if (LIST_KEYS.has(key)) {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new InvalidInputError(`"${key}" in ${path} must be a list of strings`)
+      values[key] = value
+    } else {
+      if (typeof value !== 'string' && typeof value !== 'number') throw new InvalidInputError(`"${key}" in ${path} must be a string or a number`)
+      values[key] = String(value)
+    }
+  }
+  return values as ServeValues
+}
+
+function readTls (certPath: string | undefined, keyPath: string | undefined): { cert: string, key: string } | undefined {
+  if (certPath == null && keyPath == null) return undefined
+  if (certPath == null || keyPath == null) throw new InvalidInputError('Secure WebSockets need both --tls-cert and --tls-key (PEM files)')
+  const read = (path: string, what: string): string => {
+    try {
+      return readFileSync(path, 'utf8')
+    } catch (err) {
+      throw new InvalidInputError(`Cannot read the TLS ${what} ${path}: ${(err as Error).message}`, undefined, { cause: err })
+    }
+  }
+  return { cert: read(certPath, 'certificate'), key: read(keyPath, 'key') }
 }

@@ -2,8 +2,13 @@
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 4010
 export const DEFAULT_HTTP_PORT = 4011
+/** Secure WebSockets listen here when a certificate is given. */
+export const DEFAULT_TLS_PORT = 4443
 
 export const SERVE_USAGE = `  serve [--port 4010] [--host 127.0.0.1] [--listen <multiaddr>]… [--http-port 4011]
         [--bootstrap <multiaddr>]… [--interest all|model:<id>|controller:<did>|stream:<id>]… [--topic /kiln/dev]
-                                          run a server peer (libp2p WebSockets + HTTP API) until SIGINT/SIGTERM;
-                                          env: KILN_HOST, KILN_PORT, KILN_HTTP_PORT, KILN_BOOTSTRAP (a,b), KILN_TOPIC`
+        [--tls-cert cert.pem --tls-key key.pem [--tls-port 4443]] [--config kiln.json]
+                                          run a server peer (libp2p WebSockets, wss with a certificate, + HTTP API)
+                                          until SIGINT/SIGTERM; env: KILN_HOST, KILN_PORT, KILN_HTTP_PORT,
+                                          KILN_BOOTSTRAP (a,b), KILN_TOPIC, KILN_TLS_CERT, KILN_TLS_KEY, KILN_TLS_PORT,
+                                          KILN_CONFIG (a JSON file with the flags' names as keys)`

@@ -15,8 +15,10 @@ export interface ServerPeerInit {
   node: StreamNode
   /** The data dir: the peer key is kept here. */
   dir: string
-  /** libp2p listen multiaddrs, e.g. `/ip4/127.0.0.1/tcp/4010/ws`. */
+  /** libp2p listen multiaddrs, e.g. `/ip4/127.0.0.1/tcp/4010/ws`, or `…/tls/ws` with `tls`. */
   listen: string[]
+  /** Certificate and key (PEM) for the `/tls/ws` (wss) listen addresses. */
+  tls?: { cert: string, key: string }
   /** Host and port of the HTTP API (port 0 picks a free one). */
   httpHost: string
   httpPort: number
@@ -41,7 +43,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
   const { node } = init
   const { key } = await loadOrCreatePeerKey(init.dir)
   const denyList = createDenyList()
-  const libp2p = await createKilnLibp2p({ privateKey: key, listen: init.listen, relay: true, denyList })
+  const libp2p = await createKilnLibp2p({ privateKey: key, listen: init.listen, relay: true, denyList, tls: init.tls })
   const log = libp2p.logger.forComponent('kiln:server')
   let sync: Sync | undefined
   let http: Server | undefined

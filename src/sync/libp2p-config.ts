@@ -40,6 +40,8 @@ export interface KilnLibp2pInit {
   relay?: boolean
   /** Misbehaving peers whose connections are refused (startSync fills it); pass the same one to startSync. */
   denyList?: DenyList
+  /** Certificate and key (PEM) for secure WebSockets: listen addresses ending in `/tls/ws` use them. */
+  tls?: { cert: string, key: string }
 }
 
 /**
@@ -69,7 +71,7 @@ export function kilnLibp2pOptions (init: KilnLibp2pInit = {}): Libp2pOptions<Kil
   if (init.relay === true) services.relay = circuitRelayServer()
   const options: Libp2pOptions<KilnServices> = {
     addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
-    transports: [webSockets()],
+    transports: [webSockets(init.tls == null ? {} : { https: { cert: init.tls.cert, key: init.tls.key } })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: {

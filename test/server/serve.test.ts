@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import { generate } from 'selfsigned'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { type TestPeer, startPeer, waitFor } from '../sync/peers.js'
@@ -114,6 +115,36 @@ describe('kiln serve', () => {
 
   it('refuses a bad port with a typed error and a non-zero exit', async () => {
     await expect(serve(tempDir(), ['--port', 'abc'])).rejects.toThrow(/ERR_INVALID_INPUT/)
+  })
+
+  it('listens on secure WebSockets with a certificate; a second server bootstraps over wss from a config file', async () => {
+    const dir = tempDir()
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keySize: 2048,
+      extensions: [{ name: 'basicConstraints', cA: true }, { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }]
+    })
+    writeFileSync(join(dir, 'cert.pem'), pems.cert)
+    writeFileSync(join(dir, 'key.pem'), pems.private)
+    const one = await serve(tempDir(), ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'), '--tls-port', '0'])
+    const secure = one.ready.multiaddrs.find((addr) => addr.includes('/tls/ws/'))
+    expect(secure).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/tls\/ws\/p2p\/12D3Koo/)
+    expect(one.ready.multiaddrs.some((addr) => /\/tcp\/\d+\/ws\/p2p\//.test(addr))).toBe(true)
+
+    // The second server trusts the self-signed certificate as Node trusts any private CA.
+    writeFileSync(join(dir, 'two.json'), JSON.stringify({ bootstrap: [secure], topic: '/kiln/dev' }))
+    const two = await serve(tempDir(), ['--config', join(dir, 'two.json')], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') })
+    await waitFor(async () => (await get(one, '/healthz')).body.peers.some((p: { id: string, addrs: string[] }) => p.id === two.ready.peerId), 'the servers to connect over wss')
+    const bob = await client('bob')
+    await bob.libp2p.dial(multiaddr(two.ready.multiaddrs[0]))
+    const created = await bob.node.create({ content: { via: 'wss' } })
+    await waitFor(async () => (await get(one, `/streams/${created.id}`)).status === 200, 'the stream to reach the first server over wss')
+  }, 60_000)
+
+  it('refuses a config file with an unknown key, and a wss address without a certificate, with typed errors', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ prot: 4010 }))
+    await expect(serve(tempDir(), ['--config', join(dir, 'bad.json')])).rejects.toThrow(/ERR_INVALID_INPUT.*Unknown key \\"prot\\"/)
+    await expect(serve(tempDir(), ['--listen', '/ip4/127.0.0.1/tcp/0/tls/ws'])).rejects.toThrow(/ERR_INVALID_INPUT.*--tls-cert/)
   })
 })
 
