@@ -94,6 +94,43 @@ export function createEventId (init: EventIdInit): Uint8Array {
   ])
 }
 
+export interface EventIdRangeInit {
+  network: number
+  sepKey: string
+  sepValue: Uint8Array
+  /** Narrows the range to one controller's events under the separator. */
+  controller?: string
+}
+
+/**
+ * The key range [first, last) holding every EventId of one separator (e.g. one Model), or of one
+ * controller under it: what a Recon interest covers.
+ * @example eventIdRange({ network: NETWORK.INMEMORY, sepKey: 'model', sepValue: model.bytes })
+ */
+export function eventIdRange (init: EventIdRangeInit): { first: Uint8Array, last: Uint8Array } {
+  const parts = [
+    encodeVarint(STREAMID_CODEC),
+    encodeVarint(EVENT_ID_TYPE),
+    encodeVarint(init.network),
+    last(sha256(concat([utf8.encode(init.sepKey), init.sepValue])), SEPARATOR_LENGTH)
+  ]
+  if (init.controller != null) parts.push(last(sha256(utf8.encode(init.controller)), CONTROLLER_LENGTH))
+  const first = concat(parts)
+  return { first, last: prefixEnd(first) }
+}
+
+/** The smallest key above every key that starts with `prefix`. */
+function prefixEnd (prefix: Uint8Array): Uint8Array {
+  const end = prefix.slice()
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] !== 0xff) {
+      end[i]++
+      return end.slice(0, i + 1)
+    }
+  }
+  return EVENT_ID_MAX
+}
+
 /**
  * Splits a complete EventId. Fenceposts and range bounds (no event CID, or a trailing 0xff)
  * are not EventIds and are refused, as are bytes after the event CID.

@@ -11,9 +11,10 @@
  */
 import { CID } from 'multiformats/cid'
 import { loadCommit } from '../commits/decode.js'
-import { NETWORK, compareEventIds, createEventId } from '../ids/event-id.js'
+import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, createEventId, eventIdRange } from '../ids/event-id.js'
 import { StreamID } from '../ids/index.js'
 import type { CommitEvent, StreamNode } from '../node/stream-node.js'
+import type { SyncInterest } from './interests.js'
 import { sha256aAdd, sha256aOf, sha256aZero } from './sha256a.js'
 
 export interface ReconValue { stream: string, cid: string }
@@ -51,6 +52,22 @@ export function eventIdFor (stream: { id: string, controller: string, model?: st
     initCid: id.cid,
     eventCid: CID.parse(cid)
   })
+}
+
+export interface KeyRange { first: Uint8Array, last: Uint8Array }
+
+/** Every key. */
+export const FULL_RANGE: KeyRange = { first: EVENT_ID_MIN, last: EVENT_ID_MAX }
+
+/**
+ * The key range an interest covers, when it is one: every stream, one Model's instances, or one
+ * controller's instances of a Model. Other interests (a controller across Models, a family, a
+ * schema, stream ids) are not contiguous in EventId order; heads sync serves them.
+ */
+export function reconRangeOf (interest: SyncInterest, network: number = NETWORK.INMEMORY): KeyRange | undefined {
+  if (interest.streams != null || interest.family != null || interest.schema != null) return undefined
+  if (interest.model == null) return interest.controller == null ? FULL_RANGE : undefined
+  return eventIdRange({ network, sepKey: 'model', sepValue: StreamID.fromString(interest.model).bytes, controller: interest.controller })
 }
 
 export interface ReconIndexInit {

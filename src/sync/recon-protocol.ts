@@ -12,7 +12,7 @@
  * from the peer that listed them, through the Ingester (verification, dependencies, scoring).
  */
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { EVENT_ID_MAX, EVENT_ID_MIN, compareEventIds, decodeEventId } from '../ids/event-id.js'
+import { compareEventIds, decodeEventId } from '../ids/event-id.js'
 import { StreamID } from '../ids/index.js'
 import { SyncProtocolError } from '../errors.js'
 import { openStream } from './block-exchange.js'
@@ -21,7 +21,7 @@ import {
   RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
 import { readFrames, sendFrames, withDeadline } from './frames.js'
-import type { ReconEntry, ReconIndex, ReconValue } from './recon-index.js'
+import type { KeyRange, ReconEntry, ReconIndex, ReconValue } from './recon-index.js'
 import { sha256aBytes, sha256aEqual, sha256aFromBytes } from './sha256a.js'
 
 export interface Item {
@@ -34,7 +34,10 @@ export interface Item {
 }
 
 export interface ReconStats {
+  /** Sessions in both roles. */
   sessions: number
+  /** Sessions this node started (its own catch-up rounds). */
+  initiated: number
   sent: number
   received: number
 }
@@ -87,16 +90,17 @@ export interface ReconContext {
   stats: ReconStats
 }
 
-/** One session as initiator over the whole key range; returns the keys this side lacks. */
-export async function reconcileWith (ctx: ReconContext, peer: PeerId, signal?: AbortSignal): Promise<Missing> {
+/** One session as initiator over the given key ranges; returns the keys this side lacks. */
+export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: KeyRange[], signal?: AbortSignal): Promise<Missing> {
   const { index, stats } = ctx
   const missing: Missing = new Map()
   await index.idle()
   const stream = await openStream(ctx.libp2p, peer, RECON_PROTOCOL, signal)
   stats.sessions++
+  stats.initiated++
   await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => {
     const frames = readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })
-    const queue: Item[] = [summaryItem(index, EVENT_ID_MIN, EVENT_ID_MAX)]
+    const queue: Item[] = ranges.map((range) => summaryItem(index, range.first, range.last))
     for (let rounds = 0; queue.length > 0; rounds++) {
       if (rounds >= MAX_RECON_ROUNDS) throw new SyncProtocolError(`Recon with ${peer.toString()} did not settle in ${MAX_RECON_ROUNDS} rounds`)
       await sendFrames(stream, [{ items: queue.splice(0, RECON_PENDING_RANGES) }], deadline)

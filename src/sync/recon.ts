@@ -11,7 +11,7 @@ import { RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS } from './constants.js'
 import { withDeadline } from './frames.js'
 import type { Ingester } from './ingest.js'
 import type { PeerScore } from './peer-score.js'
-import { type ReconIndex, createReconIndex } from './recon-index.js'
+import { type KeyRange, type ReconIndex, createReconIndex } from './recon-index.js'
 import { type Missing, type ReconStats, answerSession, reconcileWith } from './recon-protocol.js'
 import { ingestCommits } from './catch-up.js'
 
@@ -32,15 +32,15 @@ export interface Recon {
   readonly index: ReconIndex
   /** Messages and sessions so far, both roles. */
   stats: () => ReconStats
-  /** One session with `peer` as initiator, then the ingests; returns how many keys were handed to the ingester. */
-  round: (peer: PeerId) => Promise<number>
+  /** One session with `peer` as initiator over `ranges`, then the ingests; returns how many tips were handed to the ingester. */
+  round: (peer: PeerId, ranges: KeyRange[]) => Promise<number>
   stop: () => Promise<void>
 }
 
 export async function startRecon (init: ReconInit): Promise<Recon> {
   const { libp2p, ingester, score, log, signal } = init
   const index = await createReconIndex({ node: init.node, network: init.network, log })
-  const stats: ReconStats = { sessions: 0, sent: 0, received: 0 }
+  const stats: ReconStats = { sessions: 0, initiated: 0, sent: 0, received: 0 }
   const ctx = { libp2p, index, stats }
   const ingests = new Set<Promise<unknown>>()
   const catchUp = { libp2p, ingester, has: ({ cid }: { cid: string }) => index.hasCommit(cid) }
@@ -70,10 +70,10 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
   return {
     index,
     stats: () => ({ ...stats }),
-    async round (peer) {
+    async round (peer, ranges) {
       let missing
       try {
-        missing = await reconcileWith(ctx, peer, signal)
+        missing = await reconcileWith(ctx, peer, ranges, signal)
       } catch (err) {
         if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
         throw err

@@ -17,6 +17,8 @@ import { holds } from './holds.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
 import { type Recon, startRecon } from './recon.js'
+import { FULL_RANGE, type KeyRange, reconRangeOf } from './recon-index.js'
+import { NETWORK, compareEventIds } from '../ids/event-id.js'
 import type { ReconStats } from './recon-protocol.js'
 
 export interface SyncInit {
@@ -37,9 +39,9 @@ export interface SyncInit {
   syncIntervalMs?: number
   /**
    * How catch-up rounds compare sets: 'heads' lists every stream's tips (heads-sync.ts); 'recon'
-   * reconciles EventId ranges (recon-protocol.ts), O(1) messages when both sides agree. Recon
-   * covers the whole key range, so with narrower or changing interests rounds stay on 'heads'
-   * (default 'recon').
+   * reconciles EventId ranges (recon-protocol.ts), O(1) messages when both sides agree, for the
+   * interests that are ranges (every stream, a Model, a Model and controller); the others stay on
+   * heads sync (default 'recon').
    */
   reconcile?: 'heads' | 'recon'
   /** The EventId network Recon keys use (default NETWORK.INMEMORY). */
@@ -109,13 +111,13 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   let failedRounds = 0
   let synced = 0
 
-  const wantsAll = interestsOf == null && interests.every((i) => i.streams == null && i.model == null && i.controller == null && i.family == null && i.schema == null)
+  const network = init.reconNetwork ?? NETWORK.INMEMORY
+  const wantsAll = interestsOf == null && interests.some((i) => reconRangeOf(i, network) === FULL_RANGE)
   const reconcile = init.reconcile ?? 'recon'
-  if (reconcile === 'recon' && !wantsAll) log('interests narrower than every stream: catch-up rounds use heads sync; Recon only answers')
   // Every node answers Recon, so a peer that wants everything also gets what this node wrote
   // offline; only a node that wants everything takes what the other side listed.
   const recon: Recon | undefined = reconcile === 'recon'
-    ? await startRecon({ libp2p, node, ingester, score, log: log.newScope('recon'), network: init.reconNetwork, signal: controller.signal, takeAnswers: wantsAll })
+    ? await startRecon({ libp2p, node, ingester, score, log: log.newScope('recon'), network, signal: controller.signal, takeAnswers: wantsAll })
     : undefined
   const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
 
@@ -123,7 +125,13 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     if (controller.signal.aborted || !peers.has(peer.toString())) return
     try {
       if (interestsOf != null) interests = await interestsOf()
-      const handed = recon != null && wantsAll ? await recon.round(peer) : await pullFrom({ libp2p, node, ingester }, peer, interests, controller.signal)
+      // Interests that are EventId ranges (everything, a Model) reconcile by Recon; the rest by heads.
+      const ranges = interests.map((interest) => recon == null ? undefined : reconRangeOf(interest, network))
+      const byHeads = interests.filter((_, i) => ranges[i] == null)
+      const byRecon = disjoint(ranges.filter((range) => range != null))
+      let handed = 0
+      if (recon != null && byRecon.length > 0) handed += await recon.round(peer, byRecon)
+      if (byHeads.length > 0) handed += await pullFrom({ libp2p, node, ingester }, peer, byHeads, controller.signal)
       lastSyncAt = Date.now()
       log('catch-up with %s: %d tips fetched', peer.toString(), handed)
     } catch (err) {
@@ -224,3 +232,13 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   }
 }
 
+/** The ranges without any that lies inside another (a Model's range holds each of its controllers'). */
+function disjoint (ranges: KeyRange[]): KeyRange[] {
+  const sorted = [...ranges].sort((a, b) => compareEventIds(a.first, b.first) || compareEventIds(b.last, a.last))
+  const out: KeyRange[] = []
+  for (const range of sorted) {
+    const previous = out[out.length - 1]
+    if (previous == null || compareEventIds(range.last, previous.last) > 0) out.push(range)
+  }
+  return out
+}

@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { CID } from 'multiformats/cid'
 import {
   EVENT_ID_MAX, EVENT_ID_MIN, LOCAL_NETWORK_OFFSET, NETWORK, StreamID,
-  compareEventIds, createEventId, decodeEventId, localNetwork, type EventIdInit
+  compareEventIds, createEventId, decodeEventId, eventIdRange, localNetwork, type EventIdInit
 } from '../../src/ids/index.js'
 import { DAG_CBOR_CID, DAG_JOSE_CID, MODEL_MODEL, SHA512_CID, fromHex, hex } from './fixtures.js'
 
@@ -114,5 +114,21 @@ describe('EventId (rust-ceramic layout, no event height)', () => {
   it('localNetwork takes a u32', () => {
     expect(() => localNetwork(2 ** 32)).toThrow(INVALID)
     expect(() => localNetwork(-1)).toThrow(INVALID)
+  })
+
+  it('eventIdRange holds every key of one Model (or one controller under it) and no other', () => {
+    const inRange = (key: Uint8Array, range: { first: Uint8Array, last: Uint8Array }): boolean =>
+      compareEventIds(range.first, key) <= 0 && compareEventIds(key, range.last) < 0
+    const model = eventIdRange({ network: BASE.network, sepKey: 'model', sepValue: BASE.sepValue })
+    const mine = eventIdRange({ network: BASE.network, sepKey: 'model', sepValue: BASE.sepValue, controller: CONTROLLER })
+    expect(hex(model.first)).toBe('ce010500ba25076d730241e7')
+    expect(hex(model.last)).toBe('ce010500ba25076d730241e8')
+    const key = createEventId(BASE)
+    const otherController = createEventId({ ...BASE, controller: 'did:key:z6MkOther' })
+    const otherModel = createEventId({ ...BASE, sepValue: StreamID.fromString('kjzl6hvfrbw6c5ajfmes842lu09vjxu5956e3xq0xk12gp2jcf9s90cagt2god9').bytes })
+    const otherNetwork = createEventId({ ...BASE, network: NETWORK.TESTNET_CLAY })
+    expect([key, otherController, otherModel, otherNetwork].map((k) => inRange(k, model))).toEqual([true, true, false, false])
+    expect([key, otherController].map((k) => inRange(k, mine))).toEqual([true, false])
+    expect(hex(mine.first)).toBe('ce010500ba25076d730241e745cc7c072ff729ea')
   })
 })

@@ -5,6 +5,7 @@ import { createKilnLibp2p } from '../../src/sync/libp2p-config.js'
 import { createDenyList } from '../../src/sync/peer-score.js'
 import { startSync } from '../../src/sync/sync.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { noteModel } from '../fixtures/models.js'
 import { LOOPBACK_WS, type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
 
 /** peers.ts's TestPeer, with catch-up rounds on Recon. */
@@ -137,5 +138,25 @@ describe('sync: Recon', () => {
     await device.sync.syncNow()
     expect(Object.keys(await contents(device.node))).toEqual([offline.id])
     expect((await contents(device.node))[others.id]).toBeUndefined()
+  }, 60_000)
+
+  it('a node interested in one Model reconciles that Model\'s key range by Recon and stores only its instances', async () => {
+    const server = await startReconPeer('model-server', 'carol')
+    running.push(server)
+    const notes = await server.node.create({ type: 'model', content: noteModel })
+    const other = await server.node.create({ type: 'model', content: { ...noteModel, name: 'Other' } })
+    const wanted: string[] = []
+    for (let i = 0; i < 3; i++) wanted.push((await server.node.create({ type: 'MID', model: notes.id, content: { text: `note ${i}` } })).id)
+    for (let i = 0; i < 2; i++) await server.node.create({ type: 'MID', model: other.id, content: { text: `other ${i}` } })
+    await server.node.create({ content: { tile: true } })
+
+    const indexer = await startPeer('model-indexer', { interests: [{ model: notes.id }] })
+    running.push(indexer)
+    await connect(indexer, server)
+    await waitFor(async () => { const held = await contents(indexer.node); return wanted.every((id) => held[id] != null) }, 'the indexer to hold the Model\'s instances')
+    await indexer.sync.syncNow()
+    // The instances and their Model (fetched as their dependency); nothing else.
+    expect(Object.keys(await contents(indexer.node)).sort()).toEqual([...wanted, notes.id].sort())
+    expect(indexer.sync.status().recon?.initiated).toBeGreaterThan(0)
   }, 60_000)
 })
