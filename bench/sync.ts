@@ -31,12 +31,14 @@ const children = new Set<ChildProcess>()
 process.on('exit', () => { for (const child of children) child.kill('SIGTERM') })
 
 /** A browser-like peer: memory store, libp2p that dials but does not listen, sync. */
-async function startPeer (seed: number): Promise<Peer> {
+async function startPeer (seed: number, ownStreamsOnly = false): Promise<Peer> {
   const node = createStreamNode({ store: createMemoryStore(), signer: await createDidKeySigner(new Uint8Array(32).fill(seed)) })
   const denyList = createDenyList()
   const libp2p = await createKilnLibp2p({ listen: [], denyList })
+  // A device of an account wants that account's streams (heads sync); otherwise every stream (Recon).
+  const interests = ownStreamsOnly ? [{ controller: node.controller as string }] : undefined
   // A long periodic interval: what is measured is the catch-up on connect and gossip, not the 30 s timer.
-  const sync = await startSync({ node, libp2p, denyList, syncIntervalMs: 600_000 })
+  const sync = await startSync({ node, libp2p, denyList, interests, syncIntervalMs: 600_000 })
   return { node, libp2p, sync }
 }
 
@@ -103,7 +105,7 @@ const tempDir = (): string => { const d = mkdtempSync(join(tmpdir(), 'kiln-bench
 // The server's data is written in this process first (kiln serve's layout: <dir>/store), then served.
 const dir = tempDir()
 const writer = createStreamNode({ store: await createDiskStore({ path: join(dir, 'store') }), signer: await createDidKeySigner(new Uint8Array(32).fill(11)) })
-let t = performance.now()
+const t = performance.now()
 let next = 0
 await Promise.all(Array.from({ length: WRITERS }, async () => {
   while (next < STREAMS) {
@@ -119,29 +121,34 @@ await writer.close()
 const server = await serve(dir)
 lines.push(`server peer: kiln serve, disk store (LevelDB), ${num(built.streams)} streams / ${num(built.commits)} commits, written in ${secs(buildMs)} (${rate(built.commits, buildMs)}, ${WRITERS} writers); ready in ${secs(server.readyMs)} (includes its Recon index)`)
 
-const fresh = await startPeer(12)
-let runs = 0
-let firstAt: number | undefined
-fresh.node.onCommit((e) => { if (!e.local) { runs++; firstAt ??= performance.now() } })
-t = performance.now()
-await fresh.libp2p.dial(multiaddr(server.addr))
-const caughtUp = await waitFor(async () => {
-  if ((await fresh.node.stats()).commits < built.commits) return false
-  const mine = await allHeads(fresh.node)
-  return [...expected].every(([id, tips]) => mine.get(id) === tips)
-}, CATCH_UP_TIMEOUT_MS, 250)
-const catchUpMs = performance.now() - t
-const got = await fresh.node.stats()
-const st = fresh.sync.status()
-const health = await fetch(`${server.http}/healthz`).then(async (r) => await r.json() as { sync: { banned: number, failed: number } })
-if (caughtUp) {
-  lines.push(`catch-up of a fresh node (memory store) from it: ${secs(catchUpMs)} for ${num(STREAMS)} streams / ${num(built.commits)} commits`)
-  lines.push(`  ${rate(STREAMS, catchUpMs)} streams, ${rate(built.commits, catchUpMs)} commits; first commit after ${((firstAt ?? t) - t).toFixed(0)} ms; accepted as ${num(runs)} runs`)
-} else {
-  lines.push(`catch-up NOT measured: after ${secs(catchUpMs)} the fresh node held ${num(got.streams)}/${num(STREAMS)} streams, ${num(got.commits)}/${num(built.commits)} commits (${rate(got.commits, catchUpMs)} so far)`)
+/** A fresh node dials the server and catches up everything; its figures go to `lines`. */
+async function measureCatchUp (label: string, fresh: Peer): Promise<void> {
+  let runs = 0
+  let firstAt: number | undefined
+  fresh.node.onCommit((e) => { if (!e.local) { runs++; firstAt ??= performance.now() } })
+  const start = performance.now()
+  await fresh.libp2p.dial(multiaddr(server.addr))
+  const caughtUp = await waitFor(async () => {
+    if ((await fresh.node.stats()).commits < built.commits) return false
+    const mine = await allHeads(fresh.node)
+    return [...expected].every(([id, tips]) => mine.get(id) === tips)
+  }, CATCH_UP_TIMEOUT_MS, 250)
+  const ms = performance.now() - start
+  const got = await fresh.node.stats()
+  const st = fresh.sync.status()
+  const health = await fetch(`${server.http}/healthz`).then(async (r) => await r.json() as { sync: { banned: number, failed: number } })
+  if (caughtUp) {
+    lines.push(`catch-up of ${label} from it: ${secs(ms)} for ${num(STREAMS)} streams / ${num(built.commits)} commits`)
+    lines.push(`  ${rate(STREAMS, ms)} streams, ${rate(built.commits, ms)} commits; first commit after ${((firstAt ?? start) - start).toFixed(0)} ms; accepted as ${num(runs)} runs`)
+  } else {
+    lines.push(`catch-up of ${label} NOT measured: after ${secs(ms)} it held ${num(got.streams)}/${num(STREAMS)} streams, ${num(got.commits)}/${num(built.commits)} commits (${rate(got.commits, ms)} so far)`)
+  }
+  lines.push(`  recon ${JSON.stringify(st.recon)}, failed ${st.failed}, announced ${st.gossip.published}; server: failed ${health.sync.failed}, banned ${health.sync.banned}`)
+  await stopPeer(fresh)
 }
-lines.push(`  fresh node: recon ${JSON.stringify(st.recon)}, failed ${st.failed}, announced ${st.gossip.published}; server: failed ${health.sync.failed}, banned ${health.sync.banned}`)
-await stopPeer(fresh)
+
+await measureCatchUp('a fresh node wanting every stream (memory store; Recon)', await startPeer(12))
+await measureCatchUp('a new device of the writing account (memory store; its controller\'s streams, heads sync)', await startPeer(11, true))
 await stopServer(server)
 
 // --- (2) update latency A -> server -> B -------------------------------------------------------

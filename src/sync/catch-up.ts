@@ -1,8 +1,9 @@
 /**
- * Ingests a batch of commits a peer holds and this node lacks (what a Recon session found), a
- * few streams at a time: first every block those commits need is fetched in batched requests,
- * then each stream is ingested once from each of its new tips, so a stream's new commits land as
- * one verified store write. Never throws for one stream's failure: the Ingester judges each.
+ * Ingests a batch of commits a peer holds and this node lacks (keys a Recon session found, or
+ * stream tips a heads page listed), a few streams at a time: first the blocks those commits need
+ * are fetched in batched requests, walking `prev` links back to what the node holds, then each
+ * stream is ingested once from each of its new tips, so a stream's new commits land as one
+ * verified store write. Never throws for one stream's failure: the Ingester judges each.
  *
  * A catch-up that brings many streams is a node syncing history: announcing each stream would
  * flood its peers with what they mostly hold, and each of them reconciles by itself, so it stays
@@ -22,20 +23,41 @@ export interface CatchUpContext {
   libp2p: Libp2p
   ingester: Ingester
   /** Whether the node holds this commit by now (an earlier ingest may have brought it). */
-  has: (commit: MissingCommit) => boolean
+  has: (cid: string) => boolean | Promise<boolean>
+}
+
+export interface CatchUpOptions {
+  signal?: AbortSignal
+  /** Part of a larger catch-up (one page of many): not announced, whatever its own size. */
+  bulk?: boolean
 }
 
 /** Returns how many stream tips were handed to the ingester. */
-export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits: Iterable<MissingCommit>, signal?: AbortSignal): Promise<number> {
+export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits: Iterable<MissingCommit>, options: CatchUpOptions = {}): Promise<number> {
+  const { signal } = options
   let handed = 0
   const byStream = new Map<string, string[]>()
   for (const { stream, cid } of commits) byStream.set(stream, [...(byStream.get(stream) ?? []), cid])
-  const quiet = byStream.size > CATCH_UP_ANNOUNCED_STREAMS
-  for (const batch of batches(byStream)) {
+  const quiet = options.bulk === true || byStream.size > CATCH_UP_ANNOUNCED_STREAMS
+
+  /** Which of a batch's commits are still wanted, with the blocks they need. */
+  const prepare = async (batch: Array<[string, string[]]>): Promise<{ wanted: MissingCommit[], blocks: Map<string, Uint8Array>, prevs: Set<string> }> => {
+    const wanted: MissingCommit[] = []
+    for (const [stream, cids] of batch) {
+      for (const cid of cids) if (ctx.ingester.verdict(stream, cid) == null && !await ctx.has(cid)) wanted.push({ stream, cid })
+    }
+    if (wanted.length === 0) return { wanted, blocks: new Map(), prevs: new Set() }
+    return { wanted, ...await prefetch(ctx, peer, wanted.map((c) => c.cid), signal) }
+  }
+
+  const queue = [...batches(byStream)]
+  // The next batch's blocks are fetched while this one is verified and stored.
+  let ahead = queue.length > 0 ? prepare(queue.shift() as Array<[string, string[]]>) : undefined
+  while (ahead != null) {
     signal?.throwIfAborted()
-    const wanted = batch.flatMap(([stream, cids]) => cids.filter((cid) => !ctx.has({ stream, cid }) && ctx.ingester.verdict(stream, cid) == null).map((cid) => ({ stream, cid })))
-    if (wanted.length === 0) continue
-    const { blocks, prevs } = await prefetch(ctx.libp2p, peer, wanted.map((c) => c.cid), signal)
+    const { wanted, blocks, prevs } = await ahead
+    ahead = queue.length > 0 ? prepare(queue.shift() as Array<[string, string[]]>) : undefined
+    ahead?.catch(() => {}) // its failure is met when it is awaited
     const tipsByStream = new Map<string, string[]>()
     for (const { stream, cid } of wanted) {
       if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
@@ -70,35 +92,45 @@ function * batches (byStream: Map<string, string[]>): Generator<Array<[string, s
 
 /**
  * Fetches the commits' blocks, then the blocks they link to (signed payloads, capabilities, anchor
- * proofs), a round per level. Also returns the `prev` of every commit decoded, to find the tips.
- * A block the peer lacks is left out; the ingest then asks for it once more and fails cleanly.
+ * proofs) and the earlier commits (`prev`) the node lacks, one level per round, every level in
+ * batched requests. Returns the blocks and the `prev` of every commit decoded, to find the tips.
+ * A block the peer lacks is left out; a log deeper than the rounds allow is finished by the
+ * ingest itself, which asks for the rest block by block.
  */
-async function prefetch (libp2p: Libp2p, peer: PeerId, cids: string[], signal?: AbortSignal): Promise<{ blocks: Map<string, Uint8Array>, prevs: Set<string> }> {
+async function prefetch (ctx: CatchUpContext, peer: PeerId, cids: string[], signal?: AbortSignal): Promise<{ blocks: Map<string, Uint8Array>, prevs: Set<string> }> {
   const blocks = new Map<string, Uint8Array>()
   const prevs = new Set<string>()
   const requested = new Set(cids)
   let pending = cids
   let undecoded = cids
   for (let round = 0; round < CATCH_UP_BLOCK_ROUNDS && pending.length > 0; round++) {
-    for (const [cid, bytes] of await fetchBlocks(libp2p, peer, pending, signal)) blocks.set(cid, bytes)
-    const misses = new Set<string>()
-    const stillUndecoded: string[] = []
+    for (const [cid, bytes] of await fetchBlocks(ctx.libp2p, peer, pending, signal)) blocks.set(cid, bytes)
+    const next = new Set<string>()
+    const stillUndecoded = new Set<string>()
     const source = async (cid: CID): Promise<Uint8Array | undefined> => {
       const bytes = blocks.get(cid.toString())
-      if (bytes == null) misses.add(cid.toString())
+      if (bytes == null) next.add(cid.toString())
       return bytes
     }
     for (const cid of undecoded) {
+      let prev: string | undefined
       try {
         const commit = await loadCommit(CID.parse(cid), source)
-        if (commit.kind !== 'genesis') prevs.add(commit.payload.prev.toString())
+        if (commit.kind === 'genesis') continue
+        prev = commit.payload.prev.toString()
       } catch {
-        stillUndecoded.push(cid) // a block missing (fetched next round) or bad bytes (judged at ingest)
+        stillUndecoded.add(cid) // a block missing (fetched next round) or bad bytes (judged at ingest)
+        continue
+      }
+      prevs.add(prev)
+      if (!requested.has(prev) && !await ctx.has(prev)) {
+        next.add(prev)
+        stillUndecoded.add(prev)
       }
     }
-    pending = [...misses].filter((cid) => !requested.has(cid))
+    pending = [...next].filter((cid) => !requested.has(cid))
     for (const cid of pending) requested.add(cid)
-    undecoded = stillUndecoded
+    undecoded = [...stillUndecoded]
   }
   return { blocks, prevs }
 }

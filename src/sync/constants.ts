@@ -96,8 +96,11 @@ export const MAX_RECON_ROUNDS = 1_000
 export const RECON_SESSION_TIMEOUT_MS = 60_000
 /** Commits whose blocks catch-up fetches before ingesting them (whole streams, so a batch may exceed it). */
 export const CATCH_UP_COMMITS_PER_BATCH = 128
-/** Levels of linked blocks fetched ahead: commit, signed payload, capability, anchor proof and path. */
-export const CATCH_UP_BLOCK_ROUNDS = 6
+/**
+ * Levels of linked blocks fetched ahead (commit, signed payload, capability, anchor proof and
+ * path, then the earlier commit…): a signed commit takes two, so a log of about 20 new commits.
+ */
+export const CATCH_UP_BLOCK_ROUNDS = 40
 /** A catch-up bringing more streams than this is history, not news: it is not announced (catch-up.ts). */
 export const CATCH_UP_ANNOUNCED_STREAMS = 100
 /** Missing keys remembered from one session; the rest wait for the next round. */

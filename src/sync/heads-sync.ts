@@ -23,6 +23,7 @@ import {
 import { RateLimitedError, SyncProtocolError } from '../errors.js'
 import { readOneFrame, sendFrames, withDeadline } from './frames.js'
 import type { Ingester } from './ingest.js'
+import { type MissingCommit, ingestCommits } from './catch-up.js'
 import type { HeadsEntry, SyncInterest } from './interests.js'
 import type { PeerScore } from './peer-score.js'
 
@@ -122,22 +123,21 @@ export interface PullContext {
  */
 export async function pullFrom (ctx: PullContext, peer: PeerId, interests: SyncInterest[], signal?: AbortSignal): Promise<number> {
   let handed = 0
-  const take = async (items: HeadsEntry[], local: (id: string) => Promise<Set<string>>): Promise<void> => {
+  const catchUp = { libp2p: ctx.libp2p, ingester: ctx.ingester, has: async (cid: string) => await ctx.node.block(cid) != null }
+  const take = async (items: HeadsEntry[], local: (id: string) => Promise<Set<string>>, bulk: boolean): Promise<void> => {
+    const missing: MissingCommit[] = []
     for (const item of items) {
       const have = await local(item.id)
-      for (const tip of item.tips) {
-        signal?.throwIfAborted()
-        if (have.has(tip) || ctx.ingester.verdict(item.id, tip) != null) continue
-        handed++
-        await ctx.ingester.ingest(peer, item.id, tip, { signal })
-      }
+      for (const tip of item.tips) if (!have.has(tip)) missing.push({ stream: item.id, cid: tip })
     }
+    if (missing.length > 0) handed += await ingestCommits(catchUp, peer, missing, { signal, bulk })
   }
   for (const interest of interests) {
     if (interest.streams != null) {
+      const bulk = interest.streams.length > MAX_STREAM_IDS_PER_REQUEST
       for (let i = 0; i < interest.streams.length; i += MAX_STREAM_IDS_PER_REQUEST) {
         const page = await requestHeads(ctx.libp2p, peer, { streams: interest.streams.slice(i, i + MAX_STREAM_IDS_PER_REQUEST) }, signal)
-        await take(page.items, async (id) => await localTipsOf(ctx.node, id))
+        await take(page.items, async (id) => await localTipsOf(ctx.node, id), bulk)
       }
       continue
     }
@@ -147,7 +147,7 @@ export async function pullFrom (ctx: PullContext, peer: PeerId, interests: SyncI
     let cursor: string | undefined
     for (let pages = 0; pages < MAX_HEADS_PAGES_PER_ROUND; pages++) {
       const page = await requestHeads(ctx.libp2p, peer, clean({ query, cursor, limit: HEADS_PAGE_SIZE }), signal)
-      await take(page.items, async (id) => local.get(id) ?? new Set())
+      await take(page.items, async (id) => local.get(id) ?? new Set(), pages > 0 || page.cursor != null)
       if (page.cursor == null || page.items.length === 0) break
       cursor = page.cursor
     }

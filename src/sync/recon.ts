@@ -43,10 +43,19 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
   const stats: ReconStats = { sessions: 0, initiated: 0, sent: 0, received: 0 }
   const ctx = { libp2p, index, stats }
   const ingests = new Set<Promise<unknown>>()
-  const catchUp = { libp2p, ingester, has: ({ cid }: { cid: string }) => index.hasCommit(cid) }
+  const catchUp = { libp2p, ingester, has: index.hasCommit }
+  // Both sides start a session on connect and both find the same keys: a key one catch-up is
+  // fetching is left out of the other's, or every block would cross twice.
+  const claimed = new Set<string>()
   const ingestMissing = async (peer: PeerId, missing: Missing): Promise<number> => {
     await index.idle()
-    return await ingestCommits(catchUp, peer, missing.values(), signal)
+    const mine = [...missing.values()].filter((entry) => !claimed.has(entry.cid))
+    for (const entry of mine) claimed.add(entry.cid)
+    try {
+      return await ingestCommits(catchUp, peer, mine, { signal })
+    } finally {
+      for (const entry of mine) claimed.delete(entry.cid)
+    }
   }
 
   const handler = async (stream: Stream, connection: Connection): Promise<void> => {
