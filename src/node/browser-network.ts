@@ -41,20 +41,17 @@ const PEER_KEY = 'libp2p-peer-key'
  */
 export async function startBrowserNetwork (node: StreamNode, peers: string[], controllers: () => string[]): Promise<BrowserNetwork> {
   const sync = await import('../sync/index.js')
-  const { startBootstrap } = await import('../sync/bootstrap.js')
   const privateKey = await loadPeerKey(sync)
   const denyList = sync.createDenyList()
   const libp2p = await sync.createKilnLibp2p({ privateKey, denyList })
   const interests = async (): Promise<SyncInterest[]> => await sync.ownAndHeldInterests(node, controllers())
   const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests })
   const known = new Set(peers)
-  const extra: Array<{ stop: () => void }> = []
-  const log = libp2p.logger.forComponent('kiln:browser-network')
   return {
     addPeers (addrs) {
       const fresh = addrs.filter((a) => !known.has(a))
       for (const a of fresh) known.add(a)
-      if (fresh.length > 0) extra.push(startBootstrap(libp2p, fresh, log))
+      running.addPeers(fresh)
     },
     fetchStream: async (id) => await running.fetchStream(id),
     async syncNow () { await running.syncNow() },
@@ -65,7 +62,6 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], co
       return status
     },
     async stop () {
-      for (const b of extra) b.stop()
       await running.stop()
       await libp2p.stop()
     }

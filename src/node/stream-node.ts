@@ -95,6 +95,14 @@ export interface StreamHeads {
   controller: string
 }
 
+/**
+ * When a peer this node trusts as a time witness accepted each commit (ms). A commit is then judged
+ * at that time instead of now (a wallet session that has expired since), and keeps that time here.
+ */
+export interface IngestWitness {
+  witnessedAt?: (cid: string) => number | undefined
+}
+
 export interface StreamNode {
   /** The DID that controls what this node writes (undefined when read-only). */
   readonly controller: string | undefined
@@ -111,14 +119,14 @@ export interface StreamNode {
   heads: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamHeads>>
   /** A stored block (every stored block was verified as part of a commit). */
   block: (cid: string) => Promise<Uint8Array | undefined>
-  /** Every commit stored for a stream, on every branch (CIDs, no order): what sync indexes. */
-  commitIds: (id: string) => Promise<string[]>
+  /** Every commit stored for a stream, on every branch (no order), with when this node accepted it: what sync indexes and attests. */
+  commits: (id: string) => Promise<Array<{ cid: string, receivedAt: number }>>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
   /** Verifies every commit in the CAR, then stores it; a forged or incomplete CAR changes nothing. */
   importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
   /** Accepts commits from elsewhere (a peer): verifies from `tip` back to what is known, then stores. */
-  ingest: (streamId: string, tip: string, source: BlockSource) => Promise<StreamSnapshot>
+  ingest: (streamId: string, tip: string, source: BlockSource, options?: IngestWitness) => Promise<StreamSnapshot>
   pin: (id: string) => Promise<void>
   unpin: (id: string) => Promise<void>
   stats: () => Promise<NodeStats>
@@ -223,8 +231,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
    * Verifies `fresh` (oldest first) on top of the state at `attach` and writes it as one batch.
    * Every branch tip is kept; the conflict rule picks which one is canonical.
    */
-  async function accept (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], local: boolean, base?: StreamState): Promise<StreamSnapshot> {
+  async function accept (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], local: boolean, base?: StreamState, witnessedAt?: (cid: string) => number | undefined): Promise<StreamSnapshot> {
+    const now = Date.now()
+    // A witnessed time is never later than now: a witness can only move judgement into the past.
+    const acceptedAt = (cid: string): number => Math.min(witnessedAt?.(cid) ?? now, now)
     const context = await contextFor(streamId.toString(), fresh, base)
+    if (witnessedAt != null) context.atTimeOf = (cid) => new Date(acceptedAt(cid.toString()))
     const { state, commits } = await applyCommits(base, streamId, fresh, context)
     const tip = tipOf(state).toString()
     const attach = base == null ? undefined : tipOf(base).toString()
@@ -232,11 +244,10 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const logs = await Promise.all(tips.map(async (t) => t === tip ? state.log : (await stateAt(record as StreamRecord, t)).log))
     const canonicalLog = pickCanonicalAmong(logs)
     const canonicalTip = canonicalLog[canonicalLog.length - 1].cid.toString()
-    const now = Date.now()
     const next = recordFor(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
       tips, tip: canonicalTip, createdAt: record?.createdAt ?? nextCreationTime(), updatedAt: now, pinned: record?.pinned ?? false
     })
-    const records = commits.map((c) => commitRecord(streamId.toString(), c, now, local))
+    const records = commits.map((c) => commitRecord(streamId.toString(), c, acceptedAt(c.cid.toString()), local))
     const blocks = new Map<string, Block>()
     for (const block of commits.flatMap((c) => c.blocks)) blocks.set(block.cid.toString(), block)
     const write = store.putCommit({
@@ -268,7 +279,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return await accept(streamId, record, [await loadCommit(commit.cid, source)], true, base)
   }
 
-  async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource): Promise<StreamSnapshot> {
+  async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource, witnessedAt?: (cid: string) => number | undefined): Promise<StreamSnapshot> {
     const id = streamId.toString()
     return await queue.run(id, async () => {
       const record = await findRecord(id)
@@ -282,7 +293,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         cid = raw.kind === 'genesis' ? undefined : raw.payload.prev
       }
       const base = cid == null ? undefined : await stateAt(record as StreamRecord, cid.toString())
-      const snapshot = await accept(streamId, record, fresh, false, base)
+      const snapshot = await accept(streamId, record, fresh, false, base, witnessedAt)
       // Only a fork can lose writes: commits that extend the old tip leave nothing to rebase.
       if (record == null || snapshot.tip === record.tip || cid?.toString() === record.tip) return snapshot
       return await rebaseLostWrites(streamId, record.tip) ?? snapshot
@@ -404,7 +415,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
     block: async (cid) => await store.getBlock(cid),
 
-    commitIds: async (id) => (await store.getCommits(id)).map((c) => c.cid),
+    commits: async (id) => (await store.getCommits(id)).map((c) => ({ cid: c.cid, receivedAt: c.receivedAt })),
 
     async query (query, page) {
       const result = await store.query(query, page)
@@ -423,8 +434,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return await asCarError(async () => await ingestRun(await streamIdOfLog(car.root, source), car.root, source))
     },
 
-    async ingest (streamId, tip, source) {
-      return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source)
+    async ingest (streamId, tip, source, options) {
+      return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source, options?.witnessedAt)
     },
 
     async pin (id) { await setPinned(id, true) },

@@ -9,6 +9,8 @@ import { InvalidInputError } from '../errors.js'
 import { BOOTSTRAP_BACKOFF_MAX_MS, BOOTSTRAP_BACKOFF_MIN_MS } from './constants.js'
 
 export interface Bootstrap {
+  /** Whether `peer` answered at one of the configured addresses. */
+  has: (peer: string) => boolean
   stop: () => void
 }
 
@@ -62,6 +64,7 @@ export function startBootstrap (libp2p: Libp2p, addrs: string[], log: Logger): B
   for (const target of targets) void dial(target)
 
   return {
+    has: (peer) => targets.some((target) => target.peer === peer),
     stop () {
       stopped = true
       libp2p.removeEventListener('peer:disconnect', onDisconnect)

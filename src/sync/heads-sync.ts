@@ -3,8 +3,10 @@
  * has, with all their tips, page by page, and ingests every tip it lacks. Run on each new
  * connection and periodically, it converges after any partition, whatever gossip was lost:
  * every tip either side holds is eventually listed to the other.
- *   → frame `{ query?: StreamQuery, streams?: string[], cursor?: string, limit?: number }`
- *   ← frame `{ items: [{ id, tips, controller, model?, family?, schema? }], cursor? }` or `{ error }`
+ *   → frame `{ query?: StreamQuery, streams?: string[], cursor?: string, limit?: number, times?: true }`
+ *   ← frame `{ items: [{ id, tips, controller, model?, family?, schema?, received? }], cursor? }` or `{ error }`
+ * `times` (with exactly one stream) asks when the peer accepted each commit of it (`received`: CID
+ * → ms): a node that trusts the peer as a time witness judges wallet sessions at those times.
  *
  * With every-stream interests, catch-up rounds use Recon instead (recon.ts: EventId keys, Sha256a
  * range sums, O(1) messages when both sides agree); this protocol serves narrower interests and
@@ -18,7 +20,7 @@ import type { StreamQuery } from '../store/store.js'
 import { openStream } from './block-exchange.js'
 import {
   HEADS_PAGE_SIZE, HEADS_PROTOCOL, HEADS_REQUEST_TIMEOUT_MS, MAX_HEADS_PAGES_PER_ROUND, MAX_HEADS_REQUEST_BYTES,
-  MAX_HEADS_RESPONSE_BYTES, MAX_STREAM_IDS_PER_REQUEST, MAX_TIPS_PER_STREAM
+  MAX_HEADS_RESPONSE_BYTES, MAX_STREAM_IDS_PER_REQUEST, MAX_TIPS_PER_STREAM, MAX_WITNESSED_COMMITS
 } from './constants.js'
 import { RateLimitedError, SyncProtocolError } from '../errors.js'
 import { readOneFrame, sendFrames, withDeadline } from './frames.js'
@@ -32,6 +34,8 @@ export interface HeadsRequest {
   streams?: string[]
   cursor?: string
   limit?: number
+  /** With exactly one stream: also when each of its commits was accepted. */
+  times?: boolean
 }
 
 export interface HeadsPage {
@@ -85,7 +89,9 @@ async function answerFor (node: StreamNode, request: HeadsRequest): Promise<Head
     for (const id of request.streams) {
       try {
         const s = await node.load(id)
-        items.push(clean({ id: s.id, tips: s.tips, controller: s.metadata.controllers[0], model: s.type === StreamType.MID ? s.metadata.model : undefined, family: s.metadata.family, schema: s.metadata.schema }))
+        const entry: HeadsEntry = clean({ id: s.id, tips: s.tips, controller: s.metadata.controllers[0], model: s.type === StreamType.MID ? s.metadata.model : undefined, family: s.metadata.family, schema: s.metadata.schema })
+        if (request.times === true) entry.received = Object.fromEntries((await node.commits(s.id)).slice(0, MAX_WITNESSED_COMMITS).map((c) => [c.cid, c.receivedAt]))
+        items.push(entry)
       } catch (err) {
         if ((err as { code?: string }).code !== 'ERR_STREAM_NOT_FOUND') throw err
       }
@@ -178,8 +184,12 @@ async function localTipsOf (node: StreamNode, id: string): Promise<Set<string>> 
 
 function parseRequest (frame: unknown): HeadsRequest {
   if (frame == null || typeof frame !== 'object' || Array.isArray(frame)) throw new SyncProtocolError('A heads request must be a map')
-  const { query, streams, cursor, limit } = frame as Record<string, unknown>
+  const { query, streams, cursor, limit, times } = frame as Record<string, unknown>
   const request: HeadsRequest = {}
+  if (times === true) {
+    if (!Array.isArray(streams) || streams.length !== 1) throw new SyncProtocolError('`times` asks about exactly one stream')
+    request.times = true
+  }
   if (streams != null) {
     if (!Array.isArray(streams) || streams.length > MAX_STREAM_IDS_PER_REQUEST) throw new SyncProtocolError(`\`streams\` must list at most ${MAX_STREAM_IDS_PER_REQUEST} StreamIDs`)
     request.streams = streams.map((id) => streamId(id))
@@ -215,14 +225,27 @@ function parsePage (frame: unknown): HeadsPage {
 }
 
 function parseEntry (value: unknown): HeadsEntry {
-  const { id, tips, controller, model, family, schema } = (value ?? {}) as Record<string, unknown>
+  const { id, tips, controller, model, family, schema, received } = (value ?? {}) as Record<string, unknown>
   if (!Array.isArray(tips) || tips.length === 0 || tips.length > MAX_TIPS_PER_STREAM) throw new SyncProtocolError(`A heads entry needs 1 to ${MAX_TIPS_PER_STREAM} tips`)
   if (typeof controller !== 'string') throw new SyncProtocolError('A heads entry needs a `controller`')
   const entry: HeadsEntry = { id: streamId(id), tips: tips.map(cid), controller }
   if (model != null) entry.model = streamId(model)
   if (typeof family === 'string') entry.family = family
   if (typeof schema === 'string') entry.schema = schema
+  if (received != null) entry.received = parseTimes(received)
   return entry
+}
+
+function parseTimes (value: unknown): Record<string, number> {
+  if (typeof value !== 'object' || value == null || Array.isArray(value)) throw new SyncProtocolError('`received` must be a map of CID to time')
+  const entries = Object.entries(value)
+  if (entries.length > MAX_WITNESSED_COMMITS) throw new SyncProtocolError(`\`received\` lists at most ${MAX_WITNESSED_COMMITS} commits`)
+  const times: Record<string, number> = {}
+  for (const [key, at] of entries) {
+    if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw new SyncProtocolError('A `received` time must be a non-negative integer (ms)')
+    times[cid(key)] = at
+  }
+  return times
 }
 
 function streamId (value: unknown): string {

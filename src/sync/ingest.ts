@@ -35,6 +35,8 @@ export interface IngestOptions {
    * itself, so the new tip is not announced (a fresh node would otherwise echo a whole network).
    */
   quiet?: boolean
+  /** Commit times the peer attested (set by the ingester itself when it asks a witness). */
+  witnessedAt?: (cid: string) => number | undefined
 }
 
 export interface Ingester {
@@ -52,6 +54,11 @@ export interface IngesterInit {
   libp2p: Libp2p
   score: PeerScore
   log: Logger
+  /**
+   * Peers trusted to say when they accepted a commit (the server peers this node was configured
+   * with). A commit whose wallet session has expired since is judged at that time.
+   */
+  isWitness?: (peer: string) => boolean
 }
 
 export function createIngester (init: IngesterInit): Ingester {
@@ -68,7 +75,7 @@ export function createIngester (init: IngesterInit): Ingester {
     if (known != null) return known
     try {
       if (options.quiet === true) quiet.add(key)
-      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal, options.prefetched))
+      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal, options.prefetched), { witnessedAt: options.witnessedAt })
       return 'ok'
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'ERR_UNEXPECTED'
@@ -85,6 +92,10 @@ export function createIngester (init: IngesterInit): Ingester {
         return 'invalid'
       }
       if (code === 'ERR_SYNC_PROTOCOL') score.penalize(peerId, 'malformed-message', (err as Error).message)
+      if (code === 'ERR_CAPABILITY_EXPIRED' && options.witnessedAt == null && init.isWitness?.(peerId) === true) {
+        const witnessedAt = await witnessTimes(peer, stream, signal)
+        if (witnessedAt != null) return await attempt(peer, stream, tip, depth, { ...options, witnessedAt })
+      }
       if (REFUSED_CODES.has(code)) {
         judged.set(key, 'refused')
         log('refused %s from %s: %s', key, peerId, (err as Error).message)
@@ -95,6 +106,18 @@ export function createIngester (init: IngesterInit): Ingester {
       return 'failed'
     } finally {
       quiet.delete(key)
+    }
+  }
+
+  /** When a witness peer accepted each commit of a stream, or undefined if it cannot tell. */
+  async function witnessTimes (peer: PeerId, stream: string, signal?: AbortSignal): Promise<((cid: string) => number | undefined) | undefined> {
+    try {
+      const page = await requestHeads(libp2p, peer, { streams: [stream], times: true }, signal)
+      const received = page.items.find((entry) => entry.id === stream)?.received
+      return received == null ? undefined : (cid) => received[cid]
+    } catch (err) {
+      log('could not ask %s when it accepted %s: %s', peer.toString(), stream, (err as Error).message)
+      return undefined
     }
   }
 

@@ -26,6 +26,8 @@ export interface HeadsEntry {
   /** Present in answers about named streams, so family/schema interests can be checked. */
   family?: string
   schema?: string
+  /** When the peer accepted each commit (ms by CID), in answers that asked for `times`. */
+  received?: Record<string, number>
 }
 
 const QUERY_FIELDS = ['controller', 'model', 'family', 'schema'] as const

@@ -132,7 +132,7 @@ export async function createReconIndex (init: ReconIndexInit): Promise<ReconInde
   do {
     const page = await node.heads({}, { limit: 1_000, cursor })
     for (const heads of page.items) {
-      for (const cid of await node.commitIds(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
+      for (const { cid } of await node.commits(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
     }
     cursor = page.items.length === 0 ? undefined : page.cursor
   } while (cursor != null)

@@ -33,7 +33,11 @@ export interface SyncInit {
   interests?: SyncInterest[] | (() => Promise<SyncInterest[]>)
   /** The deny list wired into the libp2p connection gater (kilnLibp2pOptions), so bans refuse redials. */
   denyList?: DenyList
-  /** Multiaddrs of peers to stay connected to (dialed with backoff). */
+  /**
+   * Multiaddrs of peers to stay connected to (dialed with backoff). They are also trusted as time
+   * witnesses: when they say they accepted a commit while its wallet session was valid, it is
+   * judged at that time (a device joining after the session expired still gets its commits).
+   */
   bootstrap?: string[]
   /** Catch-up period with every connected Kiln peer (default HEADS_SYNC_INTERVAL_MS). */
   syncIntervalMs?: number
@@ -78,6 +82,8 @@ export interface Sync {
    * it current, whatever the interests.
    */
   fetchStream: (id: string) => Promise<boolean>
+  /** More peers to stay connected to (and to trust as time witnesses), as `bootstrap`. */
+  addPeers: (addrs: string[]) => void
   /** Stops sync (not the libp2p node, which the caller owns). */
   stop: () => Promise<void>
 }
@@ -102,7 +108,9 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     log: log.newScope('score'),
     onBan: (peer) => { libp2p.hangUp(peerIdFromString(peer)).catch((err: unknown) => { log.error('could not hang up on %s: %s', peer, (err as Error).message) }) }
   })
-  const ingester = createIngester({ node, libp2p, score, log: log.newScope('ingest') })
+  const bootstraps: Bootstrap[] = []
+  const isWitness = (peer: string): boolean => bootstraps.some((b) => b.has(peer))
+  const ingester = createIngester({ node, libp2p, score, log: log.newScope('ingest'), isWitness })
   const peers = new Map<string, PeerId>()
   const tails = new Map<string, Promise<void>>()
   const queued = new Set<string>()
@@ -181,7 +189,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     if (known?.protocols.includes(HEADS_PROTOCOL) === true) onConnect(peer)
   }
   const timer = setInterval(() => { for (const peer of peers.values()) void round(peer) }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
-  const bootstrap: Bootstrap | undefined = init.bootstrap != null && init.bootstrap.length > 0 ? startBootstrap(libp2p, init.bootstrap, log.newScope('bootstrap')) : undefined
+  const addPeers = (addrs: string[]): void => { if (addrs.length > 0) bootstraps.push(startBootstrap(libp2p, addrs, log.newScope('bootstrap'))) }
+  addPeers(init.bootstrap ?? [])
 
   const status = (): SyncStatus => {
     const result: SyncStatus = {
@@ -200,6 +209,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
 
   return {
     status,
+    addPeers,
     async fetchStream (id) {
       for (const peer of [...peers.values()]) {
         if (controller.signal.aborted) break
@@ -221,7 +231,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       clearInterval(timer)
       for (const t of catchUps.values()) clearTimeout(t)
       catchUps.clear()
-      bootstrap?.stop()
+      for (const b of bootstraps) b.stop()
       gossip.stop()
       offSynced()
       libp2p.unregister(topologyId)

@@ -27,8 +27,9 @@ describe('a wallet session that expires', () => {
     expect((await node.load(second.commitId)).content).toEqual({ v: 2 })
     // New writes need a new session.
     await expect(node.update(note.id, { content: { v: 4 } })).rejects.toMatchObject({ code: 'ERR_CAPABILITY_EXPIRED' })
-    // A node that first sees these commits now has no evidence they were signed in time (no anchor):
-    // it refuses, as Ceramic does. Sync (issue 6) must carry them while the session is valid.
+    // A node that first sees these commits now has no evidence they were signed in time (no anchor,
+    // no trusted server saying when it accepted them: test/sync/witness.test.ts): it refuses, as
+    // Ceramic does.
     const late = createStreamNode({ store: createMemoryStore() })
     await expect(late.importCar(car)).rejects.toMatchObject({ code: 'ERR_CAPABILITY_EXPIRED' })
   })

@@ -35,6 +35,8 @@ export interface TestPeerInit {
   syncIntervalMs?: number
   listen?: boolean
   relay?: boolean
+  /** Peers to keep connected to (and trust as time witnesses). */
+  bootstrap?: string[]
 }
 
 export async function startPeer (name: string, init: TestPeerInit = {}): Promise<TestPeer> {
@@ -43,7 +45,7 @@ export async function startPeer (name: string, init: TestPeerInit = {}): Promise
   peer.goOnline = async () => {
     peer.denyList = createDenyList()
     peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: peer.denyList })
-    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, interests: init.interests, syncIntervalMs: init.syncIntervalMs ?? 600_000 })
+    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, interests: init.interests, bootstrap: init.bootstrap, syncIntervalMs: init.syncIntervalMs ?? 600_000 })
   }
   peer.goOffline = async () => {
     await peer.sync.stop()
