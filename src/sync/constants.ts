@@ -47,6 +47,8 @@ export const HEADS_SYNC_INTERVAL_MS = 30_000
 export const MAX_HEADS_PAGES_PER_ROUND = 1_000
 /** Commit times one `times` answer carries (~70 bytes each, within MAX_HEADS_RESPONSE_BYTES). */
 export const MAX_WITNESSED_COMMITS = 10_000
+/** How long fetching a stream on demand waits for a first server connection after start. */
+export const FETCH_PEER_WAIT_MS = 5_000
 /** A MID needs its Model, which may need a schema…: how deep dependencies are fetched. */
 export const MAX_DEPENDENCY_DEPTH = 4
 

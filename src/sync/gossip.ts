@@ -57,6 +57,12 @@ export function startGossip (init: GossipInit): Gossip {
   const stats: GossipStats = { published: 0, publishFailed: 0, received: 0, rejected: 0, dropped: 0, failed: 0 }
   /** stream/tip pairs taken from a peer or announced by us: an UPDATE for one is not fetched (Ceramic's LRU). */
   const handled = createLru<true>(SEEN_CACHE_SIZE)
+  /**
+   * Streams a peer's heads showed no interest covers: their next announcements cost no request.
+   * Forgotten when the interests change (a sign-in adds an account).
+   */
+  let unwanted = createLru<true>(SEEN_CACHE_SIZE)
+  let unwantedFor = interests()
   /** stream/tip pairs this node announced: each is announced once. */
   const announced = createLru<true>(SEEN_CACHE_SIZE)
   const queue: Array<{ peer: PeerId, update: UpdateMessage }> = []
@@ -121,7 +127,9 @@ export function startGossip (init: GossipInit): Gossip {
   async function handle (peer: PeerId, update: UpdateMessage): Promise<void> {
     const key = `${update.stream}/${update.tip}`
     const signal = controller.signal
-    const want = wantsUpdate(interests(), update)
+    const current = interests()
+    if (current !== unwantedFor) { unwanted = createLru<true>(SEEN_CACHE_SIZE); unwantedFor = current }
+    const want = unwanted.get(update.stream) === true ? 'no' : wantsUpdate(current, update)
     // Streams this node already holds stay current whatever the interests (a device's own writes,
     // a stream it loaded from a peer).
     if (want !== 'yes' && !(await holds(node, update.stream))) {
@@ -131,7 +139,10 @@ export function startGossip (init: GossipInit): Gossip {
         handled.delete(key)
         throw err
       })
-      if (!page.items.some((entry) => matchesInterests(interests(), entry))) return
+      if (!page.items.some((entry) => matchesInterests(current, entry))) {
+        unwanted.set(update.stream, true)
+        return
+      }
     }
     const outcome = await ingester.ingest(peer, update.stream, update.tip, { signal })
     // A transient failure (peer gone, timeout) must not hide the tip from a later announcement.

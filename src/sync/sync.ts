@@ -9,7 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { StreamNode } from '../node/stream-node.js'
 import { serveBlocks } from './block-exchange.js'
 import { type Bootstrap, startBootstrap } from './bootstrap.js'
-import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS } from './constants.js'
+import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS } from './constants.js'
 import { type GossipStats, startGossip } from './gossip.js'
 import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
@@ -177,9 +177,18 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   })
   const stopServingBlocks = await serveBlocks({ libp2p, lookup: node.block, score, log: log.newScope('blocks') })
   const stopServingHeads = await serveHeads({ libp2p, node, score, log: log.newScope('heads') })
+  let peerWaiters: Array<() => void> = []
+  const firstPeer = async (timeoutMs: number): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      peerWaiters.push(() => { clearTimeout(timer); resolve() })
+    })
+  }
   const onConnect = (peer: PeerId): void => {
     if (peers.has(peer.toString())) return
     peers.set(peer.toString(), peer)
+    for (const wake of peerWaiters) wake()
+    peerWaiters = []
     void round(peer)
   }
   // The registrar tells about peers identified from now on; peers already connected are checked here.
@@ -211,6 +220,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     status,
     addPeers,
     async fetchStream (id) {
+      // Just started, its servers not connected yet: a page's first load waits for one, briefly.
+      if (peers.size === 0 && bootstraps.length > 0) await firstPeer(FETCH_PEER_WAIT_MS)
       for (const peer of [...peers.values()]) {
         if (controller.signal.aborted) break
         try {
@@ -228,6 +239,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     },
     async stop () {
       controller.abort()
+      for (const wake of peerWaiters) wake()
+      peerWaiters = []
       clearInterval(timer)
       for (const t of catchUps.values()) clearTimeout(t)
       catchUps.clear()

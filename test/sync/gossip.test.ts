@@ -113,6 +113,15 @@ describe('sync: gossip between peers over WebSockets', () => {
     await waitFor(async () => (await contents(bob.node))[theirs.id]?.tip === missed.tip, 'catch-up to bring what gossip could not')
   })
 
+  it('a stream asked for right after start is fetched once the first configured server connects', async () => {
+    const server = await peer('first-server')
+    const wanted = await server.node.create({ content: { early: 'load' } })
+    const device = await peer('first-device', { listen: false, interests: [{ controller: 'did:key:z6MkNobody' }], bootstrap: [server.libp2p.getMultiaddrs()[0].toString()] })
+    expect(device.sync.status().peers).toHaveLength(0)
+    expect(await device.sync.fetchStream(wanted.id)).toBe(true)
+    expect((await device.node.load(wanted.id)).content).toEqual({ early: 'load' })
+  })
+
   it('gossip lost: B was not subscribed while A wrote; catch-up still converges', async () => {
     const a = await peer('alice')
     const b = await peer('bob', { syncIntervalMs: 500 })
