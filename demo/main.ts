@@ -6,14 +6,18 @@ declare global {
 }
 
 const FAMILY = 'kiln-demo-note'
+/** Peers come and go: the status line is refreshed this often. */
+const STATUS_REFRESH_MS = 2_000
 const $ = <T extends HTMLElement>(selector: string): T => document.querySelector(selector) as T
 
 let kiln: Kiln
 let current: StreamSnapshot | undefined
 let stopWatching: (() => Promise<void>) | undefined
 
-/** The local server peer `npm start` runs, if it is up: the demo syncs through it. */
+/** `?peers=<multiaddr>,…`, else the local server peer `npm start` runs, if it is up: the demo syncs through it. */
 async function localPeers (): Promise<string[]> {
+  const given = new URLSearchParams(location.search).get('peers')
+  if (given != null) return given.split(',').filter((addr) => addr !== '')
   try {
     const health = await fetch('http://127.0.0.1:4011/healthz', { signal: AbortSignal.timeout(1_000) })
     return ((await health.json()) as { multiaddrs: string[] }).multiaddrs
@@ -39,20 +43,39 @@ async function start (): Promise<void> {
   // Any tab's new or edited note shows up here.
   await kiln.subscribe({ family: FAMILY }, () => { void refreshList() })
   await refreshList()
+  setInterval(() => { showStatus().catch(() => {}) }, STATUS_REFRESH_MS)
   $('#new-note').addEventListener('click', () => { void run(createNote) })
+  // Someone else's note, shared by its id: fetched from the network if this browser lacks it.
+  $('#open-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const id = $<HTMLInputElement>('#open-id').value.trim()
+    $('#open-message').textContent = 'looking for it…'
+    kiln.load(id).then(
+      async (note) => { $('#open-message').textContent = ''; await open(note) },
+      (err: { code?: string, message: string }) => {
+        $('#open-message').textContent = err.code === 'ERR_STREAM_NOT_FOUND' ? 'Not found here or on any connected peer.' : `${err.code ?? 'error'}: ${err.message}`
+      }
+    )
+  })
   $('#save').addEventListener('click', () => { void run(saveNote) })
 }
 
 /** Who writes: the signed-in wallet account (and how many streams it controls here), or this device. */
 async function showIdentity (): Promise<void> {
-  const status = await kiln.status()
-  const peers = status.network?.peers.length
-  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}${peers == null ? ' · offline' : ` · ${peers} peer${peers === 1 ? '' : 's'}`}`
+  const status = await showStatus()
   const session = status.session
   if (session == null) return
   const owned = await kiln.query({ controller: session.account }, { limit: 1000 })
   $('#account').textContent = `Signed in as ${session.account} · ${owned.items.length} stream${owned.items.length === 1 ? '' : 's'} · session until ${new Date(session.expiresAt ?? 0).toLocaleString()}`
   $<HTMLButtonElement>('#connect-wallet').textContent = 'Reconnect wallet'
+}
+
+/** The status line: who writes, where the node runs, and how many peers it syncs with now. */
+async function showStatus (): Promise<Awaited<ReturnType<Kiln['status']>>> {
+  const status = await kiln.status()
+  const peers = status.network?.peers.length
+  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}${peers == null ? ' · offline' : ` · ${peers} peer${peers === 1 ? '' : 's'}`}`
+  return status
 }
 
 async function refreshList (): Promise<void> {
@@ -88,6 +111,7 @@ async function open (note: StreamSnapshot): Promise<void> {
   await stopWatching?.()
   stopWatching = await kiln.subscribe(note.id, (updated) => { void open(updated) })
   $('#editor').hidden = false
+  $('#note-id').textContent = note.id
   $<HTMLInputElement>('#title').value = (note.content as { title?: string }).title ?? ''
   $<HTMLTextAreaElement>('#body').value = (note.content as { body?: string }).body ?? ''
   $('#message').textContent = `${note.log.length} version${note.log.length === 1 ? '' : 's'}, signed by ${note.metadata.controllers[0].slice(0, 24)}…`

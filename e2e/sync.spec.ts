@@ -149,3 +149,42 @@ test('both devices edit the same note while one is offline: after it reconnects 
     await b.close()
   }
 })
+
+test('the demo: a note shared by its id opens on another device, fetched through the server peer, and follows its edits', async () => {
+  const [a, b] = [await device(), await device()]
+  try {
+    const openDemo = async (context: BrowserContext): Promise<Page> => {
+      const page = await context.newPage()
+      await page.goto(`/?peers=${encodeURIComponent(server.addr)}`)
+      await expect(page.locator('#status')).toContainText('1 peer')
+      return page
+    }
+    const pageA = await openDemo(a)
+    const pageB = await openDemo(b)
+    await pageA.getByRole('button', { name: 'New note' }).click()
+    await pageA.getByLabel('Title').fill('Trip plan')
+    await pageA.getByLabel('Text').fill('train at 9')
+    await pageA.getByRole('button', { name: 'Save' }).click()
+    await expect(pageA.locator('#message')).toHaveText('saved')
+    const id = await pageA.locator('#note-id').textContent() as string
+
+    // B has never seen it: opening it by id fetches it from the network.
+    await pageB.getByLabel('Open a shared note').fill(id)
+    await pageB.getByRole('button', { name: 'Open', exact: true }).click()
+    await expect(pageB.getByLabel('Text')).toHaveValue('train at 9', { timeout: 20_000 })
+    await expect(pageB.locator('#note-id')).toHaveText(id)
+
+    // A's next edit reaches B's open note live.
+    await pageA.getByLabel('Text').fill('train at 9, seat 42')
+    await pageA.getByRole('button', { name: 'Save' }).click()
+    await expect(pageB.getByLabel('Text')).toHaveValue('train at 9, seat 42', { timeout: 20_000 })
+
+    // A made-up id is reported, not hung on.
+    await pageB.getByLabel('Open a shared note').fill('kjzl6cwe1jw147ww5d8pswh1hjh686mut8v1br10dar8l9a3n1wf8z38l0bg8qa')
+    await pageB.getByRole('button', { name: 'Open', exact: true }).click()
+    await expect(pageB.locator('#open-message')).toHaveText('Not found here or on any connected peer.', { timeout: 20_000 })
+  } finally {
+    await a.close()
+    await b.close()
+  }
+})
