@@ -2,7 +2,8 @@
  * Sync benchmark: (1) a fresh node (memory store, no listener, as a browser) catches up N streams
  * of a genesis + 4 updates each from a server peer; (2) update latency A -> server -> B by gossip.
  * Each server peer is a real `kiln serve` child process (disk store, relay, HTTP), so it does not
- * share this process's event loop. Loopback WebSockets, noise, yamux. Prints figures only.
+ * share this process's event loop. Loopback WebSockets, noise, yamux. The same two measures run
+ * on automerge-repo (its server process, WebSocket adapter) side by side, printed with ratios.
  * BENCH_SYNC_STREAMS shrinks the catch-up (default 10,000); run: npm run bench
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -15,6 +16,7 @@ import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
 import { createDiskStore } from '../src/store/disk-store.js'
 import { createMemoryStore } from '../src/store/memory-store.js'
 import { createDenyList, createKilnLibp2p, startSync, type KilnLibp2p, type Sync } from '../src/sync/index.js'
+import { automergeCatchUp, automergeLatency, startAutomergeServer, stopAutomergeServer } from './peers/automerge-sync.js'
 
 const STREAMS = Number(process.env.BENCH_SYNC_STREAMS ?? 10_000)
 const UPDATES = 4
@@ -96,6 +98,8 @@ async function allHeads (node: StreamNode): Promise<Map<string, string>> {
 const rate = (count: number, ms: number): string => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')}/s`
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 const num = (n: number): string => n.toLocaleString('en-US')
+/** "2.10x faster than" / "0.50x the speed of": how much less time Kiln took than the reference. */
+const ratio = (referenceMs: number, kilnMs: number): string => referenceMs >= kilnMs ? `${(referenceMs / kilnMs).toFixed(2)}x faster than` : `${(referenceMs / kilnMs).toFixed(2)}x the speed of`
 const pct = (sorted: number[], q: number): string => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)
 const lines: string[] = []
 const dirs: string[] = []
@@ -122,7 +126,7 @@ const server = await serve(dir)
 lines.push(`server peer: kiln serve, disk store (LevelDB), ${num(built.streams)} streams / ${num(built.commits)} commits, written in ${secs(buildMs)} (${rate(built.commits, buildMs)}, ${WRITERS} writers); ready in ${secs(server.readyMs)} (includes its Recon index)`)
 
 /** A fresh node dials the server and catches up everything; its figures go to `lines`. */
-async function measureCatchUp (label: string, fresh: Peer): Promise<void> {
+async function measureCatchUp (label: string, fresh: Peer): Promise<number | undefined> {
   let runs = 0
   let firstAt: number | undefined
   fresh.node.onCommit((e) => { if (!e.local) { runs++; firstAt ??= performance.now() } })
@@ -145,11 +149,19 @@ async function measureCatchUp (label: string, fresh: Peer): Promise<void> {
   }
   lines.push(`  recon ${JSON.stringify(st.recon)}, failed ${st.failed}, announced ${st.gossip.published}; server: failed ${health.sync.failed}, banned ${health.sync.banned}`)
   await stopPeer(fresh)
+  return caughtUp ? ms : undefined
 }
 
-await measureCatchUp('a fresh node wanting every stream (memory store; Recon)', await startPeer(12))
+const kilnCatchUpMs = await measureCatchUp('a fresh node wanting every stream (memory store; Recon)', await startPeer(12))
 await measureCatchUp('a new device of the writing account (memory store; its controller\'s streams, heads sync)', await startPeer(11, true))
 await stopServer(server)
+
+// The same documents on automerge-repo: its server in its own process, a fresh client here.
+const amServer = await startAutomergeServer(tempDir(), STREAMS)
+const am = await automergeCatchUp(amServer, UPDATES)
+await stopAutomergeServer(amServer)
+lines.push(`automerge-repo side by side (NodeFS server over its WebSocket adapter; no signatures): ${num(STREAMS)} docs of ${UPDATES + 1} changes written in ${secs(amServer.writeMs)}; a fresh client fetching all ${num(STREAMS)} by URL: ${secs(am.ms)} (${rate(STREAMS, am.ms)} docs)${am.complete < STREAMS ? `, only ${num(am.complete)} complete` : ''}`)
+if (kilnCatchUpMs != null) lines.push(`  catch-up ratio: Kiln (every commit verified) ${ratio(am.ms, kilnCatchUpMs)} automerge-repo`)
 
 // --- (2) update latency A -> server -> B -------------------------------------------------------
 // An empty server peer of its own, so the latency is not mixed with a catch-up of its data.
@@ -194,9 +206,21 @@ if (latencies.length > 0) {
 }
 for (const p of [a, b]) await stopPeer(p)
 await stopServer(hub)
+
+const amHub = await startAutomergeServer(tempDir(), 0)
+const amLatency = await automergeLatency(amHub, LATENCY_UPDATES, UPDATE_TIMEOUT_MS)
+await stopAutomergeServer(amHub)
+if (amLatency.latencies.length > 0) {
+  const l = [...amLatency.latencies].sort((x, y) => x - y)
+  lines.push(`automerge-repo, same path (client A -> its server -> client B's handle): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${amLatency.lost > 0 ? `; ${amLatency.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
+  if (latencies.length > 0) {
+    const k = [...latencies].sort((x, y) => x - y)
+    lines.push(`  latency ratio: Kiln (signed, verified, stored on every hop) p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} automerge-repo`)
+  }
+}
 for (const d of dirs) rmSync(d, { recursive: true, force: true })
 
 console.log(`\nsync over libp2p (WebSockets on 127.0.0.1, noise, yamux, gossipsub), Node ${process.version}`)
 for (const line of lines) console.log(`  ${line}`)
-console.log('  reference: none. automerge-repo is installed without a network adapter (its websocket and')
-console.log('  message-channel adapters are separate packages, none over libp2p), so no fair peer runs here.')
+console.log('  automerge-repo neither signs nor verifies, and fetches documents by URL only (no interest')
+console.log('  queries, no range reconciliation): it does less work per change than Kiln.')

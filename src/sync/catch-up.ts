@@ -14,7 +14,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import { loadCommit } from '../commits/decode.js'
 import { fetchBlocks } from './block-exchange.js'
-import { CATCH_UP_ANNOUNCED_STREAMS, CATCH_UP_BLOCK_ROUNDS, CATCH_UP_COMMITS_PER_BATCH } from './constants.js'
+import { CATCH_UP_ANNOUNCED_STREAMS, CATCH_UP_BATCHES_IN_FLIGHT, CATCH_UP_BLOCK_ROUNDS, CATCH_UP_COMMITS_PER_BATCH } from './constants.js'
 import type { Ingester } from './ingest.js'
 
 export interface MissingCommit { stream: string, cid: string }
@@ -51,26 +51,25 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
   }
 
   const queue = [...batches(byStream)]
-  // The next batch's blocks are fetched while this one is verified and stored.
-  let ahead = queue.length > 0 ? prepare(queue.shift() as Array<[string, string[]]>) : undefined
-  while (ahead != null) {
-    signal?.throwIfAborted()
-    const { wanted, blocks, prevs } = await ahead
-    ahead = queue.length > 0 ? prepare(queue.shift() as Array<[string, string[]]>) : undefined
-    ahead?.catch(() => {}) // its failure is met when it is awaited
-    const tipsByStream = new Map<string, string[]>()
-    for (const { stream, cid } of wanted) {
-      if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
-      tipsByStream.set(stream, [...(tipsByStream.get(stream) ?? []), cid])
-    }
-    const ingests = [...tipsByStream].map(async ([stream, tips]) => {
-      for (const tip of tips) {
-        handed++
-        await ctx.ingester.ingest(peer, stream, tip, { signal, prefetched: blocks, quiet })
+  // A few batches in flight: while one waits for blocks, another is verified and stored.
+  const worker = async (): Promise<void> => {
+    for (let batch = queue.shift(); batch != null; batch = queue.shift()) {
+      signal?.throwIfAborted()
+      const { wanted, blocks, prevs } = await prepare(batch)
+      const tipsByStream = new Map<string, string[]>()
+      for (const { stream, cid } of wanted) {
+        if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
+        tipsByStream.set(stream, [...(tipsByStream.get(stream) ?? []), cid])
       }
-    })
-    await Promise.all(ingests)
+      await Promise.all([...tipsByStream].map(async ([stream, tips]) => {
+        for (const tip of tips) {
+          handed++
+          await ctx.ingester.ingest(peer, stream, tip, { signal, prefetched: blocks, quiet })
+        }
+      }))
+    }
   }
+  await Promise.all(Array.from({ length: Math.min(CATCH_UP_BATCHES_IN_FLIGHT, queue.length) }, worker))
   return handed
 }
 

@@ -100,6 +100,8 @@ export const MAX_RECON_ROUNDS = 1_000
 export const RECON_SESSION_TIMEOUT_MS = 60_000
 /** Commits whose blocks catch-up fetches before ingesting them (whole streams, so a batch may exceed it). */
 export const CATCH_UP_COMMITS_PER_BATCH = 128
+/** Batches one catch-up fetches and stores at once (each keeps BLOCK_REQUESTS_IN_FLIGHT requests going). */
+export const CATCH_UP_BATCHES_IN_FLIGHT = 4
 /**
  * Levels of linked blocks fetched ahead (commit, signed payload, capability, anchor proof and
  * path, then the earlier commit…): a signed commit takes two, so a log of about 20 new commits.
