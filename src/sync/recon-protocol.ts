@@ -135,7 +135,20 @@ function bound (value: unknown, what: string): Uint8Array {
   return value
 }
 
-function parseEntry (value: unknown, first: Uint8Array, last: Uint8Array): ReconEntry {
+/** The last 4 bytes of each stream's genesis CID (hex) by StreamID: a stream's keys come together. */
+type InitTails = Map<string, string>
+
+function initTail (stream: string, tails: InitTails): string {
+  let tail = tails.get(stream)
+  if (tail == null) {
+    const init = StreamID.fromString(stream).cid.bytes
+    tail = hex(init.subarray(init.length - 4))
+    tails.set(stream, tail)
+  }
+  return tail
+}
+
+function parseEntry (value: unknown, first: Uint8Array, last: Uint8Array, tails: InitTails): ReconEntry {
   const { key, stream, cid } = (value ?? {}) as Record<string, unknown>
   const k = bound(key, 'key')
   if (typeof stream !== 'string' || typeof cid !== 'string') throw new SyncProtocolError('A recon key needs `stream` and `cid` strings')
@@ -144,8 +157,7 @@ function parseEntry (value: unknown, first: Uint8Array, last: Uint8Array): Recon
   // chase commits under made-up keys.
   try {
     const decoded = decodeEventId(k)
-    const init = StreamID.fromString(stream).cid.bytes
-    if (decoded.eventCid.toString() !== cid || hex(decoded.init) !== hex(init.subarray(init.length - 4))) throw new Error('the key names another commit or stream')
+    if (decoded.eventCid.toString() !== cid || hex(decoded.init) !== initTail(stream, tails)) throw new Error('the key names another commit or stream')
   } catch (err) {
     throw new SyncProtocolError(`A recon key does not match its value: ${(err as Error).message}`, undefined, { cause: err })
   }
@@ -155,13 +167,14 @@ function parseEntry (value: unknown, first: Uint8Array, last: Uint8Array): Recon
 export function parseMessage (frame: unknown): Item[] {
   const items = (frame as { items?: unknown } | null)?.items
   if (!Array.isArray(items) || items.length > RECON_PENDING_RANGES * RECON_SPLIT) throw new SyncProtocolError(`A recon message must hold at most ${RECON_PENDING_RANGES * RECON_SPLIT} items`)
+  const tails: InitTails = new Map()
   return items.map((raw: unknown) => {
     const { first, last, count, hash, keys, want } = (raw ?? {}) as Record<string, unknown>
     const item: Item = { first: bound(first, 'first'), last: bound(last, 'last') }
     if (compareEventIds(item.first, item.last) >= 0) throw new SyncProtocolError('A recon range must have first < last')
     if (keys != null) {
       if (!Array.isArray(keys) || keys.length > RECON_MAX_KEYS_PER_RANGE) throw new SyncProtocolError(`A recon range lists at most ${RECON_MAX_KEYS_PER_RANGE} keys`)
-      item.keys = keys.map((k: unknown) => parseEntry(k, item.first, item.last))
+      item.keys = keys.map((k: unknown) => parseEntry(k, item.first, item.last, tails))
       item.want = want === true
       return item
     }
