@@ -7,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { generate } from 'selfsigned'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
+import { DEFAULT_TOPIC } from '../../src/sync/constants.js'
 import { type TestPeer, startPeer, waitFor } from '../sync/peers.js'
 
 const KILN = join(import.meta.dirname, '../../bin/kiln.js')
@@ -63,6 +64,13 @@ async function client (name: string): Promise<TestPeer> {
   return peer
 }
 
+/** Dials a server and waits until it is a sync peer that hears this node's announcements. */
+async function dialServer (peer: TestPeer, server: Server): Promise<void> {
+  await peer.libp2p.dial(multiaddr(server.ready.multiaddrs[0]))
+  await waitFor(() => peer.sync.status().peers.some((p) => p.id === server.ready.peerId) &&
+    peer.libp2p.services.pubsub.getSubscribers(DEFAULT_TOPIC).some((p) => p.toString() === server.ready.peerId), 'the server to be a sync peer and a gossip subscriber')
+}
+
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'kiln-serve-'))
 
 describe('kiln serve', () => {
@@ -74,7 +82,7 @@ describe('kiln serve', () => {
     expect(health).toMatchObject({ status: 200, body: { ok: true, peerId: first.ready.peerId, peers: [], streams: 0 } })
 
     const alice = await client('alice')
-    await alice.libp2p.dial(multiaddr(first.ready.multiaddrs[0]))
+    await dialServer(alice, first)
     await waitFor(async () => (await get(first, '/healthz')).body.peers.length === 1, 'the server to list alice as a peer')
     const created = await alice.node.create({ content: { hello: 'server' } })
     await waitFor(async () => (await get(first, `/streams/${created.id}`)).status === 200, 'the stream to reach the server')
@@ -100,7 +108,7 @@ describe('kiln serve', () => {
     const two = await serve(tempDir(), [], { KILN_BOOTSTRAP: one.ready.multiaddrs[0] })
     await waitFor(async () => (await get(one, '/healthz')).body.peers.some((p: { id: string }) => p.id === two.ready.peerId), 'the servers to connect')
     const bob = await client('bob')
-    await bob.libp2p.dial(multiaddr(one.ready.multiaddrs[0]))
+    await dialServer(bob, one)
     const created = await bob.node.create({ content: { via: 'one' } })
     await waitFor(async () => (await get(two, `/streams/${created.id}`)).status === 200, 'the stream to reach the second server')
   }, 60_000)
@@ -135,7 +143,7 @@ describe('kiln serve', () => {
     const two = await serve(tempDir(), ['--config', join(dir, 'two.json')], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') })
     await waitFor(async () => (await get(one, '/healthz')).body.peers.some((p: { id: string, addrs: string[] }) => p.id === two.ready.peerId), 'the servers to connect over wss')
     const bob = await client('bob')
-    await bob.libp2p.dial(multiaddr(two.ready.multiaddrs[0]))
+    await dialServer(bob, two)
     const created = await bob.node.create({ content: { via: 'wss' } })
     await waitFor(async () => (await get(one, `/streams/${created.id}`)).status === 200, 'the stream to reach the first server over wss')
   }, 60_000)
