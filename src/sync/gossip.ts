@@ -31,6 +31,8 @@ export interface GossipInit {
   log: Logger
   /** Announcements from `peer` were dropped (queue full, over its rate): catch up with it later. */
   onBacklog: (peer: PeerId) => void
+  /** An announcement reached no peer (the mesh is still forming): catch up with every peer soon. */
+  onUnheard: () => void
 }
 
 export interface GossipStats {
@@ -52,7 +54,7 @@ export interface Gossip {
 }
 
 export function startGossip (init: GossipInit): Gossip {
-  const { node, libp2p, topic, interests, ingester, score, log, onBacklog } = init
+  const { node, libp2p, topic, interests, ingester, score, log, onBacklog, onUnheard } = init
   const pubsub = libp2p.services.pubsub
   const stats: GossipStats = { published: 0, publishFailed: 0, received: 0, rejected: 0, dropped: 0, failed: 0 }
   /** stream/tip pairs taken from a peer or announced by us: an UPDATE for one is not fetched (Ceramic's LRU). */
@@ -77,7 +79,10 @@ export function startGossip (init: GossipInit): Gossip {
     if (!event.local && ingester.isQuiet(event.id, event.tip)) return
     announced.set(key, true)
     pubsub.publish(topic, encodeUpdate({ stream: event.id, tip: event.tip, model: event.model })).then(
-      () => { stats.published++ },
+      (result) => {
+        stats.published++
+        if (result.recipients.length === 0) onUnheard()
+      },
       (err: unknown) => { stats.publishFailed++; log.error('could not announce %s: %s', key, (err as Error).message) }
     )
   })

@@ -161,6 +161,12 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     return tail
   }
 
+  /** A catch-up round with `peer` shortly (a burst of reasons makes one round). */
+  const catchUpSoon = (peer: PeerId): void => {
+    const id = peer.toString()
+    if (catchUps.has(id)) return
+    catchUps.set(id, setTimeout(() => { catchUps.delete(id); void round(peer) }, CATCH_UP_DELAY_MS))
+  }
   const gossip = startGossip({
     node,
     libp2p,
@@ -169,11 +175,9 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     ingester,
     score,
     log: log.newScope('gossip'),
-    onBacklog: (peer) => {
-      const id = peer.toString()
-      if (catchUps.has(id)) return
-      catchUps.set(id, setTimeout(() => { catchUps.delete(id); void round(peer) }, CATCH_UP_DELAY_MS))
-    }
+    onBacklog: (peer) => { catchUpSoon(peer) },
+    // A write right after connecting, before gossip meshes, would otherwise wait for the periodic round.
+    onUnheard: () => { for (const peer of peers.values()) catchUpSoon(peer) }
   })
   const stopServingBlocks = await serveBlocks({ libp2p, lookup: node.block, score, log: log.newScope('blocks') })
   const stopServingHeads = await serveHeads({ libp2p, node, score, log: log.newScope('heads') })

@@ -122,6 +122,18 @@ describe('sync: gossip between peers over WebSockets', () => {
     expect((await device.node.load(wanted.id)).content).toEqual({ early: 'load' })
   })
 
+  it('a write nobody heard (no gossip subscriber yet) reaches the peers by a catch-up right after, not the periodic round', async () => {
+    const server = await peer('unheard-server')
+    const device = await peer('unheard-device', { listen: false })
+    server.libp2p.services.pubsub.unsubscribe('/kiln/dev') // as before the gossip mesh forms
+    await device.libp2p.dial(server.libp2p.getMultiaddrs()[0])
+    await waitFor(() => device.sync.status().peers.length === 1 && server.sync.status().peers.length === 1, 'both to see each other as sync peers')
+    await device.sync.syncNow()
+    const written = await device.node.create({ content: { unheard: true } })
+    await waitFor(async () => (await contents(server.node))[written.id]?.tip === written.tip, 'the write to reach the server', 10_000)
+    expect(server.sync.status().gossip.received).toBe(0)
+  })
+
   it('gossip lost: B was not subscribed while A wrote; catch-up still converges', async () => {
     const a = await peer('alice')
     const b = await peer('bob', { syncIntervalMs: 500 })
