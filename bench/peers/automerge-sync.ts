@@ -59,14 +59,17 @@ async function findWhenThere (repo: Repo, url: AutomergeUrl, timeoutMs: number):
   }
 }
 
-/** A fresh client fetches every document by URL; resolves with the time (ms) until all hold their last change. */
-export async function automergeCatchUp (server: AutomergeServer, expectedN: number): Promise<{ ms: number, complete: number }> {
+/**
+ * A fresh client fetches every document by URL; resolves with the time (ms) until all hold their
+ * last change, or until `timeoutMs` with how many did.
+ */
+export async function automergeCatchUp (server: AutomergeServer, expectedN: number, timeoutMs: number): Promise<{ ms: number, complete: number }> {
   const repo = await client(server.port)
   const start = performance.now()
   let next = 0
   let complete = 0
   await Promise.all(Array.from({ length: FIND_CONCURRENCY }, async () => {
-    while (next < server.urls.length) {
+    while (next < server.urls.length && performance.now() - start < timeoutMs) {
       const handle = await repo.find<Doc>(server.urls[next++])
       if (handle.doc()?.n === expectedN) complete++
     }
