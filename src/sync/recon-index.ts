@@ -76,7 +76,7 @@ export interface ReconIndexInit {
   log: (format: string, ...args: unknown[]) => void
 }
 
-export async function createReconIndex (init: ReconIndexInit): Promise<ReconIndex> {
+export function createReconIndex (init: ReconIndexInit): ReconIndex {
   const { node, log } = init
   const network = init.network ?? NETWORK.INMEMORY
   const keys: Uint8Array[] = []
@@ -126,29 +126,32 @@ export async function createReconIndex (init: ReconIndexInit): Promise<ReconInde
     return added
   }
 
-  // Built from the store's commit records (no block is read), sorted once.
-  const built: Array<{ key: Uint8Array, value: ReconValue }> = []
-  let cursor: string | undefined
-  do {
-    const page = await node.heads({}, { limit: 1_000, cursor })
-    for (const heads of page.items) {
-      for (const { cid } of await node.commits(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
+  // Built in the background from the store's commit records (no block is read), sorted once;
+  // sessions wait for it (idle). Runs the node accepts meanwhile are indexed after it, one after
+  // another, in the order the node accepted them (a run the build already saw adds nothing).
+  async function build (): Promise<void> {
+    const built: Array<{ key: Uint8Array, value: ReconValue }> = []
+    let cursor: string | undefined
+    do {
+      const page = await node.heads({}, { limit: 1_000, cursor })
+      for (const heads of page.items) {
+        for (const { cid } of await node.commits(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
+      }
+      cursor = page.items.length === 0 ? undefined : page.cursor
+    } while (cursor != null)
+    built.sort((a, b) => compareEventIds(a.key, b.key))
+    for (const { key, value } of built) {
+      keys.push(key)
+      lanes.push(sha256aOf(key))
+      remember(key, value)
     }
-    cursor = page.items.length === 0 ? undefined : page.cursor
-  } while (cursor != null)
-  built.sort((a, b) => compareEventIds(a.key, b.key))
-  for (const { key, value } of built) {
-    keys.push(key)
-    lanes.push(sha256aOf(key))
-    remember(key, value)
   }
-
-  // Runs are indexed one after another, in the order the node accepted them.
   const off = node.onCommit((event: CommitEvent) => {
     pending = pending.then(async () => { await addRun(event, event.tip) }).catch((err: unknown) => {
       log('could not index %s at %s: %s', event.id, event.tip, (err as Error).message)
     })
   })
+  pending = build().catch((err: unknown) => { log('could not build the index: %s', (err as Error).message) })
 
   const slice = (first: Uint8Array, last: Uint8Array): [number, number] => [lowerBound(first), Math.max(lowerBound(first), lowerBound(last))]
 

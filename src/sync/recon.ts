@@ -39,7 +39,7 @@ export interface Recon {
 
 export async function startRecon (init: ReconInit): Promise<Recon> {
   const { libp2p, ingester, score, log, signal } = init
-  const index = await createReconIndex({ node: init.node, network: init.network, log })
+  const index = createReconIndex({ node: init.node, network: init.network, log })
   const stats: ReconStats = { sessions: 0, initiated: 0, sent: 0, received: 0 }
   const ctx = { libp2p, index, stats }
   const ingests = new Set<Promise<unknown>>()

@@ -44,7 +44,8 @@ describe('ReconIndex', () => {
     const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
     const a = await node.create({ content: { a: 0 } })
     await node.update(a.id, { content: { a: 1 } })
-    const index = await createReconIndex({ node, log: () => {} })
+    const index = createReconIndex({ node, log: () => {} })
+    await index.idle() // built in the background
     expect(index.size).toBe(2)
     const b = await node.create({ content: { b: 0 } })
     const b1 = await node.update(b.id, { content: { b: 1 } })
@@ -79,7 +80,8 @@ describe('Recon messages', () => {
     const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
     const a = await node.create({ content: { a: 0 } })
     const b = await node.create({ content: { b: 0 } })
-    const index = await createReconIndex({ node, log: () => {} })
+    const index = createReconIndex({ node, log: () => {} })
+    await index.idle()
     const whole = index.summary(EVENT_ID_MIN, EVENT_ID_MAX)
     const summary = { first: EVENT_ID_MIN, last: EVENT_ID_MAX, count: whole.count, hash: sha256aBytes(whole.hash) }
     const missing = new Map()
