@@ -24,6 +24,8 @@ const WRITERS = 16
 const LATENCY_UPDATES = 300
 const CATCH_UP_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_S ?? 1_800) * 1000
 const UPDATE_TIMEOUT_MS = 10_000
+/** BENCH_SYNC_REFERENCE=0 skips automerge-repo (minutes at 10,000 documents) for a quick look at Kiln alone. */
+const WITH_REFERENCE = process.env.BENCH_SYNC_REFERENCE !== '0'
 
 interface Peer { node: StreamNode, libp2p: KilnLibp2p, sync: Sync }
 interface Server { child: ChildProcess, addr: string, http: string, readyMs: number }
@@ -156,17 +158,19 @@ const kilnCatchUpMs = await measureCatchUp('a fresh node wanting every stream (m
 await measureCatchUp('a new device of the writing account (memory store; its controller\'s streams, heads sync)', await startPeer(11, true))
 await stopServer(server)
 
-// The same documents on automerge-repo: its server in its own process, a fresh client here.
-const amServer = await startAutomergeServer(tempDir(), STREAMS)
-// Bounded at 10x Kiln's time (at least a minute): past that the ratio is "more than 10x".
-const amTimeoutMs = kilnCatchUpMs == null ? CATCH_UP_TIMEOUT_MS : Math.min(CATCH_UP_TIMEOUT_MS, Math.max(60_000, 10 * kilnCatchUpMs))
-const am = await automergeCatchUp(amServer, UPDATES, amTimeoutMs)
-await stopAutomergeServer(amServer)
-lines.push(`automerge-repo side by side (NodeFS server over its WebSocket adapter; no signatures): ${num(STREAMS)} docs of ${UPDATES + 1} changes written in ${secs(amServer.writeMs)}; a fresh client fetching all ${num(STREAMS)} by URL: ${secs(am.ms)} (${rate(am.complete, am.ms)} docs)${am.complete < STREAMS ? `, only ${num(am.complete)} complete (stopped at the timeout)` : ''}`)
-if (kilnCatchUpMs != null) {
-  lines.push(am.complete === STREAMS
-    ? `  catch-up ratio: Kiln (every commit verified) ${ratio(am.ms, kilnCatchUpMs)} automerge-repo`
-    : `  catch-up ratio: Kiln (every commit verified) more than ${(am.ms / kilnCatchUpMs).toFixed(1)}x faster than automerge-repo (unfinished)`)
+if (WITH_REFERENCE) {
+  // The same documents on automerge-repo: its server in its own process, a fresh client here.
+  const amServer = await startAutomergeServer(tempDir(), STREAMS)
+  // Bounded at 10x Kiln's time (at least a minute): past that the ratio is "more than 10x".
+  const amTimeoutMs = kilnCatchUpMs == null ? CATCH_UP_TIMEOUT_MS : Math.min(CATCH_UP_TIMEOUT_MS, Math.max(60_000, 10 * kilnCatchUpMs))
+  const am = await automergeCatchUp(amServer, UPDATES, amTimeoutMs)
+  await stopAutomergeServer(amServer)
+  lines.push(`automerge-repo side by side (NodeFS server over its WebSocket adapter; no signatures): ${num(STREAMS)} docs of ${UPDATES + 1} changes written in ${secs(amServer.writeMs)}; a fresh client fetching all ${num(STREAMS)} by URL: ${secs(am.ms)} (${rate(am.complete, am.ms)} docs)${am.complete < STREAMS ? `, only ${num(am.complete)} complete (stopped at the timeout)` : ''}`)
+  if (kilnCatchUpMs != null) {
+    lines.push(am.complete === STREAMS
+      ? `  catch-up ratio: Kiln (every commit verified) ${ratio(am.ms, kilnCatchUpMs)} automerge-repo`
+      : `  catch-up ratio: Kiln (every commit verified) more than ${(am.ms / kilnCatchUpMs).toFixed(1)}x faster than automerge-repo (unfinished)`)
+  }
 }
 
 // --- (2) update latency A -> server -> B -------------------------------------------------------
@@ -213,15 +217,17 @@ if (latencies.length > 0) {
 for (const p of [a, b]) await stopPeer(p)
 await stopServer(hub)
 
-const amHub = await startAutomergeServer(tempDir(), 0)
-const amLatency = await automergeLatency(amHub, LATENCY_UPDATES, UPDATE_TIMEOUT_MS)
-await stopAutomergeServer(amHub)
-if (amLatency.latencies.length > 0) {
-  const l = [...amLatency.latencies].sort((x, y) => x - y)
-  lines.push(`automerge-repo, same path (client A -> its server -> client B's handle): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${amLatency.lost > 0 ? `; ${amLatency.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
-  if (latencies.length > 0) {
-    const k = [...latencies].sort((x, y) => x - y)
-    lines.push(`  latency ratio: Kiln (signed, verified, stored on every hop) p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} automerge-repo`)
+if (WITH_REFERENCE) {
+  const amHub = await startAutomergeServer(tempDir(), 0)
+  const amLatency = await automergeLatency(amHub, LATENCY_UPDATES, UPDATE_TIMEOUT_MS)
+  await stopAutomergeServer(amHub)
+  if (amLatency.latencies.length > 0) {
+    const l = [...amLatency.latencies].sort((x, y) => x - y)
+    lines.push(`automerge-repo, same path (client A -> its server -> client B's handle): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${amLatency.lost > 0 ? `; ${amLatency.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
+    if (latencies.length > 0) {
+      const k = [...latencies].sort((x, y) => x - y)
+      lines.push(`  latency ratio: Kiln (signed, verified, stored on every hop) p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} automerge-repo`)
+    }
   }
 }
 for (const d of dirs) rmSync(d, { recursive: true, force: true })

@@ -109,6 +109,8 @@ export const CATCH_UP_BATCHES_IN_FLIGHT = 4
 export const CATCH_UP_BLOCK_ROUNDS = 40
 /** A catch-up bringing more streams than this is history, not news: it is not announced (catch-up.ts). */
 export const CATCH_UP_ANNOUNCED_STREAMS = 100
+/** Missing keys an initiator hands to the ingester while its session goes on. */
+export const RECON_INGEST_CHUNK = 1_024
 /** Missing keys remembered from one session; the rest wait for the next round. */
 export const MAX_RECON_MISSING = 100_000
 /** Longest range bound accepted (an EventId is ~80 bytes). */

@@ -17,7 +17,7 @@ import { StreamID } from '../ids/index.js'
 import { SyncProtocolError } from '../errors.js'
 import { openStream } from './block-exchange.js'
 import {
-  MAX_RECON_KEY_BYTES, MAX_RECON_MESSAGE_BYTES, MAX_RECON_MISSING, MAX_RECON_ROUNDS, RECON_MAX_KEYS_PER_RANGE,
+  MAX_RECON_KEY_BYTES, MAX_RECON_MESSAGE_BYTES, MAX_RECON_MISSING, MAX_RECON_ROUNDS, RECON_INGEST_CHUNK, RECON_MAX_KEYS_PER_RANGE,
   RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
 import { readFrames, sendFrames, withDeadline } from './frames.js'
@@ -90,10 +90,15 @@ export interface ReconContext {
   stats: ReconStats
 }
 
-/** One session as initiator over the given key ranges; returns the keys this side lacks. */
-export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: KeyRange[], signal?: AbortSignal): Promise<Missing> {
+/**
+ * One session as initiator over the given key ranges; returns the keys this side lacks. With
+ * `onMissing`, every RECON_INGEST_CHUNK missing keys are handed over while the session goes on (a
+ * large catch-up starts fetching before the session ends); what is returned is the rest.
+ */
+export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: KeyRange[], signal?: AbortSignal, onMissing?: (chunk: Missing) => void): Promise<Missing> {
   const { index, stats } = ctx
-  const missing: Missing = new Map()
+  let missing: Missing = new Map()
+  let handed = 0
   await index.idle()
   const stream = await openStream(ctx.libp2p, peer, RECON_PROTOCOL, signal)
   stats.sessions++
@@ -109,6 +114,12 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
       if (next.done === true) throw new SyncProtocolError('The recon responder closed the session early')
       stats.received++
       queue.push(...respond(index, parseMessage(next.value), missing))
+      // Chunks stop at MAX_RECON_MISSING handed keys: a peer listing endless keys fills one map, no more.
+      if (onMissing != null && missing.size >= RECON_INGEST_CHUNK && handed + missing.size <= MAX_RECON_MISSING) {
+        handed += missing.size
+        onMissing(missing)
+        missing = new Map()
+      }
     }
     await stream.close({ signal: deadline })
   }, signal)

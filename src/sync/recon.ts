@@ -47,12 +47,12 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
   // Both sides start a session on connect and both find the same keys: a key one catch-up is
   // fetching is left out of the other's, or every block would cross twice.
   const claimed = new Set<string>()
-  const ingestMissing = async (peer: PeerId, missing: Missing): Promise<number> => {
+  const ingestMissing = async (peer: PeerId, missing: Missing, bulk = false): Promise<number> => {
     await index.idle()
     const mine = [...missing.values()].filter((entry) => !claimed.has(entry.cid))
     for (const entry of mine) claimed.add(entry.cid)
     try {
-      return await ingestCommits(catchUp, peer, mine, { signal })
+      return await ingestCommits(catchUp, peer, mine, { signal, bulk })
     } finally {
       for (const entry of mine) claimed.delete(entry.cid)
     }
@@ -80,14 +80,24 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     index,
     stats: () => ({ ...stats }),
     async round (peer, ranges) {
-      let missing
+      // Chunks found mid-session are fetched one after another while the session goes on;
+      // together they are a large catch-up (bulk), so none is announced.
+      let handed = 0
+      let chunks = 0
+      let fetching: Promise<void> = Promise.resolve()
+      const take = (chunk: Missing, bulk: boolean): void => {
+        fetching = fetching.then(async () => { handed += await ingestMissing(peer, chunk, bulk) })
+      }
       try {
-        missing = await reconcileWith(ctx, peer, ranges, signal)
+        const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; take(chunk, true) })
+        take(rest, chunks > 0)
       } catch (err) {
         if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
+        await fetching
         throw err
       }
-      return await ingestMissing(peer, missing)
+      await fetching
+      return handed
     },
     async stop () {
       index.stop()
