@@ -26,7 +26,12 @@ describe('sync: partitions heal', () => {
 
     await phone.goOnline()
     await connect(phone, laptop)
-    await waitFor(async () => await converged(phone.node, laptop.node), 'both devices to converge')
+    // Converged once both agree on a tip past both offline writes: the losing write re-signed on the winner.
+    await waitFor(async () => {
+      if (!await converged(phone.node, laptop.node)) return false
+      const tip = (await laptop.node.load(shared.id)).tip
+      return tip !== onLaptop.tip && tip !== onPhone.tip
+    }, 'both devices to converge on one tip holding both writes')
 
     const state = await contents(laptop.node)
     expect(Object.keys(state).sort()).toEqual([shared.id, laptopNew.id, phoneNew.id].sort())
