@@ -57,15 +57,19 @@ function split (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item[] 
   return bounds.slice(1).map((end, i) => summaryItem(index, bounds[i], end))
 }
 
-/** What this side answers to the other side's items (the same rules on both sides). */
-export function respond (index: ReconIndex, items: Item[], missing: Missing): Item[] {
+/**
+ * What this side answers to the other side's items (the same rules on both sides). A side that
+ * will not take the other's keys (`wantTheirs` false: a node with narrow interests) lists its own
+ * without asking for theirs, so a session costs it what it holds, not what the other side holds.
+ */
+export function respond (index: ReconIndex, items: Item[], missing: Missing, wantTheirs = true): Item[] {
   const out: Item[] = []
   for (const item of items) {
     const { first, last } = item
     if (item.keys == null) {
       const mine = index.summary(first, last)
       if (mine.count === item.count && sha256aEqual(mine.hash, sha256aFromBytes(item.hash as Uint8Array))) continue
-      out.push(...(mine.count <= RECON_SMALL_RANGE ? [{ first, last, keys: index.list(first, last, RECON_SMALL_RANGE), want: true }] : split(index, first, last)))
+      out.push(...(mine.count <= RECON_SMALL_RANGE ? [{ first, last, keys: index.list(first, last, RECON_SMALL_RANGE), want: wantTheirs }] : split(index, first, last)))
       continue
     }
     const theirs = new Set<string>()
@@ -127,14 +131,14 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
 }
 
 /** Answers one session as responder; returns the keys this side lacks. */
-export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal): Promise<Missing> {
+export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal, wantTheirs = true): Promise<Missing> {
   const missing: Missing = new Map()
   ctx.stats.sessions++
   await ctx.index.idle()
   for await (const frame of readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })) {
     ctx.stats.received++
     const items = parseMessage(frame)
-    await sendFrames(stream, [{ items: respond(ctx.index, items, missing) }], signal)
+    await sendFrames(stream, [{ items: respond(ctx.index, items, missing, wantTheirs) }], signal)
     ctx.stats.sent++
   }
   await stream.close({ signal })

@@ -62,7 +62,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     const peer = connection.remotePeer
     try {
       await score.admit(peer.toString(), 'heads')
-      const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline), signal)
+      const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, init.takeAnswers !== false), signal)
       if (init.takeAnswers === false) return
       // The responder lacks these too; fetched after the session so the stream is not held open.
       const work = ingestMissing(peer, missing)

@@ -122,10 +122,11 @@ describe('sync: Recon', () => {
     await waitFor(() => server.sync.status().gossip.published === published + 2, 'the server to announce both')
   }, 120_000)
 
-  it('a device with narrow interests answers Recon: a server gets what it wrote offline, and the device takes nothing it did not ask for', async () => {
+  it('a device with narrow interests answers Recon: a server gets what it wrote offline, and the device takes nothing it did not ask for, nor hears it listed', async () => {
     const server = await startReconPeer('narrow-server', 'carol')
     running.push(server)
     const others = await server.node.create({ content: { not: 'for the device' } })
+    for (let i = 0; i < 299; i++) await server.node.create({ content: { i } })
     const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('dave') })
     const device = await startPeer('narrow-device', { node, interests: [{ controller: node.controller as string }] })
     running.push(device)
@@ -138,6 +139,12 @@ describe('sync: Recon', () => {
     await device.sync.syncNow()
     expect(Object.keys(await contents(device.node))).toEqual([offline.id])
     expect((await contents(device.node))[others.id]).toBeUndefined()
+    // Each session the server started cost the device one message each way: it listed its own key
+    // without asking for the server's 300.
+    const recon = device.sync.status().recon
+    expect(recon?.initiated).toBe(0)
+    expect(recon?.received).toBe(recon?.sessions)
+    expect(recon?.sent).toBe(recon?.sessions)
   }, 60_000)
 
   it('a node interested in one Model reconciles that Model\'s key range by Recon and stores only its instances', async () => {
