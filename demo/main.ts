@@ -74,7 +74,9 @@ async function showIdentity (): Promise<void> {
 async function showStatus (): Promise<Awaited<ReturnType<Kiln['status']>>> {
   const status = await kiln.status()
   const peers = status.network?.peers.length
-  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}${peers == null ? ' · offline' : ` · ${peers} peer${peers === 1 ? '' : 's'}`}`
+  const network = status.network
+  const sync = network == null ? ' · offline' : ` · ${peers ?? 0} peer${peers === 1 ? '' : 's'}${network.syncing ? ' · syncing…' : ''}`
+  $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}${sync}`
   return status
 }
 

@@ -15,6 +15,8 @@ export interface NetworkStatus {
   /** Peers banned for misbehaviour (disconnected, redials refused for a while). */
   banned: number
   lastSyncAt?: number
+  /** A catch-up with a peer is running: data may still be arriving. */
+  syncing: boolean
 }
 
 export interface BrowserNetwork {
@@ -57,7 +59,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], co
     async syncNow () { await running.syncNow() },
     status () {
       const s = running.status()
-      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned }
+      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned, syncing: s.syncing }
       if (s.lastSyncAt != null) status.lastSyncAt = s.lastSyncAt
       return status
     },

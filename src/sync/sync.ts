@@ -57,6 +57,8 @@ export interface SyncStatus {
   peers: Array<{ id: string, addrs: string[] }>
   /** When the last catch-up round with any peer completed (ms since the epoch). */
   lastSyncAt?: number
+  /** True while a catch-up round runs with some peer (a new device is still receiving its data). */
+  syncing: boolean
   /** Commit runs accepted from elsewhere while sync runs: from peers (gossip or catch-up), also CAR imports. */
   synced: number
   /** Ingests, announcements and catch-up rounds that failed (peer gone, timeout, missing block…). */
@@ -116,6 +118,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   const queued = new Set<string>()
   const catchUps = new Map<string, ReturnType<typeof setTimeout>>()
   let lastSyncAt: number | undefined
+  let running = 0
   let failedRounds = 0
   let synced = 0
 
@@ -131,6 +134,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
 
   async function runRound (peer: PeerId): Promise<void> {
     if (controller.signal.aborted || !peers.has(peer.toString())) return
+    running++
     try {
       if (interestsOf != null) interests = await interestsOf()
       // Interests that are EventId ranges (everything, a Model) reconcile by Recon; the rest by heads.
@@ -146,6 +150,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       if (controller.signal.aborted) return
       failedRounds++
       log('catch-up with %s failed: %s', peer.toString(), (err as Error).message)
+    } finally {
+      running--
     }
   }
 
@@ -208,6 +214,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   const status = (): SyncStatus => {
     const result: SyncStatus = {
       peers: [...peers.values()].map((peer) => ({ id: peer.toString(), addrs: libp2p.getConnections(peer).map((c) => c.remoteAddr.toString()) })),
+      syncing: running > 0,
       synced,
       failed: failedRounds + ingester.failed + gossip.stats().failed,
       invalid: ingester.invalid,

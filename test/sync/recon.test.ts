@@ -106,7 +106,11 @@ describe('sync: Recon', () => {
     const runs: string[] = []
     fresh.node.onCommit((event) => { runs.push(event.id) })
     await connect(fresh, server)
-    await waitFor(async () => await converged(fresh.node, server.node), 'the fresh node to hold every stream', 60_000)
+    // status().syncing says data is still arriving: seen while catching up, cleared after.
+    let sawSyncing = false
+    await waitFor(async () => { sawSyncing ||= fresh.sync.status().syncing; return await converged(fresh.node, server.node) }, 'the fresh node to hold every stream', 60_000)
+    expect(sawSyncing).toBe(true)
+    await waitFor(() => !fresh.sync.status().syncing, 'the catch-up round to end')
     expect(runs).toHaveLength(streams)
     expect(new Set(runs).size).toBe(streams)
     expect(fresh.sync.status().gossip.published).toBe(0)
