@@ -43,6 +43,8 @@ export const MAX_TIPS_PER_STREAM = 256
 export const HEADS_REQUEST_TIMEOUT_MS = 10_000
 /** Periodic catch-up with every connected Kiln peer (Recon's per-peer delay starts at 1 s, capped at 10 min). */
 export const HEADS_SYNC_INTERVAL_MS = 30_000
+/** Interests that list stream ids are caught up on connecting and every this many rounds (5 min). */
+export const STREAM_LIST_ROUNDS = 10
 /** Upper bound on pages pulled from one peer in one round (100,000 streams). */
 export const MAX_HEADS_PAGES_PER_ROUND = 1_000
 /** Commit times one `times` answer carries (~70 bytes each, within MAX_HEADS_RESPONSE_BYTES). */

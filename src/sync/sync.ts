@@ -9,7 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { StreamNode } from '../node/stream-node.js'
 import { serveBlocks } from './block-exchange.js'
 import { type Bootstrap, startBootstrap } from './bootstrap.js'
-import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS } from './constants.js'
+import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS, STREAM_LIST_ROUNDS } from './constants.js'
 import { type GossipStats, startGossip } from './gossip.js'
 import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
@@ -118,6 +118,13 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   const queued = new Set<string>()
   const catchUps = new Map<string, ReturnType<typeof setTimeout>>()
   let lastSyncAt: number | undefined
+  /**
+   * Peers whose next round also pulls interests that list stream ids (a browser's followed
+   * streams, a request per 100 ids): on connecting, on a catch-up for lost gossip, on syncNow, and
+   * every STREAM_LIST_ROUNDS periodic rounds. Gossip keeps those streams current in between.
+   */
+  const listsDue = new Set<string>()
+  let ticks = 0
   let running = 0
   let failedRounds = 0
   let synced = 0
@@ -139,7 +146,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       if (interestsOf != null) interests = await interestsOf()
       // Interests that are EventId ranges (everything, a Model) reconcile by Recon; the rest by heads.
       const ranges = interests.map((interest) => recon == null ? undefined : reconRangeOf(interest, network))
-      const byHeads = interests.filter((_, i) => ranges[i] == null)
+      const withLists = listsDue.delete(peer.toString())
+      const byHeads = interests.filter((interest, i) => ranges[i] == null && (withLists || interest.streams == null))
       const byRecon = disjoint(ranges.filter((range) => range != null))
       let handed = 0
       if (recon != null && byRecon.length > 0) handed += await recon.round(peer, byRecon)
@@ -170,6 +178,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   /** A catch-up round with `peer` shortly (a burst of reasons makes one round). */
   const catchUpSoon = (peer: PeerId): void => {
     const id = peer.toString()
+    listsDue.add(id)
     if (catchUps.has(id)) return
     catchUps.set(id, setTimeout(() => { catchUps.delete(id); void round(peer) }, CATCH_UP_DELAY_MS))
   }
@@ -197,17 +206,27 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   const onConnect = (peer: PeerId): void => {
     if (peers.has(peer.toString())) return
     peers.set(peer.toString(), peer)
+    listsDue.add(peer.toString())
     for (const wake of peerWaiters) wake()
     peerWaiters = []
     void round(peer)
   }
   // The registrar tells about peers identified from now on; peers already connected are checked here.
-  const topologyId = await libp2p.register(HEADS_PROTOCOL, { onConnect, onDisconnect: (peer) => { peers.delete(peer.toString()) } })
+  const topologyId = await libp2p.register(HEADS_PROTOCOL, {
+    onConnect,
+    onDisconnect: (peer) => { peers.delete(peer.toString()); listsDue.delete(peer.toString()) }
+  })
   for (const peer of libp2p.getPeers()) {
     const known = await libp2p.peerStore.get(peer).catch((err: unknown) => { log('peer %s not identified yet: %s', peer.toString(), (err as Error).message) })
     if (known?.protocols.includes(HEADS_PROTOCOL) === true) onConnect(peer)
   }
-  const timer = setInterval(() => { for (const peer of peers.values()) void round(peer) }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
+  const timer = setInterval(() => {
+    const lists = ++ticks % STREAM_LIST_ROUNDS === 0
+    for (const peer of peers.values()) {
+      if (lists) listsDue.add(peer.toString())
+      void round(peer)
+    }
+  }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
   const addPeers = (addrs: string[]): void => { if (addrs.length > 0) bootstraps.push(startBootstrap(libp2p, addrs, log.newScope('bootstrap'))) }
   addPeers(init.bootstrap ?? [])
 
@@ -244,6 +263,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       return await holds(node, id)
     },
     async syncNow () {
+      for (const id of peers.keys()) listsDue.add(id)
       await Promise.all([...peers.values()].map(round))
       await gossip.idle()
       return status()

@@ -134,6 +134,18 @@ describe('sync: gossip between peers over WebSockets', () => {
     expect(server.sync.status().gossip.received).toBe(0)
   })
 
+  it('followed streams (a list of ids) whose gossip is lost are caught up by the periodic rounds that pull the lists', async () => {
+    const source = await peer('list-source')
+    const followed = await source.node.create({ content: { v: 1 } })
+    const follower = await peer('list-follower', { listen: false, interests: [{ streams: [followed.id] }], syncIntervalMs: 100 })
+    await connect(follower, source)
+    await waitFor(async () => (await contents(follower.node))[followed.id] != null, 'the first round to bring the followed stream')
+    follower.libp2p.services.pubsub.unsubscribe('/kiln/dev')
+    const missed = await source.node.update(followed.id, { content: { v: 2 } })
+    await waitFor(async () => (await contents(follower.node))[followed.id]?.tip === missed.tip, 'a periodic round with the lists to bring the update')
+    expect(follower.sync.status().gossip.received).toBe(0)
+  })
+
   it('gossip lost: B was not subscribed while A wrote; catch-up still converges', async () => {
     const a = await peer('alice')
     const b = await peer('bob', { syncIntervalMs: 500 })
