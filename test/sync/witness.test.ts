@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createStreamNode } from '../../src/node/stream-node.js'
+import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { withCapability } from '../../src/identity/signer.js'
 import { kilnSigner } from '../fixtures/identities.js'
@@ -47,5 +47,26 @@ describe('sync: time witnesses for expired wallet sessions', () => {
     await stranger.sync.syncNow()
     await expect(stranger.node.load(note.id)).rejects.toMatchObject({ code: 'ERR_STREAM_NOT_FOUND' })
     expect(stranger.sync.status().invalid).toBe(0) // refused, not held against the server
+  }, 60_000)
+
+  it('a witness whose times cannot be true (before the session was issued) is not believed: nothing is stored', async () => {
+    const key = await kilnSigner('lying-witness-session-key')
+    const session = await withCapability(key, await siweCacao({ session: key.id, expirationTime: new Date(Date.now() + HOUR) }))
+    // A configured server that claims it accepted every commit in 1970.
+    const honest = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('lying-server') })
+    const lying: StreamNode = { ...honest, commits: async (id) => (await honest.commits(id)).map((c) => ({ ...c, receivedAt: 0 })) }
+    const server = await peer('lying-server', { node: lying })
+    const laptop = await peer('lying-laptop', { node: createStreamNode({ store: createMemoryStore(), signer: session }), listen: false })
+    await connect(laptop, server)
+    const note = await laptop.node.create({ content: { v: 1 } })
+    await waitFor(async () => (await contents(server.node))[note.id] != null, 'the server to accept the note while the session is valid')
+
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true })
+    vi.setSystemTime(Date.now() + 3 * DAY)
+    const phone = await peer('lying-phone', { signerName: 'lying-phone', listen: false, bootstrap: [server.libp2p.getMultiaddrs()[0].toString()] })
+    await waitFor(() => phone.sync.status().peers.length === 1, 'the phone to connect to its server')
+    await phone.sync.syncNow()
+    await expect(phone.node.load(note.id)).rejects.toMatchObject({ code: 'ERR_STREAM_NOT_FOUND' })
+    expect((await phone.node.stats()).commits).toBe(0)
   }, 60_000)
 })
