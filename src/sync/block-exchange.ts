@@ -5,14 +5,15 @@
  * Frames are length-prefixed dag-cbor (frames.ts). A block is at most 256 KB (Ceramic's cap).
  * The answering side serves only what `lookup` has: blocks the node stored after verifying them.
  */
-import type { Libp2p, PeerId, Stream, Connection, Logger } from '@libp2p/interface'
+import type { Libp2p, PeerId, Stream, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { CID as CIDClass } from 'multiformats/cid'
 import type { BlockSource } from '../commits/block.js'
 import { MAX_COMMIT_BLOCK_BYTES } from '../commits/decode.js'
 import { BLOCKS_PROTOCOL, BLOCK_REQUESTS_IN_FLIGHT, BLOCK_REQUEST_TIMEOUT_MS, MAX_BLOCK_FRAME_BYTES, MAX_BLOCK_REQUEST_BYTES, MAX_CIDS_PER_REQUEST } from './constants.js'
 import { PeerUnavailableError, RateLimitedError, SyncProtocolError } from '../errors.js'
-import { readFrames, readOneFrame, sendFrames, withDeadline } from './frames.js'
+import { readFrames, sendFrames, withDeadline } from './frames.js'
+import { serveRequests } from './serve-requests.js'
 import type { PeerScore } from './peer-score.js'
 
 export type BlockLookup = (cid: string) => Promise<Uint8Array | undefined>
@@ -28,40 +29,22 @@ export interface ServeBlocksInit {
 
 /** Answers block requests; returns a function that stops answering. */
 export async function serveBlocks (init: ServeBlocksInit): Promise<() => Promise<void>> {
-  const { libp2p, lookup, score, log } = init
-  const handler = async (stream: Stream, connection: Connection): Promise<void> => {
-    const peer = connection.remotePeer.toString()
-    try {
-      await withDeadline(stream, BLOCK_REQUEST_TIMEOUT_MS, async (signal) => {
-        let cids: string[]
-        try {
-          cids = parseRequest(await readOneFrame(stream, MAX_BLOCK_REQUEST_BYTES))
-        } catch (err) {
-          if (err instanceof SyncProtocolError) score.penalize(peer, 'malformed-message', err.message)
-          throw err
-        }
-        try {
-          await score.admit(peer, 'blocks')
-        } catch (err) {
-          if (!(err instanceof RateLimitedError)) throw err
-          await sendFrames(stream, [{ error: 'rate-limited' }], signal)
-          await stream.close({ signal })
-          return
-        }
-        const frames: BlockResponse[] = []
-        for (const cid of cids) {
-          const bytes = await lookup(cid)
-          frames.push(bytes == null ? { missing: true } : { bytes })
-        }
-        await sendFrames(stream, frames, signal)
-        await stream.close({ signal })
-      })
-    } catch (err) {
-      log('block request from %s failed: %s', peer, (err as Error).message)
+  return await serveRequests(init, {
+    protocol: BLOCKS_PROTOCOL,
+    kind: 'blocks',
+    timeoutMs: BLOCK_REQUEST_TIMEOUT_MS,
+    maxRequestBytes: MAX_BLOCK_REQUEST_BYTES,
+    maxInboundStreams: 64,
+    parse: parseRequest,
+    async answer (cids) {
+      const frames: BlockResponse[] = []
+      for (const cid of cids) {
+        const bytes = await init.lookup(cid)
+        frames.push(bytes == null ? { missing: true } : { bytes })
+      }
+      return frames
     }
-  }
-  await libp2p.handle(BLOCKS_PROTOCOL, handler, { maxInboundStreams: 64 })
-  return async () => { await libp2p.unhandle(BLOCKS_PROTOCOL) }
+  })
 }
 
 /** Fetches blocks from `peer`: bytes per CID in order, undefined where the peer lacks one. */
