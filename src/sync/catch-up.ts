@@ -37,7 +37,7 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
   const { signal } = options
   let handed = 0
   const byStream = new Map<string, string[]>()
-  for (const { stream, cid } of commits) byStream.set(stream, [...(byStream.get(stream) ?? []), cid])
+  for (const { stream, cid } of commits) append(byStream, stream, cid)
   const quiet = options.bulk === true || byStream.size > CATCH_UP_ANNOUNCED_STREAMS
 
   /** Which of a batch's commits are still wanted, with the blocks they need. */
@@ -59,7 +59,7 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
       const tipsByStream = new Map<string, string[]>()
       for (const { stream, cid } of wanted) {
         if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
-        tipsByStream.set(stream, [...(tipsByStream.get(stream) ?? []), cid])
+        append(tipsByStream, stream, cid)
       }
       await Promise.all([...tipsByStream].map(async ([stream, tips]) => {
         for (const tip of tips) {
@@ -132,4 +132,10 @@ async function prefetch (ctx: CatchUpContext, peer: PeerId, cids: string[], sign
     undecoded = [...stillUndecoded]
   }
   return { blocks, prevs }
+}
+
+function append (map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key)
+  if (list == null) map.set(key, [value])
+  else list.push(value)
 }

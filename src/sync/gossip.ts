@@ -16,7 +16,7 @@ import { requestHeads } from './heads-sync.js'
 import type { Ingester } from './ingest.js'
 import { type SyncInterest, matchesInterests, wantsUpdate } from './interests.js'
 import { createLru } from './lru.js'
-import { holds } from './holds.js'
+import { holds } from './local-streams.js'
 import { type UpdateMessage, decodeMessage, encodeUpdate } from './messages.js'
 import type { PeerScore } from './peer-score.js'
 

@@ -12,7 +12,7 @@
  * range sums, O(1) messages when both sides agree); this protocol serves narrower interests and
  * the ingester's lookups of missing Models and schemas.
  */
-import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import { StreamID, StreamType } from '../ids/index.js'
 import type { StreamNode } from '../node/stream-node.js'
@@ -24,6 +24,8 @@ import {
 } from './constants.js'
 import { RateLimitedError, SyncProtocolError } from '../errors.js'
 import { readOneFrame, sendFrames, withDeadline } from './frames.js'
+import { allHeads } from './local-streams.js'
+import { serveRequests } from './serve-requests.js'
 import type { Ingester } from './ingest.js'
 import { type MissingCommit, ingestCommits } from './catch-up.js'
 import type { HeadsEntry, SyncInterest } from './interests.js'
@@ -52,35 +54,15 @@ export interface ServeHeadsInit {
 
 /** Answers heads requests from the node's store; returns a function that stops answering. */
 export async function serveHeads (init: ServeHeadsInit): Promise<() => Promise<void>> {
-  const { libp2p, node, score, log } = init
-  const handler = async (stream: Stream, connection: Connection): Promise<void> => {
-    const peer = connection.remotePeer.toString()
-    try {
-      await withDeadline(stream, HEADS_REQUEST_TIMEOUT_MS, async (signal) => {
-        let request: HeadsRequest
-        try {
-          request = parseRequest(await readOneFrame(stream, MAX_HEADS_REQUEST_BYTES))
-        } catch (err) {
-          if (err instanceof SyncProtocolError) score.penalize(peer, 'malformed-message', err.message)
-          throw err
-        }
-        let answer: HeadsPage | { error: string }
-        try {
-          await score.admit(peer, 'heads')
-          answer = await answerFor(node, request)
-        } catch (err) {
-          if (!(err instanceof RateLimitedError)) throw err
-          answer = { error: 'rate-limited' }
-        }
-        await sendFrames(stream, [answer], signal)
-        await stream.close({ signal })
-      })
-    } catch (err) {
-      log('heads request from %s failed: %s', peer, (err as Error).message)
-    }
-  }
-  await libp2p.handle(HEADS_PROTOCOL, handler, { maxInboundStreams: 8 })
-  return async () => { await libp2p.unhandle(HEADS_PROTOCOL) }
+  return await serveRequests(init, {
+    protocol: HEADS_PROTOCOL,
+    kind: 'heads',
+    timeoutMs: HEADS_REQUEST_TIMEOUT_MS,
+    maxRequestBytes: MAX_HEADS_REQUEST_BYTES,
+    maxInboundStreams: 8,
+    parse: parseRequest,
+    answer: async (request) => [await answerFor(init.node, request)]
+  })
 }
 
 async function answerFor (node: StreamNode, request: HeadsRequest): Promise<HeadsPage> {
@@ -164,12 +146,7 @@ export async function pullFrom (ctx: PullContext, peer: PeerId, interests: SyncI
 /** Every local stream matching `query` with its tips (a store index walk, no state decoding). */
 async function localHeads (node: StreamNode, query: StreamQuery): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>()
-  let cursor: string | undefined
-  do {
-    const page = await node.heads(query, { limit: 1_000, cursor })
-    for (const h of page.items) out.set(h.id, new Set(h.tips))
-    cursor = page.items.length === 0 ? undefined : page.cursor
-  } while (cursor != null)
+  for await (const h of allHeads(node, query)) out.set(h.id, new Set(h.tips))
   return out
 }
 

@@ -8,6 +8,7 @@ import { StreamID } from '../ids/index.js'
 import { InvalidInputError } from '../errors.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { StreamQuery } from '../store/store.js'
+import { allHeads } from './local-streams.js'
 import type { UpdateMessage } from './messages.js'
 
 export interface SyncInterest extends StreamQuery {
@@ -63,12 +64,7 @@ export function wantsUpdate (interests: SyncInterest[], update: UpdateMessage): 
 export async function ownAndHeldInterests (node: StreamNode, controllers: string[]): Promise<SyncInterest[]> {
   const own = new Set(controllers)
   const held: string[] = []
-  let cursor: string | undefined
-  do {
-    const page = await node.heads({}, { limit: 1_000, cursor })
-    for (const stream of page.items) if (!own.has(stream.controller)) held.push(stream.id)
-    cursor = page.items.length === 0 ? undefined : page.cursor
-  } while (cursor != null)
+  for await (const stream of allHeads(node)) if (!own.has(stream.controller)) held.push(stream.id)
   const interests: SyncInterest[] = [...own].map((controller) => ({ controller }))
   if (held.length > 0) interests.push({ streams: held })
   return interests

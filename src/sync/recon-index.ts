@@ -15,6 +15,7 @@ import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, createEventId, ev
 import { StreamID } from '../ids/index.js'
 import type { CommitEvent, StreamNode } from '../node/stream-node.js'
 import type { SyncInterest } from './interests.js'
+import { allHeads } from './local-streams.js'
 import { sha256aAdd, sha256aOf, sha256aZero } from './sha256a.js'
 
 export interface ReconValue { stream: string, cid: string }
@@ -39,7 +40,8 @@ export interface ReconIndex {
 }
 
 const utf8 = new TextEncoder()
-const hex = (key: Uint8Array): string => { let s = ''; for (const b of key) s += b.toString(16).padStart(2, '0'); return s }
+/** A key (or any bytes) as hex: how keys are looked up in maps and sets. */
+export const hex = (key: Uint8Array): string => { let s = ''; for (const b of key) s += b.toString(16).padStart(2, '0'); return s }
 
 /** The EventId of one commit of a stream (the layout documented above). */
 export function eventIdFor (stream: { id: string, controller: string, model?: string }, cid: string, network: number = NETWORK.INMEMORY): Uint8Array {
@@ -131,14 +133,9 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
   // another, in the order the node accepted them (a run the build already saw adds nothing).
   async function build (): Promise<void> {
     const built: Array<{ key: Uint8Array, value: ReconValue }> = []
-    let cursor: string | undefined
-    do {
-      const page = await node.heads({}, { limit: 1_000, cursor })
-      for (const heads of page.items) {
-        for (const { cid } of await node.commits(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
-      }
-      cursor = page.items.length === 0 ? undefined : page.cursor
-    } while (cursor != null)
+    for await (const heads of allHeads(node)) {
+      for (const { cid } of await node.commits(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
+    }
     built.sort((a, b) => compareEventIds(a.key, b.key))
     for (const { key, value } of built) {
       keys.push(key)

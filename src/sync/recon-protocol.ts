@@ -21,7 +21,7 @@ import {
   RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
 import { readFrames, sendFrames, withDeadline } from './frames.js'
-import type { KeyRange, ReconEntry, ReconIndex, ReconValue } from './recon-index.js'
+import { type KeyRange, type ReconEntry, type ReconIndex, type ReconValue, hex } from './recon-index.js'
 import { sha256aBytes, sha256aEqual, sha256aFromBytes } from './sha256a.js'
 
 export interface Item {
@@ -45,7 +45,6 @@ export interface ReconStats {
 /** Keys the other side listed that this side lacks, by hex key. */
 export type Missing = Map<string, ReconEntry>
 
-const hex = (key: Uint8Array): string => { let s = ''; for (const b of key) s += b.toString(16).padStart(2, '0'); return s }
 
 function summaryItem (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item {
   const { count, hash } = index.summary(first, last)

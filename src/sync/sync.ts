@@ -13,7 +13,7 @@ import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, H
 import { type GossipStats, startGossip } from './gossip.js'
 import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
-import { holds } from './holds.js'
+import { holds } from './local-streams.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
 import { type Recon, startRecon } from './recon.js'
@@ -143,7 +143,11 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     if (controller.signal.aborted || !peers.has(peer.toString())) return
     running++
     try {
-      if (interestsOf != null) interests = await interestsOf()
+      if (interestsOf != null) {
+        const next = await interestsOf()
+        // Kept when unchanged: gossip forgets which streams it found unwanted only when interests change.
+        if (JSON.stringify(next) !== JSON.stringify(interests)) interests = next
+      }
       // Interests that are EventId ranges (everything, a Model) reconcile by Recon; the rest by heads.
       const ranges = interests.map((interest) => recon == null ? undefined : reconRangeOf(interest, network))
       const withLists = listsDue.delete(peer.toString())
