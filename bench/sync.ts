@@ -16,6 +16,7 @@ import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
 import { createDiskStore } from '../src/store/disk-store.js'
 import { createMemoryStore } from '../src/store/memory-store.js'
 import { createDenyList, createKilnLibp2p, startSync, type KilnLibp2p, type Sync } from '../src/sync/index.js'
+import { ownChild } from './children.js'
 import { automergeCatchUp, automergeLatency, startAutomergeServer, stopAutomergeServer } from './peers/automerge-sync.js'
 
 const STREAMS = Number(process.env.BENCH_SYNC_STREAMS ?? 10_000)
@@ -30,9 +31,6 @@ const WITH_REFERENCE = process.env.BENCH_SYNC_REFERENCE !== '0'
 interface Peer { node: StreamNode, libp2p: KilnLibp2p, sync: Sync }
 interface Server { child: ChildProcess, addr: string, http: string, readyMs: number }
 
-// Server children never outlive this process, whatever ends it.
-const children = new Set<ChildProcess>()
-process.on('exit', () => { for (const child of children) child.kill('SIGTERM') })
 
 /** A browser-like peer: memory store, libp2p that dials but does not listen, sync. */
 async function startPeer (seed: number, ownStreamsOnly = false): Promise<Peer> {
@@ -56,8 +54,7 @@ async function stopPeer (peer: Peer): Promise<void> {
 async function serve (dir: string): Promise<Server> {
   const start = performance.now()
   const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--dir', dir, '--port', '0', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
+  ownChild(child)
   return await new Promise((resolve, reject) => {
     let out = ''
     // Stdout is read to the end, so the server's last line at shutdown never meets a closed pipe.

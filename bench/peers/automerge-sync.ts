@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Repo, type AutomergeUrl, type DocHandle } from '@automerge/automerge-repo'
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket'
+import { ownChild } from '../children.js'
 
 interface Doc { n: number, i?: number }
 export interface AutomergeServer { child: ChildProcess, port: number, urls: AutomergeUrl[], writeMs: number }
@@ -17,7 +18,7 @@ const FIND_CONCURRENCY = 64
 
 export async function startAutomergeServer (dir: string, docs: number): Promise<AutomergeServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/peers/automerge-server.ts', '--dir', dir, '--docs', String(docs)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  process.on('exit', () => child.kill('SIGTERM'))
+  ownChild(child)
   return await new Promise((resolve, reject) => {
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => {
