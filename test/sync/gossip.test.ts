@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { StreamSnapshot } from '../../src/node/snapshot.js'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { ownAndHeldInterests } from '../../src/sync/interests.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
-import { type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
+import { connect, contents, converged, peersStoppedAfterEach, waitFor } from './peers.js'
 
-const running: TestPeer[] = []
-async function peer (...args: Parameters<typeof startPeer>): Promise<TestPeer> {
-  const p = await startPeer(...args)
-  running.push(p)
-  return p
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(async (p) => await p.stop()))
-})
+const peer = peersStoppedAfterEach()
 
 describe('sync: gossip between peers over WebSockets', () => {
   it('a write on A reaches B by gossip and fires B\'s subscriber', async () => {

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
+import { describe, expect, it } from 'vitest'
+import { connect, contents, converged, peersStoppedAfterEach, waitFor } from './peers.js'
 
-const running: TestPeer[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(async (p) => await p.stop()))
-})
+const peer = peersStoppedAfterEach()
 
 describe('sync: partitions heal', () => {
-  it('two devices write offline to the same stream and to new ones; after reconnecting both hold every write and agree', async () => {
+  it.each(['recon', 'heads'] as const)('two devices write offline to the same stream and to new ones; after reconnecting both hold every write and agree (%s)', async (reconcile) => {
     // Two devices of one user (same did:key), each with its own node and store.
-    const laptop = await startPeer('laptop', { signerName: 'alice' })
-    const phone = await startPeer('phone', { signerName: 'alice' })
-    running.push(laptop, phone)
+    const laptop = await peer('laptop', { signerName: 'alice', reconcile })
+    const phone = await peer('phone', { signerName: 'alice', reconcile })
     await connect(phone, laptop)
     const shared = await laptop.node.create({ content: { v: 0 } })
     await waitFor(async () => (await contents(phone.node))[shared.id] != null, 'the phone to get the shared stream')
@@ -50,14 +46,15 @@ describe('sync: partitions heal', () => {
     expect((await phone.node.load(loser.commitId)).content).toEqual(loser.content)
     expect(state[phoneNew.id].tip).toBe(phoneNewer.tip)
     expect((await laptop.node.load(laptopNew.id)).content).toEqual({ made: 'laptop' })
-  })
+    if (reconcile === 'recon') expect(laptop.sync.status().recon?.sessions).toBeGreaterThan(0)
+    else expect(laptop.sync.status().recon).toBeUndefined()
+    expect(laptop.sync.status().invalid + phone.sync.status().invalid).toBe(0)
+  }, 60_000)
 
   it('a peer that was down while many streams changed catches up in pages', async () => {
-    const server = await startPeer('server')
-    const device = await startPeer('device', { signerName: 'alice' })
-    running.push(server, device)
-    const writer = await startPeer('writer', { signerName: 'alice' })
-    running.push(writer)
+    const server = await peer('server')
+    const device = await peer('device', { signerName: 'alice' })
+    const writer = await peer('writer', { signerName: 'alice' })
     await connect(writer, server)
     // 150 streams: more than one heads page (100).
     for (let i = 0; i < 150; i++) await writer.node.create({ content: { i } })

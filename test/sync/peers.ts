@@ -1,4 +1,5 @@
 /** Test peers: a StreamNode on a memory store with its own libp2p over WebSockets on 127.0.0.1. */
+import { afterEach } from 'vitest'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { Signer } from '../../src/identity/signer.js'
@@ -37,6 +38,8 @@ export interface TestPeerInit {
   relay?: boolean
   /** Peers to keep connected to (and trust as time witnesses). */
   bootstrap?: string[]
+  /** How catch-up rounds compare sets (startSync's default: 'recon'). */
+  reconcile?: 'heads' | 'recon'
 }
 
 export async function startPeer (name: string, init: TestPeerInit = {}): Promise<TestPeer> {
@@ -45,7 +48,7 @@ export async function startPeer (name: string, init: TestPeerInit = {}): Promise
   peer.goOnline = async () => {
     peer.denyList = createDenyList()
     peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: peer.denyList })
-    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, interests: init.interests, bootstrap: init.bootstrap, syncIntervalMs: init.syncIntervalMs ?? 600_000 })
+    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, interests: init.interests, bootstrap: init.bootstrap, reconcile: init.reconcile, syncIntervalMs: init.syncIntervalMs ?? 600_000 })
   }
   peer.goOffline = async () => {
     await peer.sync.stop()
@@ -57,6 +60,19 @@ export async function startPeer (name: string, init: TestPeerInit = {}): Promise
   }
   await peer.goOnline()
   return peer
+}
+
+/** A startPeer whose peers are stopped after each test of the file that calls this at its top level. */
+export function peersStoppedAfterEach (): typeof startPeer {
+  const running: TestPeer[] = []
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(async (p) => await p.stop()))
+  })
+  return async (name, init) => {
+    const p = await startPeer(name, init)
+    running.push(p)
+    return p
+  }
 }
 
 /** `from` dials `to` and waits until both see each other as sync peers and gossip subscribers. */

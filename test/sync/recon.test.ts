@@ -1,44 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import { createKilnLibp2p } from '../../src/sync/libp2p-config.js'
-import { createDenyList } from '../../src/sync/peer-score.js'
-import { startSync } from '../../src/sync/sync.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
-import { LOOPBACK_WS, type TestPeer, connect, contents, converged, startPeer, waitFor } from './peers.js'
-
-/** peers.ts's TestPeer, with catch-up rounds on Recon. */
-async function startReconPeer (name: string, signerName = name, reconcile: 'heads' | 'recon' = 'recon'): Promise<TestPeer> {
-  const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner(signerName) })
-  const peer = { name, node } as TestPeer
-  peer.goOnline = async () => {
-    peer.denyList = createDenyList()
-    peer.libp2p = await createKilnLibp2p({ listen: [LOOPBACK_WS], denyList: peer.denyList })
-    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, syncIntervalMs: 600_000, reconcile })
-  }
-  peer.goOffline = async () => { await peer.sync.stop(); await peer.libp2p.stop() }
-  peer.stop = async () => {
-    if (peer.libp2p.status === 'started') await peer.goOffline()
-    await node.close()
-  }
-  await peer.goOnline()
-  return peer
-}
+import { type TestPeer, connect, contents, converged, peersStoppedAfterEach, waitFor } from './peers.js'
 
 const messages = (p: TestPeer): number => (p.sync.status().recon?.sent ?? 0) + (p.sync.status().recon?.received ?? 0)
 const count = async (p: TestPeer): Promise<number> => Object.keys(await contents(p.node)).length
 
-const running: TestPeer[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(async (p) => await p.stop()))
-})
+const peer = peersStoppedAfterEach()
 
 describe('sync: Recon', () => {
   it('two nodes with 300 streams each, 50 shared, converge; then a round between equal sets costs one message each way', async () => {
-    const a = await startReconPeer('recon-a')
-    const b = await startReconPeer('recon-b')
-    running.push(a, b)
+    const a = await peer('recon-a')
+    const b = await peer('recon-b')
     // Shared streams reach b as CARs, before any connection.
     for (let i = 0; i < 50; i++) {
       const s = await a.node.create({ content: { shared: i } })
@@ -64,45 +39,15 @@ describe('sync: Recon', () => {
     console.log(`recon messages: ${differing} while differing (550 keys), ${messages(a) - before} per round once equal`)
   }, 120_000)
 
-  it.each(['recon', 'heads'] as const)('after a partition with writes on both sides, the nodes converge (%s)', async (mode) => {
-    const laptop = await startReconPeer('laptop', 'alice', mode)
-    const phone = await startReconPeer('phone', 'alice', mode)
-    running.push(laptop, phone)
-    await connect(phone, laptop)
-    const shared = await laptop.node.create({ content: { v: 0 } })
-    await waitFor(async () => (await contents(phone.node))[shared.id] != null, 'the phone to get the shared stream')
-
-    await phone.goOffline()
-    await waitFor(() => laptop.sync.status().peers.length === 0, 'the laptop to see the phone leave')
-    await laptop.node.update(shared.id, { content: { v: 'laptop' } })
-    await laptop.node.create({ content: { made: 'laptop' } })
-    await phone.node.update(shared.id, { content: { v: 'phone' } })
-    const phoneNew = await phone.node.create({ content: { made: 'phone' } })
-    const phoneNewer = await phone.node.update(phoneNew.id, { content: { made: 'phone', again: true } })
-
-    await phone.goOnline()
-    await connect(phone, laptop)
-    await waitFor(async () => await converged(phone.node, laptop.node), 'both devices to converge')
-    const state = await contents(laptop.node)
-    expect(Object.keys(state)).toHaveLength(3)
-    expect(state[shared.id].tips).toHaveLength(2)
-    expect(state[phoneNew.id].tip).toBe(phoneNewer.tip)
-    if (mode === 'recon') expect(laptop.sync.status().recon?.sessions).toBeGreaterThan(0)
-    else expect(laptop.sync.status().recon).toBeUndefined()
-    expect(laptop.sync.status().invalid + phone.sync.status().invalid).toBe(0)
-  }, 60_000)
-
   it('a fresh node catching up many streams stores each as one run and announces none; a small catch-up is announced', async () => {
-    const server = await startReconPeer('history-server', 'alice')
-    running.push(server)
+    const server = await peer('history-server', { signerName: 'alice' })
     const streams = 120 // above CATCH_UP_ANNOUNCED_STREAMS
     for (let i = 0; i < streams; i++) {
       const s = await server.node.create({ content: { i } })
       await server.node.update(s.id, { content: { i, v: 2 } })
       await server.node.update(s.id, { content: { i, v: 3 } })
     }
-    const fresh = await startReconPeer('history-fresh', 'bob')
-    running.push(fresh)
+    const fresh = await peer('history-fresh', { signerName: 'bob' })
     const runs: string[] = []
     fresh.node.onCommit((event) => { runs.push(event.id) })
     await connect(fresh, server)
@@ -127,13 +72,11 @@ describe('sync: Recon', () => {
   }, 120_000)
 
   it('a device with narrow interests answers Recon: a server gets what it wrote offline, and the device takes nothing it did not ask for, nor hears it listed', async () => {
-    const server = await startReconPeer('narrow-server', 'carol')
-    running.push(server)
+    const server = await peer('narrow-server', { signerName: 'carol' })
     const others = await server.node.create({ content: { not: 'for the device' } })
     for (let i = 0; i < 299; i++) await server.node.create({ content: { i } })
     const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('dave') })
-    const device = await startPeer('narrow-device', { node, interests: [{ controller: node.controller as string }] })
-    running.push(device)
+    const device = await peer('narrow-device', { node, interests: [{ controller: node.controller as string }] })
     await device.goOffline()
     const offline = await node.create({ content: { written: 'offline' } })
     await device.goOnline()
@@ -152,8 +95,7 @@ describe('sync: Recon', () => {
   }, 60_000)
 
   it('a node interested in one Model reconciles that Model\'s key range by Recon and stores only its instances', async () => {
-    const server = await startReconPeer('model-server', 'carol')
-    running.push(server)
+    const server = await peer('model-server', { signerName: 'carol' })
     const notes = await server.node.create({ type: 'model', content: noteModel })
     const other = await server.node.create({ type: 'model', content: { ...noteModel, name: 'Other' } })
     const wanted: string[] = []
@@ -161,8 +103,7 @@ describe('sync: Recon', () => {
     for (let i = 0; i < 2; i++) await server.node.create({ type: 'MID', model: other.id, content: { text: `other ${i}` } })
     await server.node.create({ content: { tile: true } })
 
-    const indexer = await startPeer('model-indexer', { interests: [{ model: notes.id }] })
-    running.push(indexer)
+    const indexer = await peer('model-indexer', { interests: [{ model: notes.id }] })
     await connect(indexer, server)
     await waitFor(async () => { const held = await contents(indexer.node); return wanted.every((id) => held[id] != null) }, 'the indexer to hold the Model\'s instances')
     await indexer.sync.syncNow()

@@ -4,19 +4,10 @@ import { createMemoryStore } from '../../src/store/memory-store.js'
 import { withCapability } from '../../src/identity/signer.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { DAY, HOUR, siweCacao } from '../fixtures/wallet.js'
-import { type TestPeer, connect, contents, startPeer, waitFor } from './peers.js'
+import { connect, contents, peersStoppedAfterEach, waitFor } from './peers.js'
 
-const running: TestPeer[] = []
-afterEach(async () => {
-  vi.useRealTimers()
-  await Promise.all(running.splice(0).map(async (p) => await p.stop()))
-})
-
-async function peer (...args: Parameters<typeof startPeer>): Promise<TestPeer> {
-  const p = await startPeer(...args)
-  running.push(p)
-  return p
-}
+afterEach(() => { vi.useRealTimers() })
+const peer = peersStoppedAfterEach()
 
 describe('sync: time witnesses for expired wallet sessions', () => {
   it('a device joining days after a session expired gets its commits from a server it trusts, judged when the server accepted them; an untrusted peer\'s word is not taken', async () => {
