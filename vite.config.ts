@@ -26,8 +26,9 @@ export default defineConfig({
   server: { port: 5173 },
   resolve: { alias: { kiln: fileURLToPath(new URL('./dist/kiln.js', import.meta.url)) } },
   optimizeDeps: {
-    // Scan every page (and, through them, src/) at startup and pre-bundle all their
-    // dependencies at once, so a first page load never re-bundles and reloads mid-test.
-    entries: ['e2e/pages/**/*.html']
+    // Scan every page and the worker (the scanner does not follow `new SharedWorker(new URL(…))`)
+    // at startup and pre-bundle all their dependencies at once, so a first page load never
+    // re-bundles and reloads mid-test.
+    entries: ['e2e/pages/**/*.html', 'worker/kiln-worker.ts']
   }
 })

@@ -57,6 +57,11 @@ export const InvalidCarError = defineError('InvalidCarError', 'ERR_INVALID_CAR',
  */
 export const LeaderChangedError = defineError('LeaderChangedError', 'ERR_LEADER_CHANGED', 'The tab running the node closed before answering; the write may or may not have been stored')
 
+/** The page closed this Kiln connection (`kiln.close()`): it makes no more calls. */
+export const ConnectionClosedError = defineError('ConnectionClosedError', 'ERR_CONNECTION_CLOSED', 'This Kiln connection is closed')
+/** The wallet refused, gave no account, or failed while signing in. */
+export const WalletError = defineError('WalletError', 'ERR_WALLET', 'The wallet did not complete the sign-in')
+
 /** A peer sent bytes that break a sync protocol: a bad frame, an oversize or malformed message. */
 export const SyncProtocolError = defineError('SyncProtocolError', 'ERR_SYNC_PROTOCOL', 'A peer broke the sync protocol')
 /** A peer (or this node) is over its request rate; nothing was served. */
@@ -64,7 +69,6 @@ export const RateLimitedError = defineError('RateLimitedError', 'ERR_RATE_LIMITE
 /** A peer did not answer in time, or the connection closed before it answered. */
 export const PeerUnavailableError = defineError('PeerUnavailableError', 'ERR_PEER_UNAVAILABLE', 'The peer did not answer')
 
-export type KilnErrorClass = ReturnType<typeof defineError>
 /** A caller passed arguments that cannot make a valid commit (missing family, bad schema ref, ...). */
 export const InvalidInputError = defineError('InvalidInputError', 'ERR_INVALID_INPUT', 'Invalid input')
 /** A stream the reducer needs (a schema, a model) is not available to it. */
@@ -87,6 +91,17 @@ export const CorruptStoreError = defineError('CorruptStoreError', 'ERR_STORE_COR
 export const StreamNotFoundError = defineError('StreamNotFoundError', 'ERR_STREAM_NOT_FOUND', 'Stream not found')
 /** No signer is configured (or the session cannot sign), so the node cannot write. */
 export const NoSignerError = defineError('NoSignerError', 'ERR_NO_SIGNER', 'No identity is available to sign this write')
+
+/** Whether `err` carries the code of `ErrorClass`, in any realm (a worker's error rebuilt in a page, a CLI's JSON). */
+export function hasCode (err: unknown, ErrorClass: { readonly code: string }): boolean {
+  return (err as { code?: unknown } | null)?.code === ErrorClass.code
+}
+
+/** The code of an error from anywhere, ERR_UNEXPECTED when it has none. */
+export function codeOf (err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : 'ERR_UNEXPECTED'
+}
 
 /** The plain form an error takes across a worker boundary or in a CLI's JSON. */
 export interface KilnErrorLike {

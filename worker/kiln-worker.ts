@@ -3,11 +3,12 @@
 // - as a SharedWorker, one node per origin that every tab connects to;
 // - as a dedicated Worker (browsers without SharedWorker), owned by the leader tab, which hands it
 //   one MessagePort per tab (`{ kilnConnect: port }`); see src/client/fallback.ts.
-import type { NodeHost } from '../src/node/api.js'
-import { serveClient, serveStartupFailure, startWorkerHost, startWorkerHostAfterHandover } from '../src/node/worker-host.js'
+import { nodeNameOf } from '../src/api/names.js'
+import type { NodeHost } from '../src/host/serve.js'
+import { serveClient, serveStartupFailure, startWorkerHost, startWorkerHostAfterHandover } from '../src/host/worker-host.js'
 
-// The page names the worker `kiln:<node name>`; one node (and one database) per name.
-const name = self.name.replace(/^kiln:/, '') || 'kiln'
+// The page names the worker after its node; one node (and one database) per name.
+const name = nodeNameOf(self.name)
 const shared = 'onconnect' in self
 
 const host: Promise<NodeHost> = shared
@@ -15,7 +16,7 @@ const host: Promise<NodeHost> = shared
   : startWorkerHostAfterHandover({ mode: 'dedicated-worker', name })
 
 const serve = (port: MessagePort): void => {
-  void host.then((h) => serveClient(h, port), (err: unknown) => { serveStartupFailure(err, port) })
+  void host.then((h) => { serveClient(h, port) }, (err: unknown) => { serveStartupFailure(err, port) })
 }
 
 // Registered synchronously: a connection that arrives while the node starts must not be lost.

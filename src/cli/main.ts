@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { KilnError, InvalidInputError } from '../errors.js'
 import { createStreamNode, type StreamNode } from '../node/stream-node.js'
 import { createDiskStore } from '../store/disk-store.js'
+import { createLogger } from '../logger.js'
 import { initIdentity, loadIdentity } from './identity-file.js'
 import { SERVE_USAGE } from '../server/serve-usage.js'
 
@@ -89,8 +90,9 @@ export async function main (argv: string[]): Promise<number> {
 
 async function openNode (dir: string): Promise<StreamNode> {
   const signer = await loadIdentity(dir)
-  const store = await createDiskStore({ path: join(dir, 'store') })
-  return createStreamNode({ store, signer })
+  // Silent unless DEBUG names them (e.g. DEBUG=kiln:*): stdout stays the command's JSON.
+  const store = await createDiskStore({ path: join(dir, 'store'), log: createLogger('kiln:store:disk') })
+  return createStreamNode({ store, signer, log: createLogger('kiln:node') })
 }
 
 async function run (node: StreamNode, command: string, args: string[], values: Values): Promise<number> {

@@ -1,16 +1,12 @@
 import * as Comlink from 'comlink'
-import type { KilnErrorLike } from '../errors.js'
-import type { KilnApi } from '../node/api.js'
-import type { StreamSnapshot } from '../node/snapshot.js'
-import type { StreamQuery } from '../store/store.js'
+import { type NodeCalls, PAGE_CALLS, type PageCall, forwardCalls } from '../api/calls.js'
+import { DEFAULT_NODE_NAME, tabLock } from '../api/names.js'
+import type { SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
+import { installErrorWire } from '../api/wire.js'
+import { ConnectionClosedError, type KilnErrorLike } from '../errors.js'
 import { openFallback } from './fallback.js'
-import type { NodeLink } from './fallback-protocol.js'
-import { installErrorWire } from './wire.js'
 import { type EthereumProvider, type SignInOptions, scheduleRenewal, signInWithEthereum } from './sign-in.js'
-import type { SessionInfo } from '../identity/sessions.js'
-
-/** Set by the script-tag (IIFE) build: the URL of kiln.iife.js, to find kiln-worker.js next to it. */
-declare const __kilnScriptUrl: string | undefined
+import { type NodeLink, openSharedWorker } from './worker-link.js'
 
 export interface ConnectOptions {
   /** Where the worker bundle is; defaults to the one shipped next to this library. */
@@ -26,11 +22,8 @@ export interface ConnectOptions {
   peers?: string[]
 }
 
-/** The node's calls as a page makes them (same names and types as the worker's API). */
-type NodeCalls = Omit<KilnApi, 'hello' | 'subscribe' | 'unsubscribe' | 'onClosed' | 'prepareSession' | 'completeSession'>
-
 /** A tab's handle on the origin's node. Every call runs in the worker; errors arrive typed. */
-export interface Kiln extends NodeCalls {
+export interface Kiln extends Pick<NodeCalls, PageCall> {
   /** Calls `listener` in this tab whenever a matching stream changes, from any tab or peer. */
   subscribe: (target: string | StreamQuery, listener: (snapshot: StreamSnapshot) => void) => Promise<() => Promise<void>>
   /**
@@ -41,8 +34,11 @@ export interface Kiln extends NodeCalls {
   signIn: (provider: EthereumProvider, options?: SignInOptions) => Promise<SessionInfo>
   /** The session new streams are written with, if any. */
   session: () => Promise<SessionInfo | undefined>
-  /** Disconnects this tab (its subscriptions end); the node keeps running for other tabs. */
-  close: () => void
+  /**
+   * Disconnects this tab: its subscriptions end and the node forgets it at once; the node keeps
+   * running for other tabs. Later calls fail with ERR_CONNECTION_CLOSED.
+   */
+  close: () => Promise<void>
 }
 
 /**
@@ -56,69 +52,55 @@ export interface Kiln extends NodeCalls {
  */
 export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   installErrorWire()
-  const name = options.name ?? 'kiln'
+  const name = options.name ?? DEFAULT_NODE_NAME
   const clientId = crypto.randomUUID()
-  const link = typeof SharedWorker === 'function'
+  const link: NodeLink = typeof SharedWorker === 'function'
     ? openSharedWorker(name, options.workerUrl)
     // No SharedWorker (Chrome for Android before 148, some WebViews): one tab runs the node in a
     // dedicated worker and relays the other tabs' calls (fallback.ts). The calls are the same.
     : openFallback({ name, clientId, workerUrl: options.workerUrl })
   const { api } = link
   let stopRenewal: (() => void) | undefined
+  let closed = false
+  const open = (): void => { if (closed) throw new ConnectionClosedError() }
   await holdTabLock(clientId)
   await api.hello(clientId)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
   if (options.peers != null && options.peers.length > 0) await api.addPeers(options.peers)
+  const signIn = async (provider: EthereumProvider, signInOptions: SignInOptions): Promise<SessionInfo> => {
+    open()
+    return await signInWithEthereum(api, provider, signInOptions)
+  }
   return {
-    create: async (o) => await api.create(o),
-    update: async (id, change) => await api.update(id, change),
-    load: async (ref) => await api.load(ref),
-    history: async (id) => await api.history(id),
-    query: async (query, page) => await api.query(query, page),
-    exportCar: async (id) => await api.exportCar(id),
-    importCar: async (bytes) => await api.importCar(bytes),
-    pin: async (id) => { await api.pin(id) },
-    unpin: async (id) => { await api.unpin(id) },
-    stats: async () => await api.stats(),
-    status: async () => await api.status(),
-    addPeers: async (addrs) => { await api.addPeers(addrs) },
+    ...forwardCalls(PAGE_CALLS, async (method, args) => {
+      open()
+      return await (api[method] as (...a: unknown[]) => Promise<unknown>)(...args)
+    }),
     async subscribe (target, listener) {
+      open()
       const id = await api.subscribe(target, Comlink.proxy(listener))
-      return async () => { await api.unsubscribe(id) }
+      return async () => { if (!closed) await api.unsubscribe(id) }
     },
-    sessions: async () => await api.sessions(),
     async signOut (account) {
+      open()
       stopRenewal?.()
       await api.signOut(account)
     },
     async signIn (provider, signInOptions = {}) {
-      const session = await signInWithEthereum(api, provider, signInOptions)
+      const session = await signIn(provider, signInOptions)
       stopRenewal?.()
-      stopRenewal = scheduleRenewal(session, async () => await signInWithEthereum(api, provider, signInOptions), signInOptions)
+      stopRenewal = scheduleRenewal(session, async () => await signIn(provider, signInOptions), signInOptions)
       return session
     },
-    session: async () => (await api.sessions()).find((s) => s.active),
-    close () {
+    async session () {
+      open()
+      return (await api.sessions()).find((s) => s.active)
+    },
+    async close () {
+      if (closed) return
+      closed = true
       stopRenewal?.()
-      link.close()
-    }
-  }
-}
-
-function openSharedWorker (name: string, workerUrl?: string | URL): NodeLink {
-  const options: WorkerOptions = { type: 'module', name: `kiln:${name}` }
-  const worker = workerUrl != null
-    ? new SharedWorker(workerUrl, options)
-    : typeof __kilnScriptUrl === 'string'
-      ? new SharedWorker(new URL('kiln-worker.js', __kilnScriptUrl), options)
-      // Bundlers (and vite in development) see this pattern and ship the worker next to the code.
-      : new SharedWorker(new URL('../../worker/kiln-worker.ts', import.meta.url), { type: 'module', name: `kiln:${name}` })
-  const api = Comlink.wrap<KilnApi>(worker.port)
-  return {
-    api,
-    close () {
-      api[Comlink.releaseProxy]()
-      worker.port.close()
+      await link.close()
     }
   }
 }
@@ -126,7 +108,7 @@ function openSharedWorker (name: string, workerUrl?: string | URL): NodeLink {
 /** Held for this tab's lifetime, so the worker can tell when the tab is gone (it cannot see tabs close). */
 async function holdTabLock (clientId: string): Promise<void> {
   await new Promise<void>((acquired) => {
-    void navigator.locks.request(`kiln-tab:${clientId}`, async () => {
+    void navigator.locks.request(tabLock(clientId), async () => {
       acquired()
       await new Promise(() => {})
     })

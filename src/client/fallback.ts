@@ -1,6 +1,8 @@
-import { createRelayClient } from './fallback-client.js'
-import { type Leader, startLeader } from './fallback-leader.js'
-import { type NodeLink, type RelayMessage, leaderLockName, relayChannelName } from './fallback-protocol.js'
+import { leaderLock, relayChannel } from '../api/names.js'
+import { createRelayClient } from './relay-client.js'
+import { type Leader, startLeader } from './relay-leader.js'
+import type { RelayMessage } from './relay-protocol.js'
+import { type NodeLink, openDedicatedWorker } from './worker-link.js'
 
 export interface FallbackInit {
   name: string
@@ -15,16 +17,16 @@ export interface FallbackInit {
  *
  * One tab leads: it holds the Web Lock `kiln-leader:<name>` for its lifetime and runs the node in
  * a dedicated Worker it owns. Every tab, the leader's own included, sends its calls as relay
- * messages (fallback-protocol.ts) to the leader, which makes them on a MessagePort of that tab's
+ * messages (relay-protocol.ts) to the leader, which makes them on a MessagePort of that tab's
  * own to the worker: over the BroadcastChannel `kiln-relay:<name>` from other tabs, in memory from
  * itself. The other tabs queue on the leader lock; when the leading tab closes, its worker dies
  * with it, the lock passes to one of them, and that tab starts the node on the same IndexedDB
  * (its worker waits for the old one's store lock, so there is never a second writer) and
  * announces itself; every tab then re-sends its subscriptions and unanswered calls
- * (fallback-client.ts).
+ * (relay-client.ts).
  */
 export function openFallback ({ name, clientId, workerUrl }: FallbackInit): NodeLink {
-  const channel = new BroadcastChannel(relayChannelName(name))
+  const channel = new BroadcastChannel(relayChannel(name))
   const resign = new AbortController()
   let leader: Leader | undefined
   let since = 0
@@ -46,7 +48,6 @@ export function openFallback ({ name, clientId, workerUrl }: FallbackInit): Node
         client.leaderIs(message.from, message.since)
         return
       case 'call':
-      case 'bye':
         if (message.to === clientId) leader?.handle(message)
         return
       default:
@@ -57,8 +58,14 @@ export function openFallback ({ name, clientId, workerUrl }: FallbackInit): Node
 
   // Granted at once to the first tab, later to one waiting tab when the leader's tab closes. Held
   // until this tab closes: the lock is what tells the others that the leader is gone.
-  navigator.locks.request(leaderLockName(name), { signal: resign.signal }, async () => {
-    leader = startLeader({ name, clientId, workerUrl, send })
+  navigator.locks.request(leaderLock(name), { signal: resign.signal }, async () => {
+    const worker = openDedicatedWorker(name, workerUrl)
+    const openPort = (): MessagePort => {
+      const { port1, port2 } = new MessageChannel()
+      worker.postMessage({ kilnConnect: port2 }, [port2])
+      return port1
+    }
+    leader = startLeader({ clientId, openPort, send })
     since = performance.timeOrigin + performance.now()
     client.leaderIs(clientId, since)
     channel.postMessage({ kind: 'leader', from: clientId, since })
@@ -72,8 +79,8 @@ export function openFallback ({ name, clientId, workerUrl }: FallbackInit): Node
 
   return {
     api: client.api,
-    close () {
-      client.close()
+    async close () {
+      await client.api.bye()
       // A leading tab keeps serving the other tabs until it closes; a follower leaves entirely.
       if (leader == null) {
         resign.abort()

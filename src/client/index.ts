@@ -6,9 +6,10 @@
  */
 export { connect, type ConnectOptions, type Kiln } from './connect.js'
 export type { EthereumProvider, SignInOptions } from './sign-in.js'
-export type { SessionInfo } from '../identity/sessions.js'
-export type { StreamSnapshot, SnapshotMetadata, SnapshotLogEntry } from '../node/snapshot.js'
-export type { CreateOptions, UpdateOptions, HistoryEntry, NodeStats } from '../node/stream-node.js'
-export type { NodeStatus } from '../node/api.js'
-export type { StreamQuery, PageRequest, Page } from '../store/store.js'
-export { KilnError, errorFromPlain, type KilnErrorLike } from '../errors.js'
+export type {
+  CreateOptions, UpdateOptions, StreamSnapshot, SnapshotMetadata, SnapshotLogEntry, HistoryEntry, StreamQuery, PageRequest, Page,
+  NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo
+} from '../api/types.js'
+export { CALLS, type CallRule, type NodeCalls } from '../api/calls.js'
+// Every typed error a page can receive, to branch on with `hasCode(err, StaleTipError)` or `err.code`.
+export * from '../errors.js'

@@ -1,5 +1,7 @@
-import type { KilnApi } from '../node/api.js'
-import type { SessionInfo } from '../identity/sessions.js'
+import type { NodeCalls } from '../api/calls.js'
+import { renewLock } from '../api/names.js'
+import type { SessionInfo } from '../api/types.js'
+import { WalletError } from '../errors.js'
 
 /** Any EIP-1193 provider: `window.ethereum`, or a wallet library's provider. */
 export interface EthereumProvider {
@@ -27,21 +29,34 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * the node makes the key and gives this page only its DID; the wallet signs a SIWE message with that
  * DID as audience (in the page, where the wallet is); the node checks the CACAO and keeps it.
  */
-export async function signInWithEthereum (api: KilnApi, provider: EthereumProvider, options: SignInOptions = {}): Promise<SessionInfo> {
+export async function signInWithEthereum (api: Pick<NodeCalls, 'prepareSession' | 'completeSession'>, provider: EthereumProvider, options: SignInOptions = {}): Promise<SessionInfo> {
   // Loaded on first sign-in only: apps that never use a wallet do not carry this code.
   const { EthereumWebAuth, getAccountId } = await import('@didtools/pkh-ethereum')
-  const accounts = await provider.request({ method: 'eth_requestAccounts' }) as string[]
-  if (!Array.isArray(accounts) || accounts.length === 0) throw new Error('The wallet gave no account')
-  const accountId = await getAccountId(provider, accounts[0])
+  const accounts = await fromWallet('eth_requestAccounts', async () => await provider.request({ method: 'eth_requestAccounts' }))
+  if (!Array.isArray(accounts) || accounts.length === 0 || typeof accounts[0] !== 'string') throw new WalletError('The wallet gave no account')
+  const accountId = await fromWallet('eth_chainId', async () => await getAccountId(provider, accounts[0] as string))
   const sessionDid = await api.prepareSession()
-  const authMethod = await EthereumWebAuth.getAuthMethod(provider, accountId)
-  const cacao = await authMethod({
-    uri: sessionDid,
-    resources: options.resources ?? ['ceramic://*'],
-    expirationTime: new Date(Date.now() + (options.expiresIn ?? DEFAULT_SESSION_SECONDS) * 1000).toISOString(),
-    statement: options.statement
+  const cacao = await fromWallet('sign', async () => {
+    const authMethod = await EthereumWebAuth.getAuthMethod(provider, accountId)
+    return await authMethod({
+      uri: sessionDid,
+      resources: options.resources ?? ['ceramic://*'],
+      expirationTime: new Date(Date.now() + (options.expiresIn ?? DEFAULT_SESSION_SECONDS) * 1000).toISOString(),
+      statement: options.statement
+    })
   })
+  // The node's own verdict on the CACAO (a forged or expired one) arrives as its typed error.
   return await api.completeSession(cacao)
+}
+
+/** A wallet's refusal or failure becomes a WalletError, keeping the wallet's own error as its cause. */
+async function fromWallet<T> (step: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    const walletCode = (err as { code?: unknown } | null)?.code
+    throw new WalletError(`The wallet failed at ${step}: ${(err as Error)?.message ?? String(err)}`, { step, walletCode }, { cause: err })
+  }
 }
 
 /**
@@ -60,7 +75,7 @@ export function scheduleRenewal (session: SessionInfo, renew: () => Promise<Sess
     const wait = expiresAt - before - Date.now()
     timer = setTimeout(() => {
       if (wait > MAX_TIMER_MS) { plan(current); return }
-      void navigator.locks.request(`kiln-renew:${current.account}`, { ifAvailable: true }, async (lock) => {
+      void navigator.locks.request(renewLock(current.account), { ifAvailable: true }, async (lock) => {
         if (lock == null || cancelled) return
         plan(await renew())
       }).catch(onError)

@@ -1,4 +1,5 @@
 import type { Cacao } from '@didtools/cacao'
+import type { SessionInfo } from '../api/types.js'
 import { InvalidCapabilityError } from '../errors.js'
 import { verifySessionCapability } from './capability.js'
 import { didKeyFromPublicKey } from './did-key.js'
@@ -7,17 +8,7 @@ import { openIdentityDb, type StoredKey, type StoredSession } from './identity-d
 import { sameController, type Identity } from './identity.js'
 import { createKeySigner, withCapability, type Signer } from './signer.js'
 
-/** A wallet session as the API shows it: never the key. */
-export interface SessionInfo {
-  /** The account streams are controlled by, `did:pkh:eip155:<chain>:<address>`. */
-  account: string
-  /** The session key's did:key, which signs every commit. */
-  sessionDid: string
-  resources: string[]
-  expiresAt?: string
-  /** The session new streams are created with (the most recent sign-in). */
-  active: boolean
-}
+export type { SessionInfo }
 
 export interface SessionKeeper extends Identity {
   /** Makes a new session key, kept in the worker; the page gets only its DID, the CACAO audience. */

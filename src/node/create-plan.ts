@@ -2,7 +2,7 @@ import { StreamID, StreamType } from '../ids/index.js'
 import { type GenesisPlan, modelGenesis, modelInstanceGenesis, tileGenesis } from '../commits/genesis.js'
 import { InvalidInputError } from '../errors.js'
 import type { ModelDefinition } from '../streams/model.js'
-import type { CreateOptions } from './stream-node.js'
+import type { CreateOptions } from '../api/types.js'
 
 /** The genesis a `create` call asks for, by stream type. */
 export function genesisPlan (type: number, options: CreateOptions, controller: string): GenesisPlan {

@@ -1,5 +1,6 @@
 import { CommitID, StreamID, StreamType } from '../ids/index.js'
 import type { RawCommit } from '../commits/decode.js'
+import { BlockNotFoundError, StreamNotFoundError, hasCode } from '../errors.js'
 import type { StreamState } from '../streams/state.js'
 import type { ModelDefinition } from '../streams/model.js'
 import type { ReducerContext } from '../streams/reducer.js'
@@ -26,23 +27,30 @@ export function dependenciesOf (commits: RawCommit[], base?: StreamState): { mod
 }
 
 /**
- * Resolves dependencies up front so the reducers stay synchronous and pure. A dependency that
- * cannot be loaded is simply absent: the reducer then refuses with MissingDependencyError.
+ * Resolves dependencies up front so the reducers stay synchronous and pure. A dependency this node
+ * does not hold is absent: the reducer then refuses with MissingDependencyError (and sync fetches
+ * it). Any other failure (a closed or damaged store) is not "missing" and is thrown as it is.
  */
 export async function resolveDependencies (deps: { models: StreamID[], schemas: string[] }, load: StateLoader): Promise<Pick<ReducerContext, 'model' | 'schema'>> {
   const models = new Map<string, ModelDefinition>()
   const schemas = new Map<string, object>()
   await Promise.all([
     ...deps.models.map(async (id) => {
-      const state = await load(id).catch(() => undefined)
+      const state = await load(id).catch(absentIfNotFound)
       if (state?.type === StreamType.MODEL) models.set(id.toString(), state.content as ModelDefinition)
     }),
     ...deps.schemas.map(async (ref) => {
       let commitId: CommitID
       try { commitId = CommitID.fromString(ref) } catch { return }
-      const state = await load(commitId).catch(() => undefined)
+      const state = await load(commitId).catch(absentIfNotFound)
       if (state?.content != null && typeof state.content === 'object') schemas.set(ref, state.content)
     })
   ])
   return { model: (id) => models.get(id.toString()), schema: (ref) => schemas.get(ref) }
+}
+
+/** Not held here: the stream, or the commit a schema ref names. */
+function absentIfNotFound (err: unknown): undefined {
+  if (!hasCode(err, StreamNotFoundError) && !hasCode(err, BlockNotFoundError)) throw err
+  return undefined
 }

@@ -1,51 +1,10 @@
 import { toString as bytesToString } from 'uint8arrays'
 import { streamTypeName } from '../ids/index.js'
+import type { SnapshotLogEntry, SnapshotMetadata, StreamSnapshot } from '../api/types.js'
 import type { StreamRecord } from '../store/store.js'
 import { type StreamState, tipOf } from '../streams/state.js'
 
-/**
- * A stream as the API returns it: plain data (strings for ids and CIDs) that survives
- * structured clone across a worker boundary and JSON on a CLI.
- */
-export interface StreamSnapshot {
-  id: string
-  type: number
-  typeName: string
-  /** CommitID of the state shown: load it later to see exactly this version. */
-  commitId: string
-  tip: string
-  content: unknown
-  metadata: SnapshotMetadata
-  log: SnapshotLogEntry[]
-  signature: number
-  anchorStatus: number
-  /** Every branch tip known for the stream; more than one means concurrent writes were kept. */
-  tips: string[]
-  /** True for a state loaded at a CommitID: history is read-only. */
-  readOnly: boolean
-}
-
-export interface SnapshotMetadata {
-  controllers: string[]
-  family?: string
-  schema?: string
-  tags?: string[]
-  model?: string
-  context?: string
-  /** Tile: the genesis' random string; Model/MID: base64 of its bytes. */
-  unique?: string
-  shouldIndex?: boolean
-  forbidControllerChange?: boolean
-}
-
-export interface SnapshotLogEntry {
-  cid: string
-  commitId: string
-  type: number
-  timestamp?: number
-  expirationTime?: number
-}
-
+/** A stream's state as the API returns it: plain data, safe to clone across a worker boundary. */
 export function toSnapshot (state: StreamState, record?: StreamRecord, readOnly = false): StreamSnapshot {
   const { model, context, unique, ...rest } = state.metadata
   const metadata: SnapshotMetadata = { ...rest }

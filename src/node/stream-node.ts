@@ -1,16 +1,20 @@
 import type { CID } from 'multiformats/cid'
-import type { Operation } from 'fast-json-patch'
 import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '../ids/index.js'
 import type { Block, BlockSource } from '../commits/block.js'
 import { buildGenesis, buildSignedCommit } from '../commits/build.js'
 import { decodeCar } from '../commits/car.js'
-import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
+import { dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import { InvalidInputError, NoSignerError, StaleTipError, StreamNotFoundError } from '../errors.js'
-import type { Page, PageRequest, Store, StreamQuery, StreamRecord } from '../store/store.js'
+import type { CreateOptions, HistoryEntry, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import {
+  CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
+  OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
+} from '../errors.js'
+import { type Logger, silentLogger } from '../logger.js'
+import type { Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
@@ -18,7 +22,7 @@ import { EventType, type StreamState, controllerOf, tipOf } from '../streams/sta
 import { decodeState, encodeState } from '../streams/state-codec.js'
 import { asCarError, exportStreamCar, streamIdOfLog } from '../streams/transfer.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
-import { type StreamSnapshot, toSnapshot } from './snapshot.js'
+import { toSnapshot } from './snapshot.js'
 import { genesisPlan } from './create-plan.js'
 import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
@@ -31,50 +35,11 @@ export interface StreamNodeComponents {
   /** Several signers (a device key and wallet sessions); takes the place of `signer`. */
   identity?: Identity
   anchorValidator?: AnchorValidator
+  /** Silent unless given (the hosts pass `createLogger('kiln:node')`). */
+  log?: Logger
 }
 
-export interface CreateOptions {
-  type?: 'tile' | 'model' | 'MID' | number
-  content?: unknown
-  /** Tile: no random `unique`, so the StreamID follows from controller + family/tags. */
-  deterministic?: boolean
-  family?: string
-  tags?: string[]
-  /** Tile: CommitID of a schema stream the content must satisfy. */
-  schema?: string
-  /** MID: the Model stream this document is an instance of. */
-  model?: string
-  /** MID with a set relation: the values of the model's set fields. */
-  unique?: string[]
-  forbidControllerChange?: boolean
-}
-
-export interface UpdateOptions {
-  /** The whole new content (a JSON-Patch is computed from the current one)… */
-  content?: unknown
-  /** …or a JSON-Patch to apply. */
-  patch?: Operation[]
-  /** Tile header changes (controllers, family, schema, tags); MID: only shouldIndex. */
-  header?: DataHeader
-  /** The tip the caller last saw; the write is refused (ERR_STALE_TIP) if the stream moved on. */
-  expectedTip?: string
-}
-
-export interface HistoryEntry {
-  cid: string
-  commitId: string
-  type: number
-  timestamp?: number
-  /** When this node accepted the commit (ms). */
-  receivedAt?: number
-}
-
-export interface NodeStats {
-  streams: number
-  commits: number
-  blocks: number
-  subscriptions: number
-}
+export type { CreateOptions, HistoryEntry, NodeStats, UpdateOptions }
 
 export type StreamListener = (snapshot: StreamSnapshot) => void
 
@@ -88,11 +53,14 @@ export interface CommitEvent {
   local: boolean
 }
 
+/** A stream's tips and indexed fields, read from its record without decoding any state. */
 export interface StreamHeads {
   id: string
   tips: string[]
   model?: string
   controller: string
+  family?: string
+  schema?: string
 }
 
 /**
@@ -111,6 +79,10 @@ export interface StreamNode {
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). */
   load: (ref: string) => Promise<StreamSnapshot>
   history: (id: string) => Promise<HistoryEntry[]>
+  /** Whether the node holds the stream of a StreamID or CommitID: a record lookup, no state is read. */
+  has: (ref: string) => Promise<boolean>
+  /** One held stream's heads (undefined if not held): what sync compares and answers with. */
+  find: (id: string) => Promise<StreamHeads | undefined>
   /** Calls `listener` with the new state whenever a matching stream changes. */
   subscribe: (target: string | StreamQuery, listener: StreamListener) => () => void
   /** Calls `listener` for every accepted commit run (every new tip, canonical or not): what sync announces. */
@@ -133,9 +105,12 @@ export interface StreamNode {
   close: () => Promise<void>
 }
 
+/** Why a lost write may not apply again on the winning branch: its patch, its content, or its signer. */
+const REBASE_STOPPERS = [MalformedCommitError, SchemaViolationError, ForbiddenChangeError, OversizeError, InvalidInputError, NoSignerError, CapabilityExpiredError, CapabilityScopeError]
+
 /** Builds a node over its ports. The node is the only place where store, identity and streams meet. */
 export function createStreamNode (components: StreamNodeComponents): StreamNode {
-  const { store, anchorValidator } = components
+  const { store, anchorValidator, log = silentLogger } = components
   const identity = components.identity ?? singleSignerIdentity(components.signer)
   const queue = createWriteQueue()
   const cache = createStateCache()
@@ -323,8 +298,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       try {
         const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch: lostCommit.payload.data, header: lostCommit.payload.header }), signer)
         snapshot = await writeLocal(streamId, commit, record, state)
-      } catch {
-        break // does not apply on the winner: the lost branch stays as a conflict tip
+      } catch (err) {
+        // Does not apply on the winner, or cannot be signed now: the lost branch stays as a
+        // conflict tip. Anything else (a full disk, a closed store) is the caller's to hear.
+        if (!REBASE_STOPPERS.some((E) => hasCode(err, E))) throw err
+        log('rebase of %s stopped at %s: %s', record.id, entry.cid.toString(), (err as Error).message)
+        break
       }
       record = await readRecord(streamId.toString())
       state = await stateAt(record)
@@ -392,6 +371,15 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       })
     },
 
+    async has (ref) {
+      return await findRecord(parseStreamRef(ref).baseID.toString()) != null
+    },
+
+    async find (id) {
+      const record = await findRecord(StreamID.fromString(id).toString())
+      return record == null ? undefined : headsOf(record)
+    },
+
     subscribe (target, listener) {
       const entry = { target: typeof target === 'string' ? StreamID.fromString(target).toString() : { ...target }, listener }
       listeners.add(entry)
@@ -405,11 +393,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
     async heads (query, page) {
       const result = await store.query(query, page)
-      const items = result.items.map((r) => {
-        const heads: StreamHeads = { id: r.id, tips: r.tips, controller: r.controller }
-        if (r.model != null) heads.model = r.model
-        return heads
-      })
+      const items = result.items.map(headsOf)
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
 
@@ -452,4 +436,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       await store.close()
     }
   }
+}
+
+function headsOf (record: StreamRecord): StreamHeads {
+  const heads: StreamHeads = { id: record.id, tips: record.tips, controller: record.controller }
+  if (record.model != null) heads.model = record.model
+  if (record.family != null) heads.family = record.family
+  if (record.schema != null) heads.schema = record.schema
+  return heads
 }

@@ -6,6 +6,7 @@ import {
 } from './store.js'
 import { toStoreError } from './disk-errors.js'
 import { prepareDiskSchema, SUBLEVELS, type DiskDb } from './disk-schema.js'
+import { type Logger, silentLogger } from '../logger.js'
 import { createDiskWriter, type DiskOp, type DiskWriter } from './disk-writer.js'
 
 export { DISK_SCHEMA_VERSION } from './disk-schema.js'
@@ -18,6 +19,8 @@ export interface DiskStoreInit {
    * survives a crash of the process (it is in the OS page cache) but not a power cut or kernel crash.
    */
   sync?: boolean
+  /** Silent unless given (kiln serve passes `createLogger('kiln:store:disk')`). */
+  log?: Logger
 }
 
 /*
@@ -46,12 +49,12 @@ function indexKeys (record: StreamRecord): string[] {
 }
 
 /** Opens LevelDB, brings its schema up to date and loads the counters; on failure, unlocks it again. */
-async function openDisk (path: string, sync: boolean): Promise<{ db: DiskDb, writer: DiskWriter }> {
+async function openDisk (path: string, sync: boolean, log: Logger): Promise<{ db: DiskDb, writer: DiskWriter }> {
   const db: DiskDb = new Level(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
   try {
     await db.open()
     await prepareDiskSchema(db)
-    return { db, writer: await createDiskWriter(db, { path, sync }) }
+    return { db, writer: await createDiskWriter(db, { path, sync, log }) }
   } catch (err) {
     await db.close().catch(() => {}) // releases the LOCK; the open error is the one to report
     throw toStoreError(err, path)
@@ -69,7 +72,7 @@ async function openDisk (path: string, sync: boolean): Promise<{ db: DiskDb, wri
  */
 export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
   const { path } = init
-  const { db, writer: w } = await openDisk(path, init.sync ?? false)
+  const { db, writer: w } = await openDisk(path, init.sync ?? false, init.log ?? silentLogger)
   const blocks = db.sublevel<string, Uint8Array>(SUBLEVELS.blocks, { valueEncoding: 'view' })
   const streams = db.sublevel(SUBLEVELS.streams)
   const commits = db.sublevel(SUBLEVELS.commits)

@@ -1,6 +1,7 @@
 import type { BatchOperation } from 'level'
-import { CorruptStoreError } from '../errors.js'
+import { CorruptStoreError, codeOf } from '../errors.js'
 import type { StoreStats } from './store.js'
+import type { Logger } from '../logger.js'
 import { isLogFault, refusedAfter, toStoreError } from './disk-errors.js'
 import { SUBLEVELS, type DiskDb } from './disk-schema.js'
 
@@ -29,7 +30,7 @@ type Counter = keyof typeof COUNTER_KEYS
  * new stats counters, so `stats()` is O(1) and never drifts from the data. Counting blocks needs
  * to know which CIDs are new, which is only exact when no two batches run at once — hence one queue.
  */
-export async function createDiskWriter (db: DiskDb, init: { path: string, sync: boolean }): Promise<DiskWriter> {
+export async function createDiskWriter (db: DiskDb, init: { path: string, sync: boolean, log: Logger }): Promise<DiskWriter> {
   const meta = db.sublevel(SUBLEVELS.meta)
   const blocks = db.sublevel<string, Uint8Array>(SUBLEVELS.blocks, { valueEncoding: 'view' })
   const names: Counter[] = ['streams', 'commits', 'blocks']
@@ -58,7 +59,11 @@ export async function createDiskWriter (db: DiskDb, init: { path: string, sync: 
       await db.batch(ops, { sync: init.sync })
     } catch (err) {
       const mapped = toStoreError(err, init.path)
-      if (isLogFault(err)) fault = mapped
+      init.log.error('a batch of %d writes failed: %s', group.length, codeOf(mapped))
+      if (isLogFault(err)) {
+        fault = mapped
+        init.log.error('later writes to %s are refused until it is reopened', init.path)
+      }
       throw mapped
     }
     Object.assign(counts, next)

@@ -1,7 +1,9 @@
 import { openDB, type IDBPDatabase } from 'idb'
 import {
-  KilnError, StaleTipError, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
+  KilnError, StaleTipError, codeOf, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
 } from '../errors.js'
+import { DEFAULT_NODE_NAME, storeLock } from '../api/names.js'
+import { type Logger, silentLogger } from '../logger.js'
 import { ALL_STORES, IDB_SCHEMA_VERSION, upgradeSchema, type KilnDB, type StreamRow } from './idb-schema.js'
 import {
   INDEXED_FIELDS, matches, orderKey, pageSize,
@@ -19,6 +21,8 @@ export interface IdbStoreInit {
    * rejects with the same StoreClosedError (`details.reason` says which).
    */
   onClosed?: (error: KilnError) => void
+  /** Silent unless given. */
+  log?: Logger
 }
 
 /**
@@ -45,8 +49,8 @@ interface PendingWrite {
  * @example
  * const store = await createIdbStore({ name: 'kiln', onClosed: (err) => { report(err) } })
  */
-export async function createIdbStore ({ name = 'kiln', onClosed }: IdbStoreInit = {}): Promise<Store> {
-  const releaseLock = await acquireLock(`kiln-store:${name}`)
+export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log = silentLogger }: IdbStoreInit = {}): Promise<Store> {
+  const releaseLock = await acquireLock(storeLock(name))
   let closedError: KilnError | undefined
   let db: IDBPDatabase<KilnDB>
 
@@ -54,6 +58,7 @@ export async function createIdbStore ({ name = 'kiln', onClosed }: IdbStoreInit 
   const closeUnderneath = (reason: 'versionchange' | 'deleted' | 'terminated', message: string, details: Record<string, unknown> = {}): void => {
     if (closedError != null) return
     closedError = new StoreClosedError(message, { reason, ...details })
+    log.error('%s', message)
     db.close() // synchronously, inside the event: the other side's upgrade is then not blocked
     void releaseLock()
     onClosed?.(closedError)
@@ -148,7 +153,9 @@ export async function createIdbStore ({ name = 'kiln', onClosed }: IdbStoreInit 
       for (const item of accepted) item.resolve()
     } catch (err) {
       await Promise.allSettled(requests)
-      for (const item of accepted) item.reject(translate(err))
+      const refusal = translate(err)
+      log.error('a write of %d commits was rolled back: %s', accepted.length, codeOf(refusal))
+      for (const item of accepted) item.reject(refusal)
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Page, PageRequest, StreamQuery } from '../api/types.js'
 import type { Block } from '../commits/block.js'
 import type { EventTypeCode } from '../streams/state.js'
 
@@ -76,24 +77,8 @@ export interface CommitBatch {
   replacedTip?: string
 }
 
-export interface StreamQuery {
-  controller?: string
-  model?: string
-  family?: string
-  schema?: string
-}
-
-export interface PageRequest {
-  limit?: number
-  /** Opaque: the `cursor` of the previous page. */
-  cursor?: string
-}
-
-export interface Page<T> {
-  items: T[]
-  /** Present when more items may follow. */
-  cursor?: string
-}
+// The query types are the page's (a page queries what the store indexes).
+export type { Page, PageRequest, StreamQuery }
 
 export interface StoreStats {
   streams: number

@@ -16,7 +16,6 @@ import { requestHeads } from './heads-sync.js'
 import type { Ingester } from './ingest.js'
 import { type SyncInterest, matchesInterests, wantsUpdate } from './interests.js'
 import { createLru } from './lru.js'
-import { holds } from './local-streams.js'
 import { type UpdateMessage, decodeMessage, encodeUpdate } from './messages.js'
 import type { PeerScore } from './peer-score.js'
 
@@ -137,7 +136,7 @@ export function startGossip (init: GossipInit): Gossip {
     const want = unwanted.get(update.stream) === true ? 'no' : wantsUpdate(current, update)
     // Streams this node already holds stay current whatever the interests (a device's own writes,
     // a stream it loaded from a peer).
-    if (want !== 'yes' && !(await holds(node, update.stream))) {
+    if (want !== 'yes' && !(await node.has(update.stream))) {
       if (want === 'no') return
       // Only the stream's entry (controller, family…) tells whether an interest covers it.
       const page = await requestHeads(libp2p, peer, { streams: [update.stream] }, signal).catch((err: unknown) => {

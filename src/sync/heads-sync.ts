@@ -14,7 +14,7 @@
  */
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
-import { StreamID, StreamType } from '../ids/index.js'
+import { StreamID } from '../ids/index.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { StreamQuery } from '../store/store.js'
 import { openStream } from './block-exchange.js'
@@ -69,19 +69,16 @@ async function answerFor (node: StreamNode, request: HeadsRequest): Promise<Head
   if (request.streams != null) {
     const items: HeadsEntry[] = []
     for (const id of request.streams) {
-      try {
-        const s = await node.load(id)
-        const entry: HeadsEntry = clean({ id: s.id, tips: s.tips, controller: s.metadata.controllers[0], model: s.type === StreamType.MID ? s.metadata.model : undefined, family: s.metadata.family, schema: s.metadata.schema })
-        if (request.times === true) entry.received = Object.fromEntries((await node.commits(s.id)).slice(0, MAX_WITNESSED_COMMITS).map((c) => [c.cid, c.receivedAt]))
-        items.push(entry)
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ERR_STREAM_NOT_FOUND') throw err
-      }
+      const held = await node.find(id)
+      if (held == null) continue
+      const entry: HeadsEntry = clean({ id: held.id, tips: held.tips, controller: held.controller, model: held.model, family: held.family, schema: held.schema })
+      if (request.times === true) entry.received = Object.fromEntries((await node.commits(held.id)).slice(0, MAX_WITNESSED_COMMITS).map((c) => [c.cid, c.receivedAt]))
+      items.push(entry)
     }
     return { items }
   }
   const page = await node.heads(request.query ?? {}, { limit: Math.min(request.limit ?? HEADS_PAGE_SIZE, HEADS_PAGE_SIZE), cursor: request.cursor })
-  return clean({ items: page.items.map((h) => clean({ ...h })), cursor: page.cursor })
+  return clean({ items: page.items.map((h) => clean({ id: h.id, tips: h.tips, controller: h.controller, model: h.model })), cursor: page.cursor })
 }
 
 /** Asks `peer` for one page of heads. */
@@ -151,12 +148,7 @@ async function localHeads (node: StreamNode, query: StreamQuery): Promise<Map<st
 }
 
 async function localTipsOf (node: StreamNode, id: string): Promise<Set<string>> {
-  try {
-    return new Set((await node.load(id)).tips)
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_STREAM_NOT_FOUND') return new Set()
-    throw err
-  }
+  return new Set((await node.find(id))?.tips)
 }
 
 function parseRequest (frame: unknown): HeadsRequest {

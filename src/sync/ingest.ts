@@ -5,6 +5,11 @@
  * the same peer first. Never throws: every failure is counted and logged.
  */
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import {
+  CapabilityExpiredError, CapabilityScopeError, CommitLinkError, ForbiddenChangeError, InvalidAnchorError, InvalidCapabilityError,
+  InvalidIdError, InvalidSignatureError, MalformedCommitError, MissingDependencyError, OversizeError, SchemaViolationError,
+  SyncProtocolError, WrongControllerError, codeOf
+} from '../errors.js'
 import { CommitID } from '../ids/index.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { blocksFrom } from './block-exchange.js'
@@ -14,15 +19,15 @@ import { createLru } from './lru.js'
 import type { PeerScore } from './peer-score.js'
 
 /** Codes that prove the served data is forged or corrupt, whoever signed it. */
-export const INVALID_DATA_CODES = new Set([
-  'ERR_INVALID_SIGNATURE', 'ERR_WRONG_CONTROLLER', 'ERR_MALFORMED_COMMIT', 'ERR_INVALID_CAPABILITY', 'ERR_CAPABILITY_SCOPE',
-  'ERR_COMMIT_LINK', 'ERR_OVERSIZE', 'ERR_SCHEMA_VIOLATION', 'ERR_FORBIDDEN_CHANGE', 'ERR_INVALID_ID'
-])
+export const INVALID_DATA_CODES: ReadonlySet<string> = new Set([
+  InvalidSignatureError, WrongControllerError, MalformedCommitError, InvalidCapabilityError, CapabilityScopeError,
+  CommitLinkError, OversizeError, SchemaViolationError, ForbiddenChangeError, InvalidIdError
+].map((E) => E.code))
 /**
  * Refused but not held against the peer: an expired session or an anchor this node cannot check
  * depends on the clock and configuration, and an honest peer may have accepted it earlier.
  */
-export const REFUSED_CODES = new Set(['ERR_CAPABILITY_EXPIRED', 'ERR_INVALID_ANCHOR'])
+export const REFUSED_CODES: ReadonlySet<string> = new Set([CapabilityExpiredError, InvalidAnchorError].map((E) => E.code))
 
 export type IngestOutcome = 'ok' | 'invalid' | 'refused' | 'failed'
 
@@ -78,9 +83,9 @@ export function createIngester (init: IngesterInit): Ingester {
       await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal, options.prefetched), { witnessedAt: options.witnessedAt })
       return 'ok'
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'ERR_UNEXPECTED'
+      const code = codeOf(err)
       const peerId = peer.toString()
-      if (code === 'ERR_MISSING_DEPENDENCY' && depth < MAX_DEPENDENCY_DEPTH) {
+      if (code === MissingDependencyError.code && depth < MAX_DEPENDENCY_DEPTH) {
         const dependency = dependencyOf((err as { details?: Record<string, unknown> }).details)
         if (dependency != null) log('%s needs %s: fetching it from %s first', key, dependency, peerId)
         if (dependency != null && await fetchDependency(peer, dependency, depth, options)) return await attempt(peer, stream, tip, depth + 1, options)
@@ -91,8 +96,8 @@ export function createIngester (init: IngesterInit): Ingester {
         score.penalize(peerId, 'invalid-commit', `${code} in ${key}`)
         return 'invalid'
       }
-      if (code === 'ERR_SYNC_PROTOCOL') score.penalize(peerId, 'malformed-message', (err as Error).message)
-      if (code === 'ERR_CAPABILITY_EXPIRED' && options.witnessedAt == null && init.isWitness?.(peerId) === true) {
+      if (code === SyncProtocolError.code) score.penalize(peerId, 'malformed-message', (err as Error).message)
+      if (code === CapabilityExpiredError.code && options.witnessedAt == null && init.isWitness?.(peerId) === true) {
         const witnessedAt = await witnessTimes(peer, stream, signal)
         if (witnessedAt != null) return await attempt(peer, stream, tip, depth, { ...options, witnessedAt })
       }

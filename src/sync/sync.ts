@@ -13,7 +13,6 @@ import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, H
 import { type GossipStats, startGossip } from './gossip.js'
 import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
-import { holds } from './local-streams.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
 import { type Recon, startRecon } from './recon.js'
@@ -259,12 +258,12 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       for (const peer of [...peers.values()]) {
         if (controller.signal.aborted) break
         try {
-          if (await pullFrom({ libp2p, node, ingester }, peer, [{ streams: [id] }], controller.signal) > 0 && await holds(node, id)) return true
+          if (await pullFrom({ libp2p, node, ingester }, peer, [{ streams: [id] }], controller.signal) > 0 && await node.has(id)) return true
         } catch (err) {
           log('could not fetch %s from %s: %s', id, peer.toString(), (err as Error).message)
         }
       }
-      return await holds(node, id)
+      return await node.has(id)
     },
     async syncNow () {
       for (const id of peers.keys()) listsDue.add(id)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import type { StreamSnapshot } from '../../src/node/snapshot.js'
+import type { StreamSnapshot } from '../../src/api/types.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
 

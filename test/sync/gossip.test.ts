@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { StreamSnapshot } from '../../src/node/snapshot.js'
+import type { StreamSnapshot } from '../../src/api/types.js'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { ownAndHeldInterests } from '../../src/sync/interests.js'

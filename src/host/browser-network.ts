@@ -1,23 +1,7 @@
 import { openIdentityDb } from '../identity/identity-db.js'
 import type { SyncInterest } from '../sync/interests.js'
-import type { StreamNode } from './stream-node.js'
-
-export interface NetworkStatus {
-  peerId: string
-  peers: Array<{ id: string, addrs: string[] }>
-  /** Commit runs received from peers and stored. */
-  synced: number
-  failed: number
-  /** Tips refused as forged or invalid (their senders were penalized). */
-  invalid: number
-  /** Penalties given to peers (invalid data, malformed messages, floods). */
-  penalties: number
-  /** Peers banned for misbehaviour (disconnected, redials refused for a while). */
-  banned: number
-  lastSyncAt?: number
-  /** A catch-up with a peer is running: data may still be arriving. */
-  syncing: boolean
-}
+import type { NetworkStatus } from '../api/types.js'
+import type { StreamNode } from '../node/stream-node.js'
 
 export interface BrowserNetwork {
   /** Keeps connections to these peers (server peers' WebSocket multiaddrs), redialing with backoff. */

@@ -1,26 +1,25 @@
-import { errorFromPlain, type KilnErrorLike } from '../errors.js'
-import type { KilnApi } from '../node/api.js'
-import type { StreamSnapshot } from '../node/snapshot.js'
-import type { StreamQuery } from '../store/store.js'
-import { LeaderChangedError } from '../errors.js'
-import { RETRY_SAFE, type PlainMethod, type RelayMethod, type ReplyMessage, type RequestMessage } from './fallback-protocol.js'
+import { CALLS, type CallName, PLAIN_CALLS, type WorkerApi, forwardCalls } from '../api/calls.js'
+import type { StreamQuery, StreamSnapshot } from '../api/types.js'
+import { ConnectionClosedError, type KilnErrorLike, LeaderChangedError, errorFromPlain } from '../errors.js'
+import type { CallMessage, ReplyMessage } from './relay-protocol.js'
 
 export interface RelayClientInit {
   clientId: string
-  send: (message: RequestMessage) => void
+  send: (message: CallMessage) => void
+  /** Where a listener's own exception goes (it must not stop the relay). */
+  onListenerError?: (err: unknown) => void
 }
 
 export interface RelayClient {
   /** The node's calls for connect(); each goes to whichever tab leads now. */
-  api: KilnApi
+  api: WorkerApi
   handle: (message: ReplyMessage) => void
   /** A tab announced that it leads (`since`: when it took over; older announcements lose). */
   leaderIs: (leader: string, since: number) => void
-  close: () => void
 }
 
 interface Pending {
-  method: RelayMethod
+  method: CallName
   args: unknown[]
   /** The leader that took the call (acknowledged it), if any. */
   takenBy?: string
@@ -32,9 +31,10 @@ interface Pending {
  * A tab's side of the fallback relay. It keeps what the leader must know about this tab (hello,
  * onClosed, subscriptions) so it can tell a new leader again, and every call until it is
  * answered, so it can resend it: calls no leader took go to the new one, and so do taken calls
- * that are safe to repeat; a taken write fails with LeaderChangedError (its outcome is unknown).
+ * that are retry-safe (api/calls.ts); a taken write fails with LeaderChangedError (its outcome is
+ * unknown).
  */
-export function createRelayClient ({ clientId, send }: RelayClientInit): RelayClient {
+export function createRelayClient ({ clientId, send, onListenerError = reportError }: RelayClientInit): RelayClient {
   const pending = new Map<number, Pending>()
   const subscriptions = new Map<number, { target: string | StreamQuery, listener: (snapshot: StreamSnapshot) => void }>()
   let closedListener: ((error: KilnErrorLike) => void) | undefined
@@ -48,8 +48,7 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
     if (leader != null) send({ kind: 'call', to: leader.id, from: clientId, id, method: call.method, args: call.args })
   }
 
-  const call = async (method: RelayMethod, args: unknown[]): Promise<unknown> => {
-    if (closed) throw new Error('This Kiln connection is closed')
+  const request = async (method: CallName, args: unknown[]): Promise<unknown> => {
     const id = nextId++
     return await new Promise((resolve, reject) => {
       const entry: Pending = { method, args, resolve, reject }
@@ -58,19 +57,29 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
     })
   }
 
-  /** Tells a new leader what the old one knew about this tab; failures are reported, not hidden. */
-  const reintroduce = (): void => {
-    const report = (err: unknown): void => { reportError(err) }
-    if (greeted) call('hello', []).catch(report)
-    if (closedListener != null) call('onClosed', []).catch(report)
-    for (const [sub, { target }] of subscriptions) call('subscribe', [sub, target]).catch(report)
+  /** Every call but `bye` is refused once this client closed. */
+  const call = async (method: CallName, args: unknown[]): Promise<unknown> => {
+    if (closed) throw new ConnectionClosedError()
+    return await request(method, args)
   }
 
-  const forward = <M extends PlainMethod>(method: M) =>
-    (...args: Parameters<KilnApi[M]>) => call(method, args) as ReturnType<KilnApi[M]>
+  /** Tells a new leader what the old one knew about this tab; failures are reported, not hidden. */
+  const reintroduce = (): void => {
+    const report = (err: unknown): void => { onListenerError(err) }
+    if (greeted) request('hello', [clientId]).catch(report)
+    if (closedListener != null) request('onClosed', []).catch(report)
+    for (const [sub, { target }] of subscriptions) request('subscribe', [sub, target]).catch(report)
+  }
 
-  const api: KilnApi = {
-    async hello () { greeted = true; await call('hello', []) },
+  /** A listener's failure is the page's own bug: report it (as an uncaught error would be), keep listening. */
+  const deliver = (run: () => void): void => {
+    try { run() } catch (err) { onListenerError(err) }
+  }
+
+  const api: WorkerApi = {
+    ...forwardCalls(PLAIN_CALLS, call),
+    // Known before the call goes out: a `closed` message may arrive before the call's result.
+    async hello (id) { greeted = true; await call('hello', [id]) },
     async onClosed (listener) { closedListener = listener; await call('onClosed', []) },
     async subscribe (target, listener) {
       const sub = nextSub++
@@ -86,22 +95,14 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
     async unsubscribe (sub) {
       if (subscriptions.delete(sub)) await call('unsubscribe', [sub])
     },
-    create: forward('create'),
-    update: forward('update'),
-    load: forward('load'),
-    history: forward('history'),
-    query: forward('query'),
-    exportCar: forward('exportCar'),
-    importCar: forward('importCar'),
-    pin: forward('pin'),
-    unpin: forward('unpin'),
-    stats: forward('stats'),
-    status: forward('status'),
-    prepareSession: forward('prepareSession'),
-    completeSession: forward('completeSession'),
-    sessions: forward('sessions'),
-    signOut: forward('signOut'),
-    addPeers: forward('addPeers')
+    async bye () {
+      if (closed) return
+      closed = true
+      greeted = false
+      subscriptions.clear()
+      closedListener = undefined
+      await request('bye', [])
+    }
   }
 
   return {
@@ -132,7 +133,7 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
       }
     },
     leaderIs (id, since) {
-      if (closed || (leader != null && (leader.id === id || since < leader.since))) return
+      if (leader != null && (leader.id === id || since < leader.since)) return
       const previous = leader?.id
       const waiting = [...pending]
       leader = { id, since }
@@ -140,7 +141,7 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
       // so this tab's subscriptions see the writes retried below.
       if (previous != null) reintroduce()
       for (const [callId, entry] of waiting) {
-        if (entry.takenBy != null && !RETRY_SAFE.has(entry.method)) {
+        if (entry.takenBy != null && !CALLS[entry.method].retrySafe) {
           pending.delete(callId)
           entry.reject(new LeaderChangedError(undefined, { method: entry.method, outcome: 'unknown', leader: entry.takenBy }))
           continue
@@ -148,18 +149,6 @@ export function createRelayClient ({ clientId, send }: RelayClientInit): RelayCl
         entry.takenBy = undefined
         post(callId, entry)
       }
-    },
-    close () {
-      if (closed) return
-      closed = true
-      subscriptions.clear()
-      closedListener = undefined
-      if (leader != null) send({ kind: 'bye', to: leader.id, from: clientId })
     }
   }
-}
-
-/** A listener's failure is the page's own bug: report it (as an uncaught error would be), keep listening. */
-function deliver (run: () => void): void {
-  try { run() } catch (err) { reportError(err) }
 }

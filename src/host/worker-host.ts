@@ -1,53 +1,58 @@
+/**
+ * The browser node: a StreamNode on IndexedDB, signing with this browser's device key or a wallet
+ * session, serving every client that connects. Used by the SharedWorker and by the
+ * dedicated-worker fallback (worker/kiln-worker.ts).
+ */
 import * as Comlink from 'comlink'
-import { installErrorWire } from '../client/wire.js'
+import { DEFAULT_NODE_NAME, storeLock, tabLock } from '../api/names.js'
+import type { NodeMode } from '../api/types.js'
+import { StoreLockedError, hasCode } from '../errors.js'
+import { installErrorWire } from '../api/wire.js'
 import { loadDeviceSigner } from '../identity/device-key.js'
 import { createSessionKeeper } from '../identity/sessions.js'
+import { createLogger } from '../logger.js'
+import { createStreamNode } from '../node/stream-node.js'
 import { createIdbStore } from '../store/idb-store.js'
-import { type ClientConnection, type NodeHost, type NodeMode, announceClosed, createClientConnection } from './api.js'
 import { startBrowserNetwork } from './browser-network.js'
-import { createStreamNode } from './stream-node.js'
+import { type NodeHost, createNodeHost } from './serve.js'
 
 export interface WorkerHostInit {
   mode: NodeMode
-  /** IndexedDB database name (one node per name per origin). */
+  /** Node name: names the IndexedDB database (one node per name per origin). */
   name?: string
 }
 
-/**
- * The browser node: a StreamNode on IndexedDB, signing with this browser's device key, serving
- * every client that connects. Used by the SharedWorker and by the dedicated-worker fallback.
- */
 export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> {
   installErrorWire()
+  const log = createLogger('kiln:host')
   let host: NodeHost | undefined
   const store = await createIdbStore({
-    name: init.name ?? 'kiln',
+    name: init.name ?? DEFAULT_NODE_NAME,
+    log: createLogger('kiln:store:idb'),
     // A newer Kiln upgraded the database in another tab: stop, and tell every page why.
-    onClosed: (error) => { if (host != null) announceClosed(host, error) }
+    onClosed: (error) => { host?.announceClosed(error) }
   })
   const device = await loadDeviceSigner()
   const sessions = await createSessionKeeper(device)
-  const node = createStreamNode({ store, identity: sessions })
+  const node = createStreamNode({ store, identity: sessions, log: createLogger('kiln:node') })
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
-  host = {
+  host = createNodeHost({
     node,
     sessions,
     mode: init.mode,
-    storage: 'indexeddb',
-    clients: new Set(),
+    log,
     startNetwork: async (peers) => await startBrowserNetwork(node, peers, controllers)
-  }
+  })
   return host
 }
 
-/** Serves one client over a MessagePort; its subscriptions end when the client's tab lock frees. */
-export function serveClient (host: NodeHost, port: MessagePort): ClientConnection {
-  const connection = createClientConnection(host, (clientId, gone) => {
+/** Serves one client over a MessagePort; it ends on `bye()` or when the client's tab lock frees. */
+export function serveClient (host: NodeHost, port: MessagePort): void {
+  const api = host.connect((clientId, gone) => {
     // The page holds this lock for its lifetime; we get it only once the page is gone.
-    void navigator.locks.request(`kiln-tab:${clientId}`, async () => { gone() })
+    void navigator.locks.request(tabLock(clientId), async () => { gone() })
   })
-  Comlink.expose(connection.api, port)
-  return connection
+  Comlink.expose(api, port)
 }
 
 /** When the node cannot start (store locked, newer schema…), every call reports that error, typed. */
@@ -62,18 +67,18 @@ export const STORE_HANDOVER_TIMEOUT_MS = 10_000
 
 /**
  * For the dedicated-worker fallback: when leadership moves, the old leader's tab is gone but its
- * worker may hold the store's Web Lock (`kiln-store:<name>`) a little longer. Wait for that lock to
- * free, then open the store. Bounded, so a store held for good still fails with StoreLockedError.
+ * worker may hold the store's Web Lock a little longer. Wait for that lock to free, then open the
+ * store. Bounded, so a store held for good still fails with StoreLockedError.
  */
 export async function startWorkerHostAfterHandover (init: WorkerHostInit): Promise<NodeHost> {
-  const name = init.name ?? 'kiln'
+  const name = init.name ?? DEFAULT_NODE_NAME
   const deadline = Date.now() + STORE_HANDOVER_TIMEOUT_MS
   for (;;) {
     try {
       return await startWorkerHost(init)
     } catch (err) {
-      if ((err as { code?: string }).code !== 'ERR_STORE_LOCKED' || Date.now() >= deadline) throw err
-      await waitForLock(`kiln-store:${name}`, deadline - Date.now())
+      if (!hasCode(err, StoreLockedError) || Date.now() >= deadline) throw err
+      await waitForLock(storeLock(name), deadline - Date.now())
     }
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * The one list of the calls a page makes on its node. Every transport is derived from it: the
+ * page's `Kiln` (client/connect.ts), the worker's serving side (host/serve.ts) and both halves of
+ * the fallback relay (client/relay-*.ts). A new call is the node method, one line in CALLS, and
+ * its test.
+ */
+import type { Cacao } from '@didtools/cacao'
+import type { KilnErrorLike } from '../errors.js'
+import type {
+  CreateOptions, HistoryEntry, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+} from './types.js'
+
+/** The node's calls: plain data in, plain data out. */
+export interface NodeCalls {
+  create: (options: CreateOptions) => Promise<StreamSnapshot>
+  update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). Fetched from peers if not held. */
+  load: (ref: string) => Promise<StreamSnapshot>
+  /** Whether this node holds the stream (of a StreamID or CommitID), without reading its state or asking peers. */
+  has: (ref: string) => Promise<boolean>
+  history: (id: string) => Promise<HistoryEntry[]>
+  query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
+  exportCar: (id: string) => Promise<Uint8Array>
+  importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
+  pin: (id: string) => Promise<void>
+  unpin: (id: string) => Promise<void>
+  stats: () => Promise<NodeStats>
+  status: () => Promise<NodeStatus>
+  /** Wallet sign-in, step 1: the node makes a session key and returns its DID (the CACAO audience). */
+  prepareSession: () => Promise<string>
+  /** Wallet sign-in, step 2: the node checks the wallet-signed CACAO and keeps the session. */
+  completeSession: (cacao: Cacao) => Promise<SessionInfo>
+  sessions: () => Promise<SessionInfo[]>
+  /** Forgets one account's session, or every session. */
+  signOut: (account?: string) => Promise<void>
+  /** Connects to these peers (server peers' WebSocket multiaddrs) and syncs with them; starts networking. */
+  addPeers: (addrs: string[]) => Promise<void>
+}
+
+/**
+ * Calls about one client's connection. They carry listeners (Comlink proxies) or ids of them, so
+ * each transport handles them itself; listeners always stay in the page.
+ */
+export interface ConnectionCalls {
+  /** Announces the client; its subscriptions end when the client's tab is gone. */
+  hello: (clientId: string) => Promise<void>
+  /** The client closed its Kiln (its tab may live on): its subscriptions and slot end now. */
+  bye: () => Promise<void>
+  /** Registers a listener; returns an id for `unsubscribe`. */
+  subscribe: (target: string | StreamQuery, listener: (snapshot: StreamSnapshot) => void) => Promise<number>
+  unsubscribe: (subscriptionId: number) => Promise<void>
+  /** Registers a listener told once if the store is closed underneath the node. */
+  onClosed: (listener: (error: KilnErrorLike) => void) => Promise<void>
+}
+
+/** What the worker serves on each client's port. */
+export type WorkerApi = NodeCalls & ConnectionCalls
+
+export interface CallRule {
+  /**
+   * Safe to run twice: a follower tab sends it again to a new leader even when the old one had
+   * taken it (client/relay-client.ts). Writes are not: their outcome is unknown then.
+   */
+  retrySafe: boolean
+  /**
+   * Who answers it in the worker: the StreamNode method of the same name, the host (network,
+   * sessions, status), or the client's connection.
+   */
+  servedBy: 'node' | 'host' | 'connection'
+  /** A step of another page call (signIn): the page's Kiln has no such method. */
+  internal?: true
+}
+
+export const CALLS = {
+  create: { retrySafe: false, servedBy: 'node' },
+  update: { retrySafe: false, servedBy: 'node' },
+  load: { retrySafe: true, servedBy: 'host' },
+  has: { retrySafe: true, servedBy: 'node' },
+  history: { retrySafe: true, servedBy: 'node' },
+  query: { retrySafe: true, servedBy: 'node' },
+  exportCar: { retrySafe: true, servedBy: 'node' },
+  importCar: { retrySafe: false, servedBy: 'node' },
+  pin: { retrySafe: true, servedBy: 'node' },
+  unpin: { retrySafe: true, servedBy: 'node' },
+  stats: { retrySafe: true, servedBy: 'node' },
+  status: { retrySafe: true, servedBy: 'host' },
+  prepareSession: { retrySafe: false, servedBy: 'host', internal: true },
+  completeSession: { retrySafe: false, servedBy: 'host', internal: true },
+  sessions: { retrySafe: true, servedBy: 'host' },
+  signOut: { retrySafe: true, servedBy: 'host' },
+  addPeers: { retrySafe: true, servedBy: 'host' },
+  // The connection calls are idempotent per client (the host and the relay leader make them so).
+  hello: { retrySafe: true, servedBy: 'connection' },
+  bye: { retrySafe: true, servedBy: 'connection' },
+  subscribe: { retrySafe: true, servedBy: 'connection' },
+  unsubscribe: { retrySafe: true, servedBy: 'connection' },
+  onClosed: { retrySafe: true, servedBy: 'connection' }
+} as const satisfies Record<keyof WorkerApi, CallRule>
+
+type Calls = typeof CALLS
+export type CallName = keyof Calls
+type CallsWhere<Rule> = { [M in CallName]: Calls[M] extends Rule ? M : never }[CallName]
+
+/** Calls the StreamNode answers itself. */
+export type NodeServedCall = CallsWhere<{ servedBy: 'node' }>
+/** Calls the host answers (it owns the network and the wallet sessions). */
+export type HostServedCall = CallsWhere<{ servedBy: 'host' }>
+/** Calls forwarded as they are, plain data both ways. */
+export type PlainCall = NodeServedCall | HostServedCall
+/** The plain calls that are methods of the page's `Kiln`. */
+export type PageCall = Exclude<PlainCall, CallsWhere<{ internal: true }>>
+
+const names = Object.keys(CALLS) as CallName[]
+export const NODE_CALLS = names.filter((m): m is NodeServedCall => CALLS[m].servedBy === 'node')
+export const HOST_CALLS = names.filter((m): m is HostServedCall => CALLS[m].servedBy === 'host')
+export const PLAIN_CALLS: readonly PlainCall[] = [...NODE_CALLS, ...HOST_CALLS]
+export const PAGE_CALLS = PLAIN_CALLS.filter((m): m is PageCall => !('internal' in CALLS[m]))
+
+export const isCallName = (name: string): name is CallName => Object.hasOwn(CALLS, name)
+export const isPlainCall = (name: string): name is PlainCall => isCallName(name) && CALLS[name].servedBy !== 'connection'
+
+/**
+ * An object with one method per name, each handing its name and arguments to `call`: how every
+ * transport makes its forwarders from the table.
+ */
+export function forwardCalls<M extends PlainCall> (methods: readonly M[], call: (method: M, args: unknown[]) => Promise<unknown>): Pick<NodeCalls, M> {
+  const forwarders = Object.fromEntries(methods.map((m) => [m, async (...args: unknown[]) => await call(m, args)]))
+  // The table and NodeCalls name the same methods; each forwarder returns what `call` gets back.
+  return forwarders as unknown as Pick<NodeCalls, M>
+}

@@ -1,0 +1,160 @@
+/**
+ * Every type a page sees: the arguments and results of the node's calls. All plain data (strings
+ * for ids and CIDs), so each survives structured clone across a worker boundary and JSON on a CLI.
+ * The node, the stores and the hosts use these same types; nothing here imports a value.
+ */
+import type { Operation } from 'fast-json-patch'
+import type { DataHeader } from '../commits/data.js'
+import type { KilnErrorLike } from '../errors.js'
+
+export interface CreateOptions {
+  type?: 'tile' | 'model' | 'MID' | number
+  content?: unknown
+  /** Tile: no random `unique`, so the StreamID follows from controller + family/tags. */
+  deterministic?: boolean
+  family?: string
+  tags?: string[]
+  /** Tile: CommitID of a schema stream the content must satisfy. */
+  schema?: string
+  /** MID: the Model stream this document is an instance of. */
+  model?: string
+  /** MID with a set relation: the values of the model's set fields. */
+  unique?: string[]
+  forbidControllerChange?: boolean
+}
+
+export interface UpdateOptions {
+  /** The whole new content (a JSON-Patch is computed from the current one)… */
+  content?: unknown
+  /** …or a JSON-Patch to apply. */
+  patch?: Operation[]
+  /** Tile header changes (controllers, family, schema, tags); MID: only shouldIndex. */
+  header?: DataHeader
+  /** The tip the caller last saw; the write is refused (ERR_STALE_TIP) if the stream moved on. */
+  expectedTip?: string
+}
+
+/** A stream as the API returns it. */
+export interface StreamSnapshot {
+  id: string
+  type: number
+  typeName: string
+  /** CommitID of the state shown: load it later to see exactly this version. */
+  commitId: string
+  tip: string
+  content: unknown
+  metadata: SnapshotMetadata
+  log: SnapshotLogEntry[]
+  signature: number
+  anchorStatus: number
+  /** Every branch tip known for the stream; more than one means concurrent writes were kept. */
+  tips: string[]
+  /** True for a state loaded at a CommitID: history is read-only. */
+  readOnly: boolean
+}
+
+export interface SnapshotMetadata {
+  controllers: string[]
+  family?: string
+  schema?: string
+  tags?: string[]
+  model?: string
+  context?: string
+  /** Tile: the genesis' random string; Model/MID: base64 of its bytes. */
+  unique?: string
+  shouldIndex?: boolean
+  forbidControllerChange?: boolean
+}
+
+export interface SnapshotLogEntry {
+  cid: string
+  commitId: string
+  type: number
+  timestamp?: number
+  expirationTime?: number
+}
+
+export interface HistoryEntry {
+  cid: string
+  commitId: string
+  type: number
+  timestamp?: number
+  /** When this node accepted the commit (ms). */
+  receivedAt?: number
+}
+
+/** Streams matching every given field. */
+export interface StreamQuery {
+  controller?: string
+  model?: string
+  family?: string
+  schema?: string
+}
+
+export interface PageRequest {
+  limit?: number
+  /** Opaque: the `cursor` of the previous page. */
+  cursor?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Present when more items may follow. */
+  cursor?: string
+}
+
+export interface NodeStats {
+  streams: number
+  commits: number
+  blocks: number
+  subscriptions: number
+}
+
+/** A wallet session as the API shows it: never the key. */
+export interface SessionInfo {
+  /** The account streams are controlled by, `did:pkh:eip155:<chain>:<address>`. */
+  account: string
+  /** The session key's did:key, which signs every commit. */
+  sessionDid: string
+  resources: string[]
+  expiresAt?: string
+  /** The session new streams are created with (the most recent sign-in). */
+  active: boolean
+}
+
+/** Where the node runs, as `status()` reports it. */
+export type NodeMode = 'shared-worker' | 'dedicated-worker'
+
+export interface NodeStatus {
+  did?: string
+  mode: NodeMode
+  storage: 'indexeddb'
+  streams: number
+  commits: number
+  subscriptions: number
+  /** Tabs (or other clients) connected to this node now. */
+  clients: number
+  /** Set when the store was closed underneath the node (e.g. a newer Kiln upgraded it in another tab). */
+  closed?: KilnErrorLike
+  /** The wallet session new streams are written with, if someone signed in. */
+  session?: SessionInfo
+  /** Peers and sync progress, once the node was given peers to connect to. */
+  network?: NetworkStatus
+}
+
+export interface NetworkStatus {
+  peerId: string
+  peers: Array<{ id: string, addrs: string[] }>
+  /** Commit runs received from peers and stored. */
+  synced: number
+  failed: number
+  /** Tips refused as forged or invalid (their senders were penalized). */
+  invalid: number
+  /** Penalties given to peers (invalid data, malformed messages, floods). */
+  penalties: number
+  /** Peers banned for misbehaviour (disconnected, redials refused for a while). */
+  banned: number
+  lastSyncAt?: number
+  /** A catch-up with a peer is running: data may still be arriving. */
+  syncing: boolean
+}

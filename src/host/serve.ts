@@ -1,0 +1,168 @@
+/**
+ * The worker's serving side: one host per node, one connection per client (a tab's port). Every
+ * call comes from the table in api/calls.ts; the node answers its own calls, the host those about
+ * the network and wallet sessions, and each connection keeps its own subscriptions.
+ */
+import { parseStreamRef } from '../ids/parse.js'
+import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type WorkerApi, forwardCalls } from '../api/calls.js'
+import type { NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
+import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
+import type { SessionKeeper } from '../identity/sessions.js'
+import type { Logger } from '../logger.js'
+import type { StreamNode } from '../node/stream-node.js'
+import type { BrowserNetwork } from './browser-network.js'
+
+export interface NodeHostInit {
+  node: StreamNode
+  mode: NodeMode
+  /** Wallet sessions (the browser node keeps them). */
+  sessions?: SessionKeeper
+  /** Starts networking with the first peers given (libp2p is loaded only then). */
+  startNetwork?: (peers: string[]) => Promise<BrowserNetwork>
+  log: Logger
+}
+
+export interface NodeHost {
+  /**
+   * Serves one more client. Its connection ends on `bye()`, or when `watchGone` reports the
+   * client's tab gone (the worker cannot see tabs close).
+   */
+  connect: (watchGone: (clientId: string, gone: () => void) => void) => WorkerApi
+  /** The store was closed underneath the node: every client is told, now and on later calls. */
+  announceClosed: (error: unknown) => void
+}
+
+interface Connection {
+  dispose: () => void
+  notifyClosed: (error: KilnErrorLike) => void
+}
+
+export function createNodeHost (init: NodeHostInit): NodeHost {
+  const { node, log } = init
+  const clients = new Set<Connection>()
+  let closed: KilnErrorLike | undefined
+  /** Started by the first `addPeers`; the node stays offline until then. */
+  let network: Promise<BrowserNetwork> | undefined
+
+  const sessions = (): SessionKeeper => {
+    if (init.sessions == null) throw new NoSignerError('This node does not keep wallet sessions')
+    return init.sessions
+  }
+
+  /**
+   * Loads a stream (or a commit of one); one this node does not hold is fetched from its peers
+   * first, when it has any, and is kept current from then on.
+   */
+  const load = async (ref: string): Promise<StreamSnapshot> => {
+    if (network != null && !await node.has(ref)) await fetchFromPeers(ref)
+    return await node.load(ref)
+  }
+
+  /** True once the stream is stored; false when there are no peers or none has it. */
+  const fetchFromPeers = async (ref: string): Promise<boolean> => {
+    const running = await network?.catch(() => undefined)
+    return running != null && await running.fetchStream(parseStreamRef(ref).baseID.toString())
+  }
+
+  const hostCalls: Pick<NodeCalls, HostServedCall> = {
+    load,
+    async status () {
+      const stats = await node.stats().catch((err: unknown) => {
+        // A store closed underneath the node still has a status: `closed` says why.
+        if (closed == null && !hasCode(err, StoreClosedError)) throw err
+        return { streams: 0, commits: 0, subscriptions: 0 }
+      })
+      const status: NodeStatus = { mode: init.mode, storage: 'indexeddb', streams: stats.streams, commits: stats.commits, subscriptions: stats.subscriptions, clients: clients.size }
+      if (node.controller != null) status.did = node.controller
+      if (closed != null) status.closed = closed
+      const session = init.sessions?.list().find((s) => s.active)
+      if (session != null) status.session = session
+      if (network != null) status.network = (await network).status()
+      return status
+    },
+    async addPeers (addrs) {
+      if (addrs.length === 0) return
+      if (network == null) {
+        if (init.startNetwork == null) throw new InvalidInputError('This node has no network')
+        const starting = init.startNetwork(addrs)
+        network = starting
+        // A failed start is reported to this caller; the next addPeers tries again.
+        starting.catch(() => { if (network === starting) network = undefined })
+      }
+      ;(await network).addPeers(addrs)
+    },
+    prepareSession: async () => await sessions().prepare(),
+    async completeSession (cacao) {
+      const session = await sessions().complete(cacao)
+      // A new account: catch up on its streams now rather than at the next periodic round.
+      void network?.then(async (running) => { await running.syncNow() })
+        .catch((err: unknown) => { log.error('catch-up after sign-in failed: %s', (err as Error)?.message) })
+      return session
+    },
+    sessions: async () => init.sessions?.list() ?? [],
+    signOut: async (account) => { await sessions().signOut(account) }
+  }
+  const served = {
+    ...forwardCalls(NODE_CALLS, async (method, args) => await (node[method] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ...forwardCalls(HOST_CALLS, async (method, args) => await (hostCalls[method] as (...a: unknown[]) => Promise<unknown>)(...args))
+  }
+
+  function connect (watchGone: (clientId: string, gone: () => void) => void): WorkerApi {
+    const subscriptions = new Map<number, () => void>()
+    const closedListeners = new Set<(error: KilnErrorLike) => void>()
+    let greeted = false
+    let nextId = 1
+
+    const connection: Connection = {
+      dispose () {
+        for (const stop of subscriptions.values()) stop()
+        subscriptions.clear()
+        closedListeners.clear()
+        clients.delete(connection)
+      },
+      notifyClosed (error) {
+        // A listener in a tab that is gone: nothing to tell.
+        for (const listener of closedListeners) Promise.resolve(listener(error)).catch(() => {})
+      }
+    }
+    clients.add(connection)
+
+    return {
+      ...served,
+      async hello (clientId) {
+        if (greeted) return
+        greeted = true
+        watchGone(clientId, () => { connection.dispose() })
+      },
+      async bye () { connection.dispose() },
+      async subscribe (target, listener) {
+        // A stream this node does not hold yet is fetched from peers; the listener hears its state.
+        if (typeof target === 'string' && network != null && !await node.has(target)) {
+          fetchFromPeers(target).catch((err: unknown) => { log('fetching %s for a subscriber failed: %s', target, (err as Error)?.message) })
+        }
+        const id = nextId++
+        subscriptions.set(id, node.subscribe(target, (snapshot) => {
+          // A tab that vanished without its lock firing yet: drop the listener, keep the node going.
+          Promise.resolve(listener(snapshot)).catch(() => { subscriptions.get(id)?.(); subscriptions.delete(id) })
+        }))
+        return id
+      },
+      async unsubscribe (subscriptionId) {
+        subscriptions.get(subscriptionId)?.()
+        subscriptions.delete(subscriptionId)
+      },
+      async onClosed (listener) {
+        if (closed != null) listener(closed)
+        else closedListeners.add(listener)
+      }
+    }
+  }
+
+  return {
+    connect,
+    announceClosed (error) {
+      closed = errorToPlain(error)
+      for (const client of clients) client.notifyClosed(closed)
+    }
+  }
+}
