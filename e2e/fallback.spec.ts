@@ -224,3 +224,22 @@ test('a new leader waits for the store lock the old worker still holds, for a bo
   await expect(b.locator('#status')).toHaveText('failed', { timeout: 15_000 })
   expect(await b.evaluate(() => window.connectError)).toMatchObject({ code: 'ERR_STORE_LOCKED' })
 })
+
+test('a follower that closes its Kiln (its tab lives on) leaves the node at once, and its later calls fail typed', async ({ context }) => {
+  const node = freshNode()
+  const a = await openApp(context, node)
+  const b = await openApp(context, node)
+  const created = await a.evaluate(async () => await window.kiln!.create({ content: { n: 1 } }))
+  await subscribe(b, created.id)
+  expect(await status(a)).toMatchObject({ clients: 2, subscriptions: 1 })
+  const later = await b.evaluate(async (id) => {
+    await window.kiln!.close()
+    return await window.kiln!.load(id).then(() => null, (err: { code?: string }) => err.code)
+  }, created.id)
+  expect(later).toBe('ERR_CONNECTION_CLOSED')
+  expect(await status(a)).toMatchObject({ clients: 1, subscriptions: 0 })
+  // The leader's own connection still works and hears its writes.
+  await subscribe(a, created.id)
+  await a.evaluate(async (id) => await window.kiln!.update(id, { content: { n: 2 } }), created.id)
+  await expect.poll(async () => await contents(a)).toEqual([{ n: 2 }])
+})

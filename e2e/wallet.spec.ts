@@ -86,6 +86,14 @@ test('a wallet that signs with another key than the account it claims is refused
   expect(await page.evaluate(async () => await window.kiln!.sessions())).toEqual([])
 })
 
+test('a wallet that gives no account, or refuses, fails typed (ERR_WALLET) and keeps no session', async ({ page }) => {
+  await openWallet(page, `node=no-account-${Date.now()}`)
+  expect(await errorOf(page, 'await kiln.signIn({ request: async () => [] })')).toMatchObject({ code: 'ERR_WALLET', name: 'WalletError' })
+  const refused = "await kiln.signIn({ request: async () => { throw Object.assign(new Error('User rejected the request'), { code: 4001 }) } })"
+  expect(await errorOf(page, refused)).toMatchObject({ code: 'ERR_WALLET', name: 'WalletError', message: expect.stringContaining('User rejected') })
+  expect(await page.evaluate(async () => await window.kiln!.sessions())).toEqual([])
+})
+
 test('an expired session is refused at sign-in', async ({ page }) => {
   await openWallet(page, `node=expired-${Date.now()}`)
   expect(await errorOf(page, 'await kiln.signIn(ethereum, { expiresIn: -2 * 24 * 3600 })')).toMatchObject({ code: 'ERR_CAPABILITY_EXPIRED' })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
+import { CorruptStoreError, StoreFullError } from '../../src/errors.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
+import type { Store } from '../../src/store/store.js'
 import type { StreamSnapshot } from '../../src/api/types.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
@@ -130,6 +132,65 @@ describe('StreamNode', () => {
     expect(a.tips.length).toBeGreaterThanOrEqual(2)
     const lostTip = a.tips.find((t) => t !== a.tip && !a.log.some((e) => e.cid === t)) as string
     expect((await alice.load(`${created.id}?commit=${lostTip}`)).content).not.toEqual(a.content)
+  })
+
+  it('has and find answer from the stream record: held or not, tips and indexed fields', async () => {
+    const node = await newNode()
+    const created = await node.create({ content: { n: 1 }, family: 'notes' })
+    const updated = await node.update(created.id, { content: { n: 2 } })
+    const unknown = (await (await newNode('bob')).create({ content: {} })).id
+    expect(await node.has(created.id)).toBe(true)
+    expect(await node.has(updated.commitId)).toBe(true)
+    expect(await node.has(unknown)).toBe(false)
+    expect(await node.find(created.id)).toEqual({ id: created.id, tips: [updated.tip], controller: node.controller, family: 'notes' })
+    expect(await node.find(unknown)).toBeUndefined()
+    await expect(node.has('not-an-id')).rejects.toMatchObject({ code: 'ERR_INVALID_ID' })
+  })
+
+  it('a damaged store is not a missing dependency: reading the Model fails with its own code', async () => {
+    const store = createMemoryStore()
+    const writer = createStreamNode({ store, signer: await kilnSigner('alice') })
+    const model = await writer.create({ type: 'model', content: noteModel })
+    const damaged: Store = { ...store, getStream: async (id) => { if (id === model.id) throw new CorruptStoreError(); return await store.getStream(id) } }
+    const node = createStreamNode({ store: damaged, signer: await kilnSigner('alice') })
+    await expect(node.create({ type: 'MID', model: model.id, content: { text: 'x' } })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' })
+    expect((await writer.stats()).streams).toBe(1)
+  })
+
+  it('a full disk while re-signing a lost write is reported, and the branch that arrived stays stored', async () => {
+    const alice = await newNode()
+    const created = await alice.create({ content: { v: 0 } })
+    /** Fails every write after the first once armed: the arriving branch lands, a rebase write does not. */
+    const fillsUp = (): Store & { arm: () => void } => {
+      const store = createMemoryStore()
+      let writes: number | undefined
+      return {
+        ...store,
+        arm: () => { writes = 0 },
+        async putCommit (batch) {
+          if (writes != null && writes++ >= 1) throw new StoreFullError()
+          await store.putCommit(batch)
+        }
+      }
+    }
+    const stores = [fillsUp(), fillsUp()]
+    const [laptop, phone] = await Promise.all(stores.map(async (store) => createStreamNode({ store, signer: await kilnSigner('alice') })))
+    const start = await alice.exportCar(created.id)
+    await laptop.importCar(start)
+    await phone.importCar(start)
+    await laptop.update(created.id, { content: { v: 'laptop' } })
+    await phone.update(created.id, { content: { v: 'phone' } })
+    const [laptopCar, phoneCar] = [await laptop.exportCar(created.id), await phone.exportCar(created.id)]
+    for (const store of stores) store.arm()
+    const outcomes = await Promise.allSettled([laptop.importCar(phoneCar), phone.importCar(laptopCar)])
+    // Exactly one device lost the conflict rule and tried to re-sign its write: its disk was full.
+    const refused = outcomes.filter((o) => o.status === 'rejected')
+    expect(refused).toHaveLength(1)
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_STORE_FULL' })
+    const loser = outcomes[0].status === 'rejected' ? laptop : phone
+    const held = await loser.load(created.id)
+    expect(held.tips).toHaveLength(2)
+    expect(held.log).toHaveLength(2)
   })
 
   it('a node that only relays (holds no signer for the stream) keeps both branches and re-signs nothing', async () => {
