@@ -1,4 +1,5 @@
 import type { CID } from 'multiformats/cid'
+import type { Operation } from 'fast-json-patch'
 import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '../ids/index.js'
 import type { Block, BlockSource } from '../commits/block.js'
 import { buildGenesis, buildSignedCommit } from '../commits/build.js'
@@ -248,10 +249,17 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return snapshot
   }
 
-  async function writeLocal (streamId: StreamID, commit: { cid: CID, blocks: Block[] }, record: StreamRecord | undefined, base?: StreamState): Promise<StreamSnapshot> {
-    const overlay = new Map(commit.blocks.map((b) => [b.cid.toString(), b.bytes]))
+  /** A signed data commit on `prev` applying `patch`. */
+  async function patchCommit (streamId: StreamID, prev: CID, patch: Operation[], signer: Signer): Promise<{ cid: CID, blocks: Block[] }> {
+    return await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev, patch }), signer)
+  }
+
+  /** Verifies and stores this node's own commits (oldest first) as one run: all or none. */
+  async function writeLocal (streamId: StreamID, built: Array<{ cid: CID, blocks: Block[] }>, record: StreamRecord | undefined, base?: StreamState): Promise<StreamSnapshot> {
+    const overlay = new Map(built.flatMap((commit) => commit.blocks).map((b) => [b.cid.toString(), b.bytes]))
     const source: BlockSource = async (cid) => overlay.get(cid.toString()) ?? await storeSource(cid)
-    return await accept(streamId, record, [await loadCommit(commit.cid, source)], true, base)
+    const fresh = await Promise.all(built.map(async (commit) => await loadCommit(commit.cid, source)))
+    return await accept(streamId, record, fresh, true, base)
   }
 
   async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource, witnessedAt?: (cid: string) => number | undefined): Promise<StreamSnapshot> {
@@ -297,7 +305,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (lostCommit.kind !== 'data') continue
       try {
         const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch: lostCommit.payload.data, header: lostCommit.payload.header }), signer)
-        snapshot = await writeLocal(streamId, commit, record, state)
+        snapshot = await writeLocal(streamId, [commit], record, state)
       } catch (err) {
         // Does not apply on the winner, or cannot be signed now: the lost branch stays as a
         // conflict tip. Anything else (a full disk, a closed store) is the caller's to hear.
@@ -326,8 +334,19 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         // and need no read first (in IndexedDB that read would wait behind every pending write).
         const mayExist = !plan.signed || type === StreamType.MODEL
         const existing = mayExist ? await findRecord(id) : undefined
-        if (existing != null) return toSnapshot(await stateAt(existing), existing)
-        return await writeLocal(genesis.streamId, genesis, undefined)
+        // A single or set document's genesis is empty (anyone can compute its StreamID): its
+        // content goes in a data commit right after it, as Ceramic's ModelInstanceDocument does,
+        // verified and stored together with the genesis.
+        const content = type === StreamType.MID && !plan.signed ? options.content : undefined
+        if (existing == null) {
+          const first = content === undefined ? [] : [await patchCommit(genesis.streamId, genesis.cid, diffContent(null, content), author)]
+          return await writeLocal(genesis.streamId, [genesis, ...first], undefined)
+        }
+        const state = await stateAt(existing)
+        const patch = content === undefined ? [] : diffContent(state.content, content)
+        if (patch.length === 0) return toSnapshot(state, existing)
+        // The document exists: `content` replaces what it holds, as an update would.
+        return await writeLocal(genesis.streamId, [await patchCommit(genesis.streamId, tipOf(state), patch, requireSignerFor(controllerOf(state)))], existing, state)
       })
     },
 
@@ -343,7 +362,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
         const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
         const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header }), author)
-        return await writeLocal(streamId, commit, record, state)
+        return await writeLocal(streamId, [commit], record, state)
       })
     },
 

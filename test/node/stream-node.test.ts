@@ -217,6 +217,30 @@ describe('StreamNode', () => {
 })
 
 describe('StreamNode models', () => {
+  it('single and set documents are made with their content in one call: an empty genesis and a first data commit, stored together', async () => {
+    const node = await newNode()
+    const profile = await node.create({ type: 'model', content: { ...noteModel, name: 'Profile', accountRelation: { type: 'single' } } })
+    const tagged = await node.create({ type: 'model', content: { ...noteModel, name: 'Tagged', accountRelation: { type: 'set', fields: ['text'] } } })
+    const mine = await node.create({ type: 'MID', model: profile.id, deterministic: true, content: { text: 'hello' } })
+    expect(mine.content).toEqual({ text: 'hello' })
+    expect(mine.log.map((e) => e.type)).toEqual([0, 1])
+    // Anyone computes the same StreamID: it is the empty genesis, whatever the content.
+    const device = await newNode('alice')
+    await device.importCar(await node.exportCar(profile.id))
+    expect((await device.create({ type: 'MID', model: profile.id, deterministic: true })).id).toBe(mine.id)
+    const set = await node.create({ type: 'MID', model: tagged.id, unique: ['a'], content: { text: 'a' } })
+    expect(set.content).toEqual({ text: 'a' })
+    // Creating it again with other content updates it; with the same content changes nothing.
+    const again = await node.create({ type: 'MID', model: profile.id, deterministic: true, content: { text: 'hi again' } })
+    expect(again.id).toBe(mine.id)
+    expect(again.content).toEqual({ text: 'hi again' })
+    expect((await node.create({ type: 'MID', model: profile.id, deterministic: true, content: { text: 'hi again' } })).log).toHaveLength(3)
+    // Content the schema refuses stores neither commit.
+    const before = await node.stats()
+    await expect(node.create({ type: 'MID', model: tagged.id, unique: ['b'], content: { text: 7 } })).rejects.toMatchObject({ code: 'ERR_SCHEMA_VIOLATION' })
+    expect(await node.stats()).toEqual(before)
+  })
+
   it('creating the same Model twice returns the first (its StreamID follows from its content)', async () => {
     const node = await newNode()
     const a = await node.create({ type: 'model', content: noteModel })

@@ -1,0 +1,38 @@
+import { expect, test, type Page } from '@playwright/test'
+
+async function openApp (page: Page, node: string): Promise<void> {
+  await page.goto(`/e2e/pages/app.html?node=${node}`)
+  await expect(page.locator('#status')).toHaveText('ready')
+}
+
+const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false, properties: { text: { type: 'string' } }, required: ['text'] }
+const model = (name: string, accountRelation: Record<string, unknown>) => ({ version: '2.0', name, interface: false, implements: [], accountRelation, schema })
+
+test('a page makes Models and documents of every relation, updates, loads and queries them; another tab sees them', async ({ context }) => {
+  const node = `models-${Date.now()}`
+  const a = await context.newPage()
+  const b = await context.newPage()
+  await openApp(a, node)
+  await openApp(b, node)
+  const made = await a.evaluate(async (models) => {
+    const kiln = window.kiln!
+    const [posts, profiles, tags] = await Promise.all(models.map(async (content) => await kiln.create({ type: 'model', content })))
+    const post = await kiln.create({ type: 'MID', model: posts.id, content: { text: 'first post' } })
+    const profile = await kiln.create({ type: 'MID', model: profiles.id, deterministic: true, content: { text: 'my profile' } })
+    const tag = await kiln.create({ type: 'MID', model: tags.id, unique: ['kiln'], content: { text: 'kiln' } })
+    const edited = await kiln.update(post.id, { content: { text: 'first post, edited' } })
+    const refused = await kiln.create({ type: 'MID', model: posts.id, content: { text: 1 } }).then(() => null, (err: { code?: string }) => err.code)
+    return { posts: posts.id, profile: { id: profile.id, content: profile.content, types: profile.log.map((e) => e.type) }, tag: tag.content, edited: edited.content, post: post.id, refused }
+  }, [model('Post', { type: 'list' }), model('Profile', { type: 'single' }), model('Tag', { type: 'set', fields: ['text'] })])
+  expect(made.profile.content).toEqual({ text: 'my profile' })
+  expect(made.profile.types).toEqual([0, 1])
+  expect(made.tag).toEqual({ text: 'kiln' })
+  expect(made.edited).toEqual({ text: 'first post, edited' })
+  expect(made.refused).toBe('ERR_SCHEMA_VIOLATION')
+  const seen = await b.evaluate(async ({ posts, post, profile }) => {
+    const kiln = window.kiln!
+    const page = await kiln.query({ model: posts })
+    return { ids: page.items.map((s) => s.id), post: (await kiln.load(post)).content, profile: (await kiln.load(profile)).content }
+  }, { posts: made.posts, post: made.post, profile: made.profile.id })
+  expect(seen).toEqual({ ids: [made.post], post: { text: 'first post, edited' }, profile: { text: 'my profile' } })
+})
