@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  CreateOptions, HistoryEntry, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  CreateOptions, Follow, FollowStatus, HistoryEntry, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -35,6 +35,13 @@ export interface NodeCalls {
   signOut: (account?: string) => Promise<void>
   /** Connects to these peers (server peers' WebSocket multiaddrs) and syncs with them; starts networking. */
   addPeers: (addrs: string[]) => Promise<void>
+  /**
+   * Follows a Model's documents (other people's too): the node catches up on them from its peers
+   * and keeps them current, across restarts, until `unfollow`. Query and subscribe as usual.
+   */
+  follow: (follow: Follow) => Promise<FollowStatus>
+  unfollow: (follow: Follow) => Promise<void>
+  follows: () => Promise<FollowStatus[]>
 }
 
 /**
@@ -89,6 +96,9 @@ export const CALLS = {
   sessions: { retrySafe: true, servedBy: 'host' },
   signOut: { retrySafe: true, servedBy: 'host' },
   addPeers: { retrySafe: true, servedBy: 'host' },
+  follow: { retrySafe: true, servedBy: 'host' },
+  unfollow: { retrySafe: true, servedBy: 'host' },
+  follows: { retrySafe: true, servedBy: 'host' },
   // The connection calls are idempotent per client (the host and the relay leader make them so).
   hello: { retrySafe: true, servedBy: 'connection' },
   bye: { retrySafe: true, servedBy: 'connection' },

@@ -103,6 +103,19 @@ export interface Page<T> {
   cursor?: string
 }
 
+/** Documents a node follows beyond its own accounts' streams: a Model's, optionally one account's. */
+export interface Follow {
+  /** The Model's StreamID. */
+  model: string
+  /** Only this account's documents (a DID). */
+  controller?: string
+}
+
+export interface FollowStatus extends Follow {
+  /** Documents of it this node holds now. */
+  held: number
+}
+
 export interface NodeStats {
   streams: number
   commits: number

@@ -1,13 +1,22 @@
 import { openIdentityDb } from '../identity/identity-db.js'
 import type { SyncInterest } from '../sync/interests.js'
-import type { NetworkStatus } from '../api/types.js'
+import type { Follow, NetworkStatus } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
+
+export interface BrowserWants {
+  /** The accounts this node signs for. */
+  controllers: () => string[]
+  /** The Models (optionally one account's documents of them) this node follows. */
+  follows: () => Follow[]
+}
 
 export interface BrowserNetwork {
   /** Keeps connections to these peers (server peers' WebSocket multiaddrs), redialing with backoff. */
   addPeers: (addrs: string[]) => void
   /** Gets a stream this node does not hold from its peers; true once stored. */
   fetchStream: (id: string) => Promise<boolean>
+  /** Reads what this node wants again now (a follow ended: gossip stops taking its documents). */
+  refreshWants: () => Promise<void>
   /** A catch-up round now (after a sign-in adds an account whose streams to fetch). */
   syncNow: () => Promise<void>
   status: () => NetworkStatus
@@ -22,15 +31,19 @@ const PEER_KEY = 'libp2p-peer-key'
  * the same PeerId after a restart. libp2p is loaded only then (its own bundle chunk).
  *
  * A browser does not mirror the network: it catches up on the streams of the accounts it signs for
- * (`controllers`: the device key and every wallet session) and on the streams it holds; any other
- * stream is fetched when a page asks for it (`fetchStream`), and kept current from then on.
+ * (`controllers`: the device key and every wallet session), on the streams it holds and on the
+ * Models it follows (`follows`); any other stream is fetched when a page asks for it
+ * (`fetchStream`), and kept current from then on. Both lists are read again every round.
  */
-export async function startBrowserNetwork (node: StreamNode, peers: string[], controllers: () => string[]): Promise<BrowserNetwork> {
+export async function startBrowserNetwork (node: StreamNode, peers: string[], wants: BrowserWants): Promise<BrowserNetwork> {
   const sync = await import('../sync/index.js')
   const privateKey = await loadPeerKey(sync)
   const denyList = sync.createDenyList()
   const libp2p = await sync.createKilnLibp2p({ privateKey, denyList })
-  const interests = async (): Promise<SyncInterest[]> => await sync.ownAndHeldInterests(node, controllers())
+  const interests = async (): Promise<SyncInterest[]> => [
+    ...await sync.ownAndHeldInterests(node, wants.controllers()),
+    ...wants.follows().map((follow): SyncInterest => ({ ...follow }))
+  ]
   const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests })
   const known = new Set(peers)
   return {
@@ -41,6 +54,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], co
     },
     fetchStream: async (id) => await running.fetchStream(id),
     async syncNow () { await running.syncNow() },
+    async refreshWants () { await running.refreshInterests() },
     status () {
       const s = running.status()
       const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned, syncing: s.syncing }

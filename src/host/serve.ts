@@ -5,12 +5,13 @@
  */
 import { parseStreamRef } from '../ids/parse.js'
 import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type WorkerApi, forwardCalls } from '../api/calls.js'
-import type { NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
+import type { Follow, FollowStatus, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
 import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
 import type { SessionKeeper } from '../identity/sessions.js'
 import type { Logger } from '../logger.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { BrowserNetwork } from './browser-network.js'
+import { type Follows, parseFollow } from './follows.js'
 
 export interface NodeHostInit {
   node: StreamNode
@@ -19,6 +20,8 @@ export interface NodeHostInit {
   sessions?: SessionKeeper
   /** Starts networking with the first peers given (libp2p is loaded only then). */
   startNetwork?: (peers: string[]) => Promise<BrowserNetwork>
+  /** Models this node follows (kept across restarts); the network reads them each round. */
+  follows?: Follows
   log: Logger
 }
 
@@ -64,6 +67,29 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     return running != null && await running.fetchStream(parseStreamRef(ref).baseID.toString())
   }
 
+  const follows = (): Follows => {
+    if (init.follows == null) throw new InvalidInputError('This node cannot follow Models')
+    return init.follows
+  }
+
+  /** How many documents of a follow this node holds: an index walk, no state read. */
+  const statusOf = async (follow: Follow): Promise<FollowStatus> => {
+    let held = 0
+    let cursor: string | undefined
+    do {
+      const page = await node.heads(follow, { limit: 1_000, cursor })
+      held += page.items.length
+      cursor = page.items.length === 0 ? undefined : page.cursor
+    } while (cursor != null)
+    return { ...follow, held }
+  }
+
+  /** A catch-up round now, so a new follow (or sign-in) does not wait for the periodic one. */
+  const syncSoon = (why: string): void => {
+    void network?.then(async (running) => { await running.syncNow() })
+      .catch((err: unknown) => { log.error('catch-up after %s failed: %s', why, (err as Error)?.message) })
+  }
+
   const hostCalls: Pick<NodeCalls, HostServedCall> = {
     load,
     async status () {
@@ -95,10 +121,21 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     async completeSession (cacao) {
       const session = await sessions().complete(cacao)
       // A new account: catch up on its streams now rather than at the next periodic round.
-      void network?.then(async (running) => { await running.syncNow() })
-        .catch((err: unknown) => { log.error('catch-up after sign-in failed: %s', (err as Error)?.message) })
+      syncSoon('sign-in')
       return session
     },
+    async follow (wanted) {
+      const follow = parseFollow(wanted)
+      if (await follows().add(follow)) syncSoon('a new follow')
+      return await statusOf(follow)
+    },
+    async unfollow (wanted) {
+      await follows().remove(parseFollow(wanted))
+      // Answered once gossip no longer takes new documents of it.
+      const running = await network?.catch(() => undefined)
+      await running?.refreshWants()
+    },
+    follows: async () => await Promise.all(follows().list().map(statusOf)),
     sessions: async () => init.sessions?.list() ?? [],
     signOut: async (account) => { await sessions().signOut(account) }
   }

@@ -14,6 +14,7 @@ import { createLogger } from '../logger.js'
 import { createStreamNode } from '../node/stream-node.js'
 import { createIdbStore } from '../store/idb-store.js'
 import { startBrowserNetwork } from './browser-network.js'
+import { loadFollows } from './follows.js'
 import { type NodeHost, createNodeHost } from './serve.js'
 
 export interface WorkerHostInit {
@@ -25,9 +26,10 @@ export interface WorkerHostInit {
 export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> {
   installErrorWire()
   const log = createLogger('kiln:host')
+  const name = init.name ?? DEFAULT_NODE_NAME
   let host: NodeHost | undefined
   const store = await createIdbStore({
-    name: init.name ?? DEFAULT_NODE_NAME,
+    name,
     log: createLogger('kiln:store:idb'),
     // A newer Kiln upgraded the database in another tab: stop, and tell every page why.
     onClosed: (error) => { host?.announceClosed(error) }
@@ -35,13 +37,15 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
   const device = await loadDeviceSigner()
   const sessions = await createSessionKeeper(device)
   const node = createStreamNode({ store, identity: sessions, log: createLogger('kiln:node') })
+  const follows = await loadFollows(name)
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
   host = createNodeHost({
     node,
     sessions,
+    follows,
     mode: init.mode,
     log,
-    startNetwork: async (peers) => await startBrowserNetwork(node, peers, controllers)
+    startNetwork: async (peers) => await startBrowserNetwork(node, peers, { controllers, follows: follows.list })
   })
   return host
 }

@@ -77,6 +77,8 @@ export interface Sync {
   status: () => SyncStatus
   /** A catch-up round with every connected Kiln peer, started after this call; resolves with the status after it. */
   syncNow: () => Promise<SyncStatus>
+  /** Reads the interests again now (they changed: a follow ended), rather than at the next round. */
+  refreshInterests: () => Promise<void>
   /**
    * Asks connected peers, one after another, for a stream this node does not hold and ingests it
    * (every commit verified). True once it is stored; false if no peer had it. Gossip then keeps
@@ -138,15 +140,18 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     : undefined
   const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
 
+  async function refreshInterests (): Promise<void> {
+    if (interestsOf == null) return
+    const next = await interestsOf()
+    // Kept when unchanged: gossip forgets which streams it found unwanted only when interests change.
+    if (JSON.stringify(next) !== JSON.stringify(interests)) interests = next
+  }
+
   async function runRound (peer: PeerId): Promise<void> {
     if (controller.signal.aborted || !peers.has(peer.toString())) return
     running++
     try {
-      if (interestsOf != null) {
-        const next = await interestsOf()
-        // Kept when unchanged: gossip forgets which streams it found unwanted only when interests change.
-        if (JSON.stringify(next) !== JSON.stringify(interests)) interests = next
-      }
+      await refreshInterests()
       // Interests that are EventId ranges (everything, a Model) reconcile by Recon; the rest by heads.
       const ranges = interests.map((interest) => recon == null ? undefined : reconRangeOf(interest, network))
       const withLists = listsDue.delete(peer.toString())
@@ -265,6 +270,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       }
       return await node.has(id)
     },
+    refreshInterests,
     async syncNow () {
       for (const id of peers.keys()) listsDue.add(id)
       await Promise.all([...peers.values()].map(round))
