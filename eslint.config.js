@@ -121,20 +121,8 @@ export default defineConfig(
     }
   },
   {
-    // Plain JS (scripts/, bin/, this file): no tsconfig covers them, so a default project types them.
-    files: ['**/*.js', '**/*.mjs'],
-    languageOptions: {
-      parser: tseslint.parser,
-      parserOptions: {
-        projectService: { allowDefaultProject: ['scripts/*.mjs', 'bin/*.js', 'eslint.config.js'] },
-        tsconfigRootDir: import.meta.dirname
-      }
-    }
-  },
-  {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/*.ts'],
     plugins: { '@typescript-eslint': tseslint.plugin },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -143,11 +131,19 @@ export default defineConfig(
       '@typescript-eslint/return-await': ['error', 'error-handling-correctness-only'],
       // A thrown string or plain object has no code, stack or cause: it reaches pages as ERR_UNEXPECTED.
       '@typescript-eslint/only-throw-error': 'error',
-      // A new error made in a catch keeps the one it replaces (`{ cause: err }`).
-      'preserve-caught-error': 'error',
       // A switch over a union without a default must name every member, so a new message kind,
       // stream type or relation cannot fall through unhandled.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }]
+    }
+  },
+  {
+    // Every file. Plain JS (scripts/, bin/, this file) gets only these: no tsconfig covers it, and
+    // typing those three files in a default project cost a quarter of the lint's time.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // A new error made in a catch keeps the one it replaces (`{ cause: err }`).
+      'preserve-caught-error': 'error'
     }
   },
   ...Object.keys(LAYERS).map((name) => ({
