@@ -75,7 +75,7 @@ function layerRules (label, layer, toSrc) {
     regex: `^${leave}(?!${oneOf(allowed)})`,
     message: `${label} may import only ${only} and its own folder (layering: README, "Project layout").`
   }]
-  if (layer.types?.length) {
+  if (layer.types?.length && !layer.typesOnly) {
     patterns.push({ regex: `^${leave}(${oneOf(layer.types)})`, allowTypeImports: true, message: `${label} may import only types from ${layer.types.join(', ')}.` })
   }
   if (layer.typesOnly) {
