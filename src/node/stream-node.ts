@@ -4,7 +4,7 @@ import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '
 import type { Block, BlockSource } from '../commits/block.js'
 import { buildGenesis, buildSignedCommit } from '../commits/build.js'
 import { decodeCar } from '../commits/car.js'
-import { dataCommit, diffContent } from '../commits/data.js'
+import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
@@ -18,6 +18,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import type { Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
+import { mergeContent, sameJson } from '../streams/merge.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
 import { EventType, type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
@@ -285,38 +286,52 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
   /**
    * When commits from elsewhere make another branch canonical, this node's own writes on the losing
-   * branch are not dropped (Ceramic drops them): their patches are applied again on the winner and
-   * signed anew, if this node can sign for the stream. The losing branch stays stored as a tip.
-   * A patch that no longer applies stops the rebase; that branch then remains as a visible conflict.
+   * branch are not dropped (Ceramic drops them): what the lost branch changed since the branches'
+   * common ancestor is merged by path into the winner and signed anew as one commit, if this node
+   * can sign for the stream (streams/merge.ts). Where both changed one path, the winner's value
+   * stands and the clash is logged. The losing branch stays stored as a tip. A merge the stream
+   * refuses (schema, immutable fields) leaves that branch as a visible conflict.
    */
   async function rebaseLostWrites (streamId: StreamID, lostTip: string): Promise<StreamSnapshot | undefined> {
-    let record = await readRecord(streamId.toString())
+    const record = await readRecord(streamId.toString())
     const lost = await stateAt(record, lostTip)
-    let state = await stateAt(record)
-    const fork = state.log.findIndex((entry, i) => !entry.cid.equals(lost.log[i]?.cid ?? entry.cid))
-    if (fork === -1 && state.log.length >= lost.log.length) return undefined // the winner already contains them
+    const winner = await stateAt(record)
+    const fork = winner.log.findIndex((entry, i) => !entry.cid.equals(lost.log[i]?.cid ?? entry.cid))
+    if (fork === -1 && winner.log.length >= lost.log.length) return undefined // the winner already contains them
+    const forkAt = fork === -1 ? winner.log.length : fork
     const authored = new Set((await store.getCommits(record.id)).filter((c) => c.local === true).map((c) => c.cid))
-    const mine = lost.log.slice(fork === -1 ? state.log.length : fork).filter((e) => e.type === EventType.DATA && authored.has(e.cid.toString()))
-    const signer = identity.signerFor(controllerOf(state))
+    const mine = lost.log.slice(forkAt).filter((e) => e.type === EventType.DATA && authored.has(e.cid.toString()))
+    const signer = identity.signerFor(controllerOf(winner))
     if (mine.length === 0 || signer == null) return undefined
-    let snapshot: StreamSnapshot | undefined
-    for (const entry of mine) {
-      const lostCommit = await loadCommit(entry.cid, storeSource)
-      if (lostCommit.kind !== 'data') continue
-      try {
-        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch: lostCommit.payload.data, header: lostCommit.payload.header }), signer)
-        snapshot = await writeLocal(streamId, [commit], record, state)
-      } catch (err) {
-        // Does not apply on the winner, or cannot be signed now: the lost branch stays as a
-        // conflict tip. Anything else (a full disk, a closed store) is the caller's to hear.
-        if (!REBASE_STOPPERS.some((E) => hasCode(err, E))) throw err
-        log('rebase of %s stopped at %s: %s', record.id, entry.cid.toString(), (err as Error).message)
-        break
-      }
-      record = await readRecord(streamId.toString())
-      state = await stateAt(record)
+    const base = await stateAt(record, lost.log[forkAt - 1].cid.toString())
+    const { merged, conflicts } = mergeContent(base.content, lost.content, winner.content)
+    for (const conflict of conflicts) log('%s: both branches changed %s; the winner\'s value stands', record.id, conflict.path || '/')
+    const header = await lostHeaderChanges(mine.map((e) => e.cid), base, winner)
+    const patch = diffContent(winner.content, merged)
+    if (patch.length === 0 && header == null) return undefined
+    try {
+      const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(winner), patch, header }), signer)
+      return await writeLocal(streamId, [commit], record, winner)
+    } catch (err) {
+      // The stream refuses the merge, or it cannot be signed now: the lost branch stays as a
+      // conflict tip. Anything else (a full disk, a closed store) is the caller's to hear.
+      if (!REBASE_STOPPERS.some((E) => hasCode(err, E))) throw err
+      log('rebase of %s onto %s stopped: %s', record.id, tipOf(winner).toString(), (err as Error).message)
+      return undefined
     }
-    return snapshot
+  }
+
+  /** Header fields the lost commits changed (tags, family…) that the winner left as they were. */
+  async function lostHeaderChanges (lostCommits: CID[], base: StreamState, winner: StreamState): Promise<DataHeader | undefined> {
+    const changed: Record<string, unknown> = {}
+    for (const cid of lostCommits) {
+      const commit = await loadCommit(cid, storeSource)
+      if (commit.kind === 'data') Object.assign(changed, commit.payload.header)
+    }
+    const before = base.metadata as unknown as Record<string, unknown>
+    const now = winner.metadata as unknown as Record<string, unknown>
+    const kept = Object.entries(changed).filter(([key, value]) => sameJson(now[key], before[key]) && !sameJson(value, now[key]))
+    return kept.length === 0 ? undefined : Object.fromEntries(kept) as DataHeader
   }
 
   return {

@@ -178,8 +178,8 @@ describe('StreamNode', () => {
     const start = await alice.exportCar(created.id)
     await laptop.importCar(start)
     await phone.importCar(start)
-    await laptop.update(created.id, { content: { v: 'laptop' } })
-    await phone.update(created.id, { content: { v: 'phone' } })
+    await laptop.update(created.id, { patch: [{ op: 'add', path: '/laptop', value: true }] })
+    await phone.update(created.id, { patch: [{ op: 'add', path: '/phone', value: true }] })
     const [laptopCar, phoneCar] = [await laptop.exportCar(created.id), await phone.exportCar(created.id)]
     for (const store of stores) store.arm()
     const outcomes = await Promise.allSettled([laptop.importCar(phoneCar), phone.importCar(laptopCar)])
@@ -191,6 +191,44 @@ describe('StreamNode', () => {
     const held = await loser.load(created.id)
     expect(held.tips).toHaveLength(2)
     expect(held.log).toHaveLength(2)
+  })
+
+  it('offline edits merge by path: different fields are both kept; on the same field the winner stands and both branches stay', async () => {
+    const alice = await newNode()
+    const created = await alice.create({ content: { title: 'draft', body: 'text', tags: ['a'], meta: { words: 1 } } })
+    const phone = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    await phone.importCar(await alice.exportCar(created.id))
+    // Laptop: a new title, a tag appended, a nested field. Phone: the body, another tag, the same title.
+    await alice.update(created.id, { content: { title: 'laptop title', body: 'text', tags: ['a', 'laptop'], meta: { words: 2 } } })
+    await phone.update(created.id, { content: { title: 'phone title', body: 'phone body', tags: ['a', 'phone'], meta: { words: 1, lang: 'en' } } })
+    const [fromLaptop, fromPhone] = [await alice.exportCar(created.id), await phone.exportCar(created.id)]
+    const results = [await alice.importCar(fromPhone), await phone.importCar(fromLaptop)]
+    const [loser, winner] = results[0].log.length > results[1].log.length ? [alice, phone] : [phone, alice]
+    await winner.importCar(await loser.exportCar(created.id))
+    const [a, b] = [await alice.load(created.id), await phone.load(created.id)]
+    expect(a.tip).toBe(b.tip)
+    const winnerTitle = winner === alice ? 'laptop title' : 'phone title'
+    const winnerTags = winner === alice ? ['a', 'laptop', 'phone'] : ['a', 'phone', 'laptop']
+    expect(a.content).toEqual({ title: winnerTitle, body: 'phone body', tags: winnerTags, meta: { words: 2, lang: 'en' } })
+    // One merge commit on top of the winner; the losing branch is still stored.
+    expect(a.log).toHaveLength(3)
+    expect(a.tips).toHaveLength(2)
+  })
+
+  it('a delete on one side and an edit on the other: the winner stands; edits that merge to nothing new write nothing', async () => {
+    const alice = await newNode()
+    const created = await alice.create({ content: { note: 'x', keep: 1 } })
+    const phone = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    await phone.importCar(await alice.exportCar(created.id))
+    await alice.update(created.id, { patch: [{ op: 'remove', path: '/note' }] })
+    await phone.update(created.id, { patch: [{ op: 'replace', path: '/note', value: 'edited' }] })
+    const [fromLaptop, fromPhone] = [await alice.exportCar(created.id), await phone.exportCar(created.id)]
+    const results = [await alice.importCar(fromPhone), await phone.importCar(fromLaptop)]
+    // The only change of the losing side clashes with the winner's: nothing is re-signed, both keep both branches.
+    expect(results[0].tip).toBe(results[1].tip)
+    expect(results[0].log).toHaveLength(2)
+    expect(results[0].tips).toHaveLength(2)
+    expect(results[1].tips).toHaveLength(2)
   })
 
   it('a node that only relays (holds no signer for the stream) keeps both branches and re-signs nothing', async () => {

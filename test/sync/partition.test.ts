@@ -14,15 +14,16 @@ describe('sync: partitions heal', () => {
 
     await phone.goOffline()
     await waitFor(() => laptop.sync.status().peers.length === 0, 'the laptop to see the phone leave')
-    const onLaptop = await laptop.node.update(shared.id, { content: { v: 'laptop' } })
+    // Each edits a field of its own: after the merge the document holds both edits.
+    const onLaptop = await laptop.node.update(shared.id, { patch: [{ op: 'add', path: '/laptop', value: 'offline edit' }] })
     const laptopNew = await laptop.node.create({ content: { made: 'laptop' } })
-    const onPhone = await phone.node.update(shared.id, { content: { v: 'phone' } })
+    const onPhone = await phone.node.update(shared.id, { patch: [{ op: 'add', path: '/phone', value: 'offline edit' }] })
     const phoneNew = await phone.node.create({ content: { made: 'phone' } })
     const phoneNewer = await phone.node.update(phoneNew.id, { content: { made: 'phone', again: true } })
 
     await phone.goOnline()
     await connect(phone, laptop)
-    // Converged once both agree on a tip past both offline writes: the losing write re-signed on the winner.
+    // Converged once both agree on a tip past both offline writes: the losing write merged into the winner.
     await waitFor(async () => {
       if (!await converged(phone.node, laptop.node)) return false
       const tip = (await laptop.node.load(shared.id)).tip
@@ -31,8 +32,9 @@ describe('sync: partitions heal', () => {
 
     const state = await contents(laptop.node)
     expect(Object.keys(state).sort()).toEqual([shared.id, laptopNew.id, phoneNew.id].sort())
-    // The same canonical tip on both sides. The device whose write lost the conflict rule re-signed
-    // it on top of the winner, so neither write is lost; the losing original stays stored as a tip.
+    // The same canonical tip on both sides. The device whose write lost the conflict rule merged it
+    // into the winner (one commit it signed), so neither write is lost; the losing original stays
+    // stored as a tip.
     const a = await laptop.node.load(shared.id)
     const b = await phone.node.load(shared.id)
     expect(a.tip).toBe(b.tip)
@@ -40,7 +42,7 @@ describe('sync: partitions heal', () => {
     const winner = a.log.some((e) => e.cid === onLaptop.tip) ? onLaptop : onPhone
     const loser = winner === onLaptop ? onPhone : onLaptop
     expect(a.log.map((e) => e.cid)).toContain(winner.tip)
-    expect(a.content).toEqual(loser.content)
+    expect(a.content).toEqual({ v: 0, laptop: 'offline edit', phone: 'offline edit' })
     expect(state[shared.id].tips).toEqual([loser.tip, a.tip].sort())
     expect((await laptop.node.load(loser.commitId)).content).toEqual(loser.content)
     expect((await phone.node.load(loser.commitId)).content).toEqual(loser.content)
