@@ -190,6 +190,11 @@ describe('fallback relay: calls through the leader', () => {
     await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }, { n: 3 }]) })
     await bus.idle()
     expect(b.listenerErrors).toEqual([oops])
+
+    const closedToo = new Error('closed listener bug')
+    await b.api.onClosed(() => { throw closedToo })
+    relay.host.announceClosed(new StoreClosedError())
+    await vi.waitFor(() => { expect(b.listenerErrors).toEqual([oops, closedToo]) })
     expect(relay.leaderErrors).toEqual([])
   })
 
@@ -243,6 +248,23 @@ describe('fallback relay: a leader change', () => {
     expect((await node.stats()).subscriptions).toBe(1)
     await relay.close(b)
     expect((await node.stats()).subscriptions).toBe(0)
+  })
+
+  it("a write sent again to the new leader is heard by the follower's own subscription", async () => {
+    const relay = await threeTabs()
+    const { b, bus } = relay
+    const created = await b.api.create({ content: { n: 1 } })
+    const heard: unknown[] = []
+    await b.api.subscribe(created.id, (s) => { heard.push(s.content) })
+    const lost = bus.hold((m) => m.kind === 'call' && m.to === 'a' && m.method === 'update')
+    const update = b.api.update(created.id, { content: { n: 2 } })
+    await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) })
+    await handOver(relay)
+    lost.drop()
+    expect(await update).toMatchObject({ content: { n: 2 } })
+    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }]) })
+    // The new leader hears of the subscription before the write, so it holds whatever the worker's timing.
+    expect(callsTo(bus, 'c', 'b').map((m) => m.method)).toEqual(['subscribe', 'update'])
   })
 
   it('reads the old leader took (load, query, status) are sent again to the new one and answered', async () => {
