@@ -209,6 +209,19 @@ describe('fallback relay: calls through the leader', () => {
     expect(reply).toMatchObject({ to: 'other-version', from: 'a', id: 7, error: { code: 'ERR_INVALID_INPUT', details: { method: 'frobnicate' } } })
     expect(errorFromPlain(reply.error)).toBeInstanceOf(InvalidInputError)
   })
+  it('a call whose arguments are not a list gets a typed ERR_INVALID_INPUT error reply', async () => {
+    const { bus } = await threeTabs()
+    const heard: RelayMessage[] = []
+    bus.join('other-version', (m) => { if ('to' in m) heard.push(m) })
+    for (const [id, method] of [[1, 'load'], [2, 'subscribe']] as const) {
+      bus.post('other-version', { kind: 'call', to: 'a', from: 'other-version', id, method, args: { ref: 'x' } as unknown as unknown[] })
+    }
+    await vi.waitFor(() => { expect(heard.filter((m) => m.kind === 'error')).toHaveLength(2) })
+    expect(heard.filter((m) => m.kind === 'error')).toMatchObject([
+      { id: 1, error: { code: 'ERR_INVALID_INPUT', details: { method: 'load' } } },
+      { id: 2, error: { code: 'ERR_INVALID_INPUT', details: { method: 'subscribe' } } }
+    ])
+  })
 })
 
 describe('fallback relay: a leader change', () => {
