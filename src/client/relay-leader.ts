@@ -115,7 +115,11 @@ export function startLeader ({ clientId, openPort, send, watchGone = watchTabLoc
       // Acknowledge first, then post to the worker in this same task: a call the follower never
       // saw acknowledged cannot have reached the node, so it may safely go to the next leader.
       send({ kind: 'ack', to: client, from: clientId, id })
-      run(client, message.method, message.args)
+      // A tab of another Kiln version may send arguments of another shape: refuse them, typed, rather than throw here.
+      const answer = Array.isArray(message.args)
+        ? run(client, message.method, message.args)
+        : Promise.reject(new InvalidInputError('Kiln call arguments must be a list', { method: message.method }))
+      answer
         .then((value) => { send({ kind: 'result', to: client, from: clientId, id, value: message.method === 'subscribe' ? undefined : value }) })
         // The call failed, or its result could not be sent (not cloneable): either way the caller hears.
         .catch((err: unknown) => {
