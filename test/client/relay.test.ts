@@ -2,7 +2,7 @@ import type { Cacao } from '@didtools/cacao'
 import * as Comlink from 'comlink'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CALLS, type CallName, type WorkerApi } from '../../src/api/calls.js'
-import type { StreamSnapshot } from '../../src/api/types.js'
+import type { Follow, StreamSnapshot } from '../../src/api/types.js'
 import { installErrorWire } from '../../src/api/wire.js'
 import { type RelayClient, createRelayClient } from '../../src/client/relay-client.js'
 import { type Leader, startLeader } from '../../src/client/relay-leader.js'
@@ -11,6 +11,7 @@ import {
   ConnectionClosedError, InvalidInputError, type KilnErrorLike, LeaderChangedError, StaleTipError, StoreClosedError,
   StreamNotFoundError, errorFromPlain
 } from '../../src/errors.js'
+import type { Follows } from '../../src/host/follows.js'
 import { type NodeHost, createNodeHost } from '../../src/host/serve.js'
 import { silentLogger } from '../../src/logger.js'
 import { type StreamNode, createStreamNode } from '../../src/node/stream-node.js'
@@ -45,12 +46,30 @@ interface Relay {
   readonly leaderErrors: unknown[]
 }
 
+/** A Model's StreamID (a vector from Ceramic's tests): what a follow names. */
+const A_MODEL = 'kjzl6hvfrbw6c5ajfmes842lu09vjxu5956e3xq0xk12gp2jcf9s90cagt2god9'
+
+/** Follows kept in memory (the browser keeps them in IndexedDB). */
+function memoryFollows (): Follows {
+  let follows: Follow[] = []
+  const same = (a: Follow, b: Follow): boolean => a.model === b.model && a.controller === b.controller
+  return {
+    list: () => [...follows],
+    async add (follow) {
+      if (follows.some((f) => same(f, follow))) return false
+      follows = [...follows, follow]
+      return true
+    },
+    async remove (follow) { follows = follows.filter((f) => !same(f, follow)) }
+  }
+}
+
 const toClose: Array<() => void> = []
 afterEach(() => { for (const close of toClose.splice(0)) close() })
 
 async function startRelay (): Promise<Relay> {
   const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
-  const host = createNodeHost({ node, mode: 'dedicated-worker', log: silentLogger })
+  const host = createNodeHost({ node, mode: 'dedicated-worker', log: silentLogger, follows: memoryFollows() })
   const bus = createRelayBus()
   // What the tab locks would tell: who watches each tab, to hear when it is gone.
   const watchers = new Map<string, Array<() => void>>()
@@ -395,6 +414,9 @@ const SAMPLES: { [M in CallName]: Sample } = {
   sessions: { call: async (api) => await api.sessions() },
   signOut: { call: async (api) => { await api.signOut() } },
   addPeers: { call: async (api) => { await api.addPeers([]) } },
+  follow: { call: async (api) => await api.follow({ model: A_MODEL }) },
+  unfollow: { call: async (api) => { await api.unfollow({ model: A_MODEL }) } },
+  follows: { call: async (api) => await api.follows() },
   hello: { call: async (api) => { await api.hello('b') } },
   bye: { call: async (api) => { await api.bye() } },
   subscribe: { call: async (api, { stream }) => await api.subscribe(stream.id, () => {}), effect: { count: subscriptions, by: 1 } },
