@@ -29,7 +29,9 @@ const LAYERS = {
   host: { values: ['ids', 'identity', 'store', 'node', 'sync', 'api', 'errors', 'logger'] },
   // The Node composition roots.
   server: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'api', 'errors', 'logger'] },
-  cli: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'server', 'api', 'errors', 'logger'] }
+  cli: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'server', 'api', 'errors', 'logger'] },
+  // The package's Node entries (kiln/node, kiln/server): re-exports of what a Node user composes.
+  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'server', 'api', 'errors', 'logger'] }
 }
 
 // The entries in worker/ start the host and hold no logic of their own.

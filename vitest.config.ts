@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
 // Unit and conformance tests on Node. Tests named *.browser.test.ts run in Chromium instead
-// (vitest.browser.config.ts).
+// (vitest.browser.config.ts); test/package/ needs a build and runs after it (vitest.package.config.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
+    exclude: ['test/**/*.browser.test.ts', 'test/package/**', 'node_modules/**'],
     testTimeout: 30_000
   }
 })

@@ -1,30 +1,38 @@
 #!/usr/bin/env node
-// The `kiln` command: runs the TypeScript CLI through tsx's loader (no build step needed).
-import { spawn } from 'node:child_process'
+// The `kiln` command. Installed from npm it runs the compiled CLI (dist/lib, which `npm run build`
+// writes and the package ships). In a checkout of the repository it runs the TypeScript source
+// through tsx (a dev dependency), so the tests and a fresh clone need no build and never run a
+// stale one. It runs on the Node that started it: 20.19+ or 22+ (README, "Node versions").
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-// Kiln targets Node >= 22: libp2p 3 (`kiln serve`) needs Promise.withResolvers, and this machine's
-// `node` is 20. Under an older Node, run this same file with the Node 22 binary of the `node` npm
-// package (a devDependency) when it is installed, passing on arguments, stdio, signals and exit code.
-function node22 () {
-  try {
-    const bin = join(dirname(createRequire(import.meta.url).resolve('node/package.json')), 'bin', 'node')
-    return existsSync(bin) ? bin : undefined
-  } catch {
-    return undefined // no `node` package: carry on here; only `kiln serve` will then fail
-  }
-}
+const here = fileURLToPath(import.meta.url)
+const source = new URL('../src/cli/main.ts', import.meta.url)
+const built = new URL('../dist/lib/cli/main.js', import.meta.url)
 
-const newer = Number(process.versions.node.split('.')[0]) < 22 ? node22() : undefined
-if (newer != null) {
-  const child = spawn(newer, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => { child.kill(signal) })
-  child.on('exit', (code, signal) => { process.exit(code ?? (signal === 'SIGINT' ? 130 : 143)) })
-} else {
+// An installed package sits in a node_modules folder (npm, pnpm, global installs); a checkout does
+// not (`npm link` too: Node gives a linked bin its real path).
+const checkout = !here.split(sep).includes('node_modules') && existsSync(source) && hasTsx()
+
+if (checkout) {
   const { register } = await import('tsx/esm/api')
   register()
-  await import('../src/cli/main.ts')
+  await import(source.href)
+} else if (existsSync(built)) {
+  await import(built.href)
+} else {
+  const message = 'The kiln CLI is not built: run `npm run build` (or `npm install` for the dev dependencies)'
+  process.stderr.write(JSON.stringify({ error: { code: 'ERR_UNEXPECTED', name: 'Error', message } }) + '\n')
+  process.exitCode = 1
+}
+
+function hasTsx () {
+  try {
+    createRequire(import.meta.url).resolve('tsx/esm/api')
+    return true
+  } catch {
+    return false
+  }
 }

@@ -86,8 +86,8 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
 export async function serve (node: StreamNode, dir: string, values: ServeValues): Promise<number> {
   const options = serveOptions(values)
   const peer = await startServerPeer({ node, dir, ...options })
-  // Handlers stay until the end: a Ctrl-C reaches both bin/kiln.js (which forwards it) and this
-  // process, and the second copy must not kill a shutdown in progress.
+  // Handlers stay until the end: a second signal (Ctrl-C twice, or a process group signalled after
+  // kiln itself) must not kill a shutdown in progress.
   let onSignal: (signal: string) => void = () => {}
   const stopped = new Promise<string>((resolve) => { onSignal = resolve })
   process.on('SIGINT', onSignal)

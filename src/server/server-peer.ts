@@ -10,6 +10,7 @@ import { startSync, type Sync } from '../sync/sync.js'
 import type { SyncInterest } from '../sync/interests.js'
 import { createHttpApi } from './http-api.js'
 import { loadOrCreatePeerKey } from './peer-key-file.js'
+import { fillNode20Builtins } from './node20-builtins.js'
 
 export interface ServerPeerInit {
   node: StreamNode
@@ -39,8 +40,10 @@ export interface ServerPeer {
   stop: () => Promise<void>
 }
 
+/** Starts the server peer on `init.node`; on Node 20 it first fills in what libp2p needs (node20-builtins.ts). */
 export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer> {
   const { node } = init
+  await fillNode20Builtins()
   const { key } = await loadOrCreatePeerKey(init.dir)
   const denyList = createDenyList()
   const libp2p = await createKilnLibp2p({ privateKey: key, listen: init.listen, relay: true, denyList, tls: init.tls })

@@ -118,11 +118,13 @@ describe('kiln serve', () => {
     await expectRelayed(one, two)
   }, 60_000)
 
-  it('starts from the machine\'s older Node (bin/kiln.js re-runs itself on Node 22)', async () => {
+  it('starts from the machine\'s older Node, and a second server there dials the first (node20-builtins.ts fills what Node 20 lacks)', async () => {
     const old = olderNode()
     if (old == null) return // no Node < 22 on this machine: nothing to prove
     const server = await serve(tempDir(), [], {}, old)
     expect((await get(server, '/healthz')).body.ok).toBe(true)
+    const second = await serve(tempDir(), [], { KILN_BOOTSTRAP: server.ready.multiaddrs[0] }, old)
+    await expectRelayed(server, second)
     expect(await stop(server)).toBe(0)
   }, 60_000)
 

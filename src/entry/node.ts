@@ -1,0 +1,25 @@
+/**
+ * @packageDocumentation
+ * `kiln/node`: the stream node in a Node.js program. A StreamNode over a store (LevelDB on disk,
+ * or memory) and a signer (a did:key from a 32-byte seed); no network unless you add a server peer
+ * (`kiln/server`). Errors are the typed classes of src/errors.ts: branch on `err.code`.
+ *
+ * @example
+ * ```ts
+ * import { createStreamNode, createDiskStore, createDidKeySigner } from 'kiln/node'
+ * const node = createStreamNode({ store: await createDiskStore({ path: './data' }), signer: await createDidKeySigner(seed) })
+ * const note = await node.create({ content: { title: 'Hello' } })
+ * ```
+ */
+export {
+  createStreamNode, type StreamNode, type StreamNodeComponents, type CreateOptions, type UpdateOptions,
+  type HistoryEntry, type NodeStats, type StreamListener, type CommitEvent, type StreamHeads, type IngestWitness
+} from '../node/stream-node.js'
+export type { StreamSnapshot, SnapshotMetadata, SnapshotLogEntry } from '../api/types.js'
+export { createLogger, silentLogger, type Logger } from '../logger.js'
+export { createDiskStore, type DiskStoreInit } from '../store/disk-store.js'
+export { createMemoryStore } from '../store/memory-store.js'
+export type { Store, StreamQuery, PageRequest, Page, StoreStats, StreamRecord } from '../store/store.js'
+export { createDidKeySigner, createKeySigner, withCapability, type Signer } from '../identity/signer.js'
+export type { AnchorValidator } from '../identity/verify.js'
+export * from '../errors.js'
