@@ -321,7 +321,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const lostCommit = await loadCommit(entry.cid, storeSource)
       if (lostCommit.kind !== 'data') continue
       try {
-        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch: lostCommit.payload.data, header: lostCommit.payload.header }), signer)
+        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch: lostCommit.payload.data, header: lostCommit.payload.header, streamType: streamId.type }), signer)
         snapshot = await writeLocal(streamId, commit, record, state)
       } catch {
         break // does not apply on the winner: the lost branch stays as a conflict tip
@@ -363,7 +363,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         const author = requireSignerFor(controllerOf(state))
         if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
         const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
-        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header }), author)
+        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header, streamType: streamId.type }), author)
         return await writeLocal(streamId, commit, record, state)
       })
     },
