@@ -22,7 +22,7 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
   history <id>                            every version, oldest first
   query [--controller d] [--model m] [--family f] [--schema s] [--limit n] [--cursor c]
   export <id> [--out file.car]            the stream's log as a CAR file (stdout by default)
-  import <file.car | ->                   verify and store a stream from a CAR file
+  import <file.car | ->                   verify and store every commit in a CAR file (any root, every branch)
   pin <id> | unpin <id> | stats
 ${SERVE_USAGE}
 

@@ -16,7 +16,8 @@ import { pickCanonicalAmong } from '../streams/conflict.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
 import { EventType, type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
-import { asCarError, exportStreamCar, streamIdOfLog } from '../streams/transfer.js'
+import { asCarError, exportStreamCar } from '../streams/transfer.js'
+import { readCarContents } from '../streams/car-contents.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { type StreamSnapshot, toSnapshot } from './snapshot.js'
 import { genesisPlan } from './create-plan.js'
@@ -103,6 +104,11 @@ export interface IngestWitness {
   witnessedAt?: (cid: string) => number | undefined
 }
 
+/** What importCar took from a CAR: its branch tips and its number of commits. */
+export interface ImportedCar extends StreamSnapshot {
+  imported: { tips: string[], commits: number }
+}
+
 export interface StreamNode {
   /** The DID that controls what this node writes (undefined when read-only). */
   readonly controller: string | undefined
@@ -123,8 +129,12 @@ export interface StreamNode {
   commits: (id: string) => Promise<Array<{ cid: string, receivedAt: number }>>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
-  /** Verifies every commit in the CAR, then stores it; a forged or incomplete CAR changes nothing. */
-  importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
+  /**
+   * Imports every commit a CAR holds, whatever its root, on every branch (each verified before it
+   * is stored); a CAR that mixes streams or lacks blocks changes nothing. Returns the canonical
+   * state and what the CAR held.
+   */
+  importCar: (bytes: Uint8Array) => Promise<ImportedCar>
   /** Accepts commits from elsewhere (a peer): verifies from `tip` back to what is known, then stores. */
   ingest: (streamId: string, tip: string, source: BlockSource, options?: IngestWitness) => Promise<StreamSnapshot>
   pin: (id: string) => Promise<void>
@@ -431,7 +441,10 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async importCar (bytes) {
       const car = await decodeCar(bytes)
       const source: BlockSource = async (cid) => car.blocks.get(cid.toString())?.bytes ?? await storeSource(cid)
-      return await asCarError(async () => await ingestRun(await streamIdOfLog(car.root, source), car.root, source))
+      const contents = await readCarContents(car, source, async (id) => new Set((await store.getCommits(id.toString())).map((c) => c.cid)))
+      for (const tip of contents.tips) await asCarError(async () => await ingestRun(contents.streamId, tip, source))
+      const record = await readRecord(contents.streamId.toString())
+      return { ...toSnapshot(await stateAt(record), record), imported: { tips: contents.tips.map(String), commits: contents.commits } }
     },
 
     async ingest (streamId, tip, source, options) {
