@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  CreateOptions, Follow, FollowStatus, HistoryEntry, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -21,7 +21,8 @@ export interface NodeCalls {
   history: (id: string) => Promise<HistoryEntry[]>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
-  importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
+  /** Verifies and stores every commit of a CAR (any root, every branch); a bad CAR stores nothing. */
+  importCar: (bytes: Uint8Array) => Promise<ImportedCar>
   pin: (id: string) => Promise<void>
   unpin: (id: string) => Promise<void>
   stats: () => Promise<NodeStats>

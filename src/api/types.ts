@@ -53,6 +53,11 @@ export interface StreamSnapshot {
   readOnly: boolean
 }
 
+/** What an imported CAR held: the stream's state after it, and the branch tips and commits it took. */
+export interface ImportedCar extends StreamSnapshot {
+  imported: { tips: string[], commits: number }
+}
+
 export interface SnapshotMetadata {
   controllers: string[]
   family?: string

@@ -6,6 +6,7 @@ import { KilnError, InvalidInputError } from '../errors.js'
 import { createStreamNode, type StreamNode } from '../node/stream-node.js'
 import { createDiskStore } from '../store/disk-store.js'
 import { createLogger } from '../logger.js'
+import { withoutUndefined } from '../commits/genesis.js'
 import { initIdentity, loadIdentity } from './identity-file.js'
 import { SERVE_USAGE } from '../server/serve-usage.js'
 
@@ -17,11 +18,12 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
   create --content '<json>'               create a stream; also --type tile|model|MID, --model <id>,
          [--deterministic] [--family f] [--tags a,b] [--schema <commitId>] [--unique a,b]
   update <id> --content '<json>' | --patch '<json-patch>'   [--expected-tip <cid>]
+         Tile header changes: [--family f] [--tags a,b] [--schema <commitId>] [--controller <did>]
   show <id|commitId>                      the stream's state (id, content, metadata, log)
   history <id>                            every version, oldest first
   query [--controller d] [--model m] [--family f] [--schema s] [--limit n] [--cursor c]
   export <id> [--out file.car]            the stream's log as a CAR file (stdout by default)
-  import <file.car | ->                   verify and store a stream from a CAR file
+  import <file.car | ->                   verify and store every commit in a CAR file (any root, every branch)
   pin <id> | unpin <id> | stats
 ${SERVE_USAGE}
 
@@ -113,10 +115,13 @@ async function run (node: StreamNode, command: string, args: string[], values: V
       }))
     case 'update': {
       const id = required(args[0], 'update <id>')
-      if (values.content == null && values.patch == null) throw new InvalidInputError('update needs --content or --patch')
+      const header = withoutUndefined({ family: values.family, tags: list(values.tags), schema: values.schema, controllers: values.controller == null ? undefined : [values.controller] })
+      const headerChanges = Object.keys(header).length > 0
+      if (values.content == null && values.patch == null && !headerChanges) throw new InvalidInputError('update needs --content, --patch or a header change')
       return print(await node.update(id, {
         content: values.content == null ? undefined : json(values.content, '--content'),
         patch: values.patch == null ? undefined : json(values.patch, '--patch') as never,
+        header: headerChanges ? header : undefined,
         expectedTip: values['expected-tip']
       }))
     }

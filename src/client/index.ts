@@ -8,7 +8,7 @@ export { connect, type ConnectOptions, type Kiln } from './connect.js'
 export type { EthereumProvider, SignInOptions } from './sign-in.js'
 export type {
   CreateOptions, UpdateOptions, StreamSnapshot, SnapshotMetadata, SnapshotLogEntry, HistoryEntry, StreamQuery, PageRequest, Page,
-  NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo
+  NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo, ImportedCar, Follow, FollowStatus
 } from '../api/types.js'
 export { CALLS, type CallRule, type NodeCalls } from '../api/calls.js'
 // Every typed error a page can receive, to branch on with `hasCode(err, StaleTipError)` or `err.code`.

@@ -1,6 +1,7 @@
 import jsonPatch from 'fast-json-patch'
 import type { Operation } from 'fast-json-patch'
 import type { CID } from 'multiformats/cid'
+import { StreamType } from '../ids/index.js'
 import type { GenesisHeader } from './genesis.js'
 
 export type { Operation as PatchOperation }
@@ -21,11 +22,19 @@ export interface DataCommitInit {
   prev: CID
   patch: Operation[]
   header?: DataHeader
+  /**
+   * The stream's type decides when `header` is written, as Ceramic's own classes write it:
+   * TileDocument always writes one (`{}` when no metadata changes; its handler reads
+   * `header.controllers` and refuses a commit without it); ModelInstanceDocument only when it
+   * holds something. Without a type, an empty header is left out.
+   */
+  streamType?: number
 }
 
 export function dataCommit (init: DataCommitInit): DataPayload {
   const payload: DataPayload = { data: init.patch, prev: init.prev, id: init.genesis }
-  if (init.header != null && Object.keys(init.header).length > 0) payload.header = init.header
+  const header = init.header ?? {}
+  if (init.streamType === StreamType.TILE || Object.keys(header).length > 0) payload.header = header
   return payload
 }
 

@@ -1,5 +1,6 @@
 import { Cacao } from '@didtools/cacao'
 import { getEIP191Verifier } from '@didtools/pkh-ethereum'
+import { getSolanaVerifier } from '@didtools/pkh-solana'
 import type { CID } from 'multiformats/cid'
 import type { StreamID } from '../ids/index.js'
 import { sameController } from './identity.js'
@@ -22,7 +23,8 @@ export interface CapabilityCheck {
   atTime: Date
 }
 
-const verifiers = getEIP191Verifier()
+// The wallets whose sessions Kiln accepts: Ethereum (SIWE, EIP-191) and Solana (SIWS, Ed25519).
+const verifiers = { ...getEIP191Verifier(), ...getSolanaVerifier() }
 
 /** Checks that a CACAO lets `signer` write this stream for `controller` at `atTime`, as Ceramic does. */
 export async function verifyCapability (cacao: Cacao, check: CapabilityCheck): Promise<void> {

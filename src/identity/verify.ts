@@ -3,7 +3,8 @@ import type { RawCommit, CommitSignature } from '../commits/decode.js'
 import type { AnchorProof } from '../commits/time.js'
 import { InvalidAnchorError, InvalidSignatureError, WrongControllerError } from '../errors.js'
 import { expirationTime, verifyCapability } from './capability.js'
-import { publicKeyFromDidKey } from './did-key.js'
+import { keyFromDidKey } from './did-key.js'
+import { verifyEcdsa } from './ecdsa.js'
 import { verifyEd25519 } from './ed25519.js'
 
 declare const verified: unique symbol
@@ -83,11 +84,14 @@ async function verifySignature (signature: CommitSignature): Promise<string> {
 }
 
 async function checkSignature ({ envelope }: CommitSignature): Promise<string> {
-  if (envelope.header.alg !== 'EdDSA') throw new InvalidSignatureError(`Unsupported signature algorithm ${envelope.header.alg}`)
   const did = envelope.header.kid.split('#')[0]
-  const publicKey = publicKeyFromDidKey(did)
-  if (!await verifyEd25519(publicKey, envelope.signingInput, envelope.signature)) {
-    throw new InvalidSignatureError(`Signature by ${did} does not verify`, { signer: did })
+  const key = keyFromDidKey(did)
+  if (envelope.header.alg !== key.alg) {
+    throw new InvalidSignatureError(`A ${key.type} did:key signs with ${key.alg}, not ${String(envelope.header.alg)}`, { signer: did, alg: envelope.header.alg })
   }
+  const valid = key.type === 'ed25519'
+    ? await verifyEd25519(key.publicKey, envelope.signingInput, envelope.signature)
+    : verifyEcdsa(key.type, key.publicKey, envelope.signingInput, envelope.signature)
+  if (!valid) throw new InvalidSignatureError(`Signature by ${did} does not verify`, { signer: did })
   return did
 }

@@ -9,7 +9,7 @@ import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import type { CreateOptions, HistoryEntry, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { CreateOptions, HistoryEntry, ImportedCar, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
 import {
   CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
@@ -22,7 +22,8 @@ import { mergeContent, sameJson } from '../streams/merge.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
 import { EventType, type StreamState, controllerOf, tipOf } from '../streams/state.js'
 import { decodeState, encodeState } from '../streams/state-codec.js'
-import { asCarError, exportStreamCar, streamIdOfLog } from '../streams/transfer.js'
+import { asCarError, exportStreamCar } from '../streams/transfer.js'
+import { readCarContents } from '../streams/car-contents.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { toSnapshot } from './snapshot.js'
 import { genesisPlan } from './create-plan.js'
@@ -41,7 +42,7 @@ export interface StreamNodeComponents {
   log?: Logger
 }
 
-export type { CreateOptions, HistoryEntry, NodeStats, UpdateOptions }
+export type { CreateOptions, HistoryEntry, ImportedCar, NodeStats, UpdateOptions }
 
 export type StreamListener = (snapshot: StreamSnapshot) => void
 
@@ -97,8 +98,12 @@ export interface StreamNode {
   commits: (id: string) => Promise<Array<{ cid: string, receivedAt: number }>>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
-  /** Verifies every commit in the CAR, then stores it; a forged or incomplete CAR changes nothing. */
-  importCar: (bytes: Uint8Array) => Promise<StreamSnapshot>
+  /**
+   * Imports every commit a CAR holds, whatever its root, on every branch (each verified before it
+   * is stored); a CAR that mixes streams or lacks blocks changes nothing. Returns the canonical
+   * state and what the CAR held.
+   */
+  importCar: (bytes: Uint8Array) => Promise<ImportedCar>
   /** Accepts commits from elsewhere (a peer): verifies from `tip` back to what is known, then stores. */
   ingest: (streamId: string, tip: string, source: BlockSource, options?: IngestWitness) => Promise<StreamSnapshot>
   pin: (id: string) => Promise<void>
@@ -252,7 +257,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
   /** A signed data commit on `prev` applying `patch`. */
   async function patchCommit (streamId: StreamID, prev: CID, patch: Operation[], signer: Signer): Promise<{ cid: CID, blocks: Block[] }> {
-    return await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev, patch }), signer)
+    return await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev, patch, streamType: streamId.type }), signer)
   }
 
   /** Verifies and stores this node's own commits (oldest first) as one run: all or none. */
@@ -310,7 +315,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const patch = diffContent(winner.content, merged)
     if (patch.length === 0 && header == null) return undefined
     try {
-      const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(winner), patch, header }), signer)
+      const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(winner), patch, header, streamType: streamId.type }), signer)
       return await writeLocal(streamId, [commit], record, winner)
     } catch (err) {
       // The stream refuses the merge, or it cannot be signed now: the lost branch stays as a
@@ -376,7 +381,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         const author = requireSignerFor(controllerOf(state))
         if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
         const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
-        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header }), author)
+        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header, streamType: streamId.type }), author)
         return await writeLocal(streamId, [commit], record, state)
       })
     },
@@ -449,7 +454,10 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async importCar (bytes) {
       const car = await decodeCar(bytes)
       const source: BlockSource = async (cid) => car.blocks.get(cid.toString())?.bytes ?? await storeSource(cid)
-      return await asCarError(async () => await ingestRun(await streamIdOfLog(car.root, source), car.root, source))
+      const contents = await readCarContents(car, source, async (id) => new Set((await store.getCommits(id.toString())).map((c) => c.cid)))
+      for (const tip of contents.tips) await asCarError(async () => await ingestRun(contents.streamId, tip, source))
+      const record = await readRecord(contents.streamId.toString())
+      return { ...toSnapshot(await stateAt(record), record), imported: { tips: contents.tips.map(String), commits: contents.commits } }
     },
 
     async ingest (streamId, tip, source, options) {

@@ -1,3 +1,4 @@
+import jsonPatch from 'fast-json-patch'
 import { StreamID } from '../ids/index.js'
 import type { VerifiedCommit } from '../identity/verify.js'
 import type { RawGenesisCommit } from '../commits/decode.js'
@@ -58,7 +59,34 @@ export function assertModelDefinition (value: unknown): asserts value is ModelDe
   if (relation == null || !allowed.includes(String(relation.type))) {
     throw new SchemaViolationError(`Invalid accountRelation ${JSON.stringify(relation)}`)
   }
-  if (relation.type === 'set' && (!Array.isArray(relation.fields) || relation.fields.length === 0)) {
-    throw new SchemaViolationError('A set accountRelation needs its fields')
+  if (relation.type === 'set') {
+    if (!Array.isArray(relation.fields) || relation.fields.length === 0) throw new SchemaViolationError('A set accountRelation needs its fields')
+    assertSetFields(relation.fields.map(String), definition.schema as ObjectSchema)
+  }
+}
+
+interface ObjectSchema { properties?: Record<string, { type?: unknown, $ref?: string }>, required?: string[] }
+
+/** SET_FIELD_TYPES in Ceramic's model handler: what a set field's value may be. */
+const SET_FIELD_TYPES = ['boolean', 'integer', 'number', 'string']
+
+// As Ceramic's Model handler: every set field is a required scalar property (a local $ref is followed).
+function assertSetFields (fields: string[], schema: ObjectSchema): void {
+  for (const field of fields) {
+    let property: { type?: unknown, $ref?: string } | undefined = schema.properties?.[field]
+    if (typeof property?.$ref === 'string' && property.$ref.startsWith('#')) property = valueAt(schema, property.$ref.slice(1))
+    if (property == null) throw new SchemaViolationError(`Set field ${field} is not in the schema`, { field })
+    if (!SET_FIELD_TYPES.includes(String(property.type))) {
+      throw new SchemaViolationError(`Set field ${field} must be one of ${SET_FIELD_TYPES.join(', ')}, not ${String(property.type)}`, { field })
+    }
+    if (!(schema.required ?? []).includes(field)) throw new SchemaViolationError(`Set field ${field} must be required by the schema`, { field })
+  }
+}
+
+function valueAt (schema: object, pointer: string): { type?: unknown } | undefined {
+  try {
+    return jsonPatch.getValueByPointer(schema, pointer)
+  } catch {
+    return undefined
   }
 }

@@ -3,7 +3,7 @@ import type { Block, BlockSource } from '../commits/block.js'
 import { decodeCar, encodeCar } from '../commits/car.js'
 import { loadCommit } from '../commits/decode.js'
 import { StreamID } from '../ids/index.js'
-import { InvalidCarError, KilnError } from '../errors.js'
+import { BlockNotFoundError, InvalidCarError, type KilnError, hasCode } from '../errors.js'
 import { type LoadContext, inferStreamType, loadStream, readLog } from './load.js'
 import { type StreamState, tipOf } from './state.js'
 
@@ -42,8 +42,9 @@ export async function asCarError<T> (work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (err) {
-    if (err instanceof KilnError && err.code === 'ERR_BLOCK_NOT_FOUND') {
-      throw new InvalidCarError(`The CAR lacks a block the stream needs: ${err.message}`, err.details, { cause: err })
+    if (hasCode(err, BlockNotFoundError)) {
+      const missing = err as KilnError
+      throw new InvalidCarError(`The CAR lacks a block the stream needs: ${missing.message}`, missing.details, { cause: err })
     }
     throw err
   }

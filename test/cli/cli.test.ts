@@ -48,6 +48,7 @@ describe('kiln CLI', () => {
     const shownA = await ok(a, 'show', created.id)
     const shownB = await ok(b, 'show', created.id)
     expect(imported.id).toBe(created.id)
+    expect(imported.imported).toEqual({ tips: [patched.tip], commits: 3 })
     expect(shownB).toEqual(shownA)
     expect(shownB.log.map((e: { cid: string }) => e.cid)).toEqual([created.tip, updated.tip, patched.tip])
     const past = await ok(b, 'show', updated.commitId)

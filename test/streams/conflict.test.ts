@@ -4,10 +4,13 @@ import { create as createDigest } from 'multiformats/hashes/digest'
 import { DAG_CBOR_CODE, encodeCborBlock } from '../../src/commits/block.js'
 import { pickCanonicalAmong, pickCanonicalLog } from '../../src/streams/conflict.js'
 import { EventType, type LogEntry } from '../../src/streams/state.js'
+import { ceramicPickLogToAccept } from '../fixtures/ceramic-conflict.js'
 
 /*
  * Vectors for Kiln's conflict rule, which must pick the same tip as js-ceramic's
  * `StateManipulator._pickLogToAccept` (packages/core/src/stream-loading/state-manipulator.ts).
+ * Every vector and the random pairs are also judged by that method itself, from the installed
+ * @ceramicnetwork/core (test/fixtures/ceramic-conflict.ts), not by a copy of it.
  * In js-ceramic `log1` is the local branch (the local log after the conflict point) and `log2`
  * the remote commits. The rules, in order:
  *   1. exactly one branch has a TIME event -> that branch;
@@ -90,9 +93,10 @@ async function buildPair (v: Vector): Promise<{ local: LogEntry[], remote: LogEn
 }
 
 /**
- * An independent model of what a js-ceramic node does when it holds `local` and hears `remote`
- * (both full logs from genesis): no new commits -> keep local; remote builds on the local tip ->
- * take remote; otherwise run the four rules on the two branches after the conflict point.
+ * What a js-ceramic node does when it holds `local` and hears `remote` (both full logs from
+ * genesis), as `_applyLogToStateWithoutCacaoVerification` frames it: no new commits -> keep local;
+ * remote builds on the local tip -> take remote; otherwise the branches after the conflict point go
+ * to js-ceramic's own `_pickLogToAccept` (@ceramicnetwork/core), which decides.
  */
 function ceramicModel (local: LogEntry[], remote: LogEntry[]): LogEntry[] {
   let fork = 0
@@ -101,19 +105,7 @@ function ceramicModel (local: LogEntry[], remote: LogEntry[]): LogEntry[] {
   const theirs = remote.slice(fork)
   if (theirs.length === 0) return local
   if (mine.length === 0) return remote
-  const anchorAt = (b: LogEntry[]) => b.findIndex((e) => e.type === EventType.TIME)
-  const [am, at] = [anchorAt(mine), anchorAt(theirs)]
-  if ((am >= 0) !== (at >= 0)) return am >= 0 ? local : remote
-  if (am >= 0 && at >= 0) {
-    // JS relational comparison on possibly-undefined numbers, as Ceramic does it.
-    const [tm, tt] = [mine[am].timestamp as number, theirs[at].timestamp as number]
-    if (tm < tt) return local
-    if (tt < tm) return remote
-  }
-  const lm = am >= 0 ? am + 1 : mine.length
-  const lt = at >= 0 ? at + 1 : theirs.length
-  if (lm !== lt) return lm > lt ? local : remote
-  return jsLess(tip(mine).bytes, tip(theirs).bytes) ? local : remote
+  return ceramicPickLogToAccept(mine, theirs) === mine ? local : remote
 }
 
 async function checkVector (v: Vector): Promise<void> {

@@ -101,7 +101,8 @@ describe('ModelInstanceDocument streams', () => {
   })
 
   it('a set document must keep its set fields equal to its unique values', async () => {
-    const { alice, blocks, modelId, context } = await setup({ type: 'set', fields: ['tag'] })
+    // Ceramic's Model handler requires set fields to be required by the schema.
+    const { alice, blocks, modelId, context } = await setup({ type: 'set', fields: ['tag'] }, { schema: { ...noteSchema, required: ['title', 'tag'] } })
     const doc = await buildGenesis(StreamType.MID, modelInstanceGenesis({ controller: alice.id, model: modelId, relation: 'set', unique: ['blue'] }))
     blocks.put(doc)
     const { state } = await createFromGenesis(doc.streamId, blocks.source, context)
