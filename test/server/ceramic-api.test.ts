@@ -117,6 +117,14 @@ describe('ceramic-one\'s HTTP API on kiln serve', () => {
     await waitFor(async () => (await bob.node.load(docId)).tip === updated.commitID.commit.toString(), 'the update to reach the syncing node')
     expect((await bob.node.load(docId)).content).toEqual({ title: 'Buy oat milk', done: true })
     expect((await bob.node.load(modelId.toString())).content).toMatchObject({ name: 'Note' })
+
+    // A single-relation document: the SDK posts its init event unsigned (deterministic), then signs updates.
+    const profileModel: ModelDefinition = { ...NOTE_MODEL, name: 'Profile', accountRelation: { type: 'single' } }
+    const profileModelId = await models.createDefinition(profileModel)
+    const profile = await documents.createInstance({ model: profileModelId, modelDefinition: profileModel })
+    expect(await documents.createInstance({ model: profileModelId, modelDefinition: profileModel })).toEqual(profile)
+    await documents.updateDocument({ streamID: profile.baseID.toString(), newContent: { title: 'Alice' } })
+    expect((await documents.getDocumentState(profile.baseID.toString())).content).toEqual({ title: 'Alice' })
   }, 60_000)
 
   it('the feed lists every event once, each after its prev, and its resume token survives a restart', async () => {
