@@ -117,6 +117,10 @@ describe('ceramic-one\'s HTTP API on kiln serve', () => {
     await waitFor(async () => (await bob.node.load(docId)).tip === updated.commitID.commit.toString(), 'the update to reach the syncing node')
     expect((await bob.node.load(docId)).content).toEqual({ title: 'Buy oat milk', done: true })
     expect((await bob.node.load(modelId.toString())).content).toMatchObject({ name: 'Note' })
+    // Once connected, an event posted over HTTP is announced to the node like any accepted commit.
+    const later = await documents.updateDocument({ streamID: docId, newContent: { title: 'Buy oat milk', done: false } })
+    await waitFor(async () => (await bob.node.load(docId)).tip === later.commitID.commit.toString(), 'the next update to reach the connected node')
+    expect((await bob.node.load(docId)).content).toEqual({ title: 'Buy oat milk', done: false })
 
     // A single-relation document: the SDK posts its init event unsigned (deterministic), then signs updates.
     const profileModel: ModelDefinition = { ...NOTE_MODEL, name: 'Profile', accountRelation: { type: 'single' } }
