@@ -195,7 +195,15 @@ describe('ceramic-one\'s HTTP API on kiln serve', () => {
     expect(await post(server, '/events', '{"data":')).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_INPUT' } })
     expect(await post(server, '/events', JSON.stringify({ car: 'x' }))).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_INPUT' } })
     expect(await post(server, '/events', JSON.stringify({ data: 'm' + 'A'.repeat(3 * 1024 * 1024) }))).toMatchObject({ status: 413, body: { code: 'ERR_OVERSIZE' } })
+    // The same event again is accepted (it is already held) and changes nothing either.
+    expect((await post(server, '/events', JSON.stringify({ data: await ceramic.getEventData(created.commit.toString()) }))).status).toBe(204)
     expect(await observable(server, ceramic, docId)).toEqual(before)
+
+    // A page on another origin may call it: preflights are answered.
+    const preflight = await fetch(`${server.ready.http}/ceramic/events`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+    expect(preflight.status).toBe(200)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type')
 
     const unknownStream = 'kjzl6kcym7w8y7b5tpz0f8xpobnx1dtdqcjxyb4mu8dlftmfvjgjlhqhy4vqp9u'
     expect((await fetch(`${server.ready.http}/ceramic/streams/${unknownStream}`)).status).toBe(404)
