@@ -15,7 +15,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
-import { InvalidInputError, type KilnError, OversizeError, StreamNotFoundError, errorToPlain } from '../errors.js'
+import {
+  BlockNotFoundError, CapabilityExpiredError, CapabilityScopeError, CommitLinkError, ForbiddenChangeError, InvalidAnchorError,
+  InvalidCapabilityError, InvalidCarError, InvalidIdError, InvalidInputError, InvalidSignatureError, type KilnError,
+  MalformedCommitError, MissingDependencyError, OversizeError, SchemaViolationError, StreamNotFoundError, WrongControllerError,
+  errorToPlain, hasCode
+} from '../errors.js'
 import { StreamID } from '../ids/index.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { SyncInterest } from '../sync/interests.js'
@@ -54,11 +59,10 @@ class HttpError extends Error {
 
 /** Kiln codes that mean the request was at fault (400); anything else is the server's (500). */
 const CLIENT_ERROR_CODES = new Set([
-  'ERR_INVALID_ID', 'ERR_INVALID_INPUT', 'ERR_MALFORMED_COMMIT', 'ERR_OVERSIZE', 'ERR_INVALID_SIGNATURE',
-  'ERR_WRONG_CONTROLLER', 'ERR_INVALID_CAPABILITY', 'ERR_CAPABILITY_EXPIRED', 'ERR_CAPABILITY_SCOPE',
-  'ERR_COMMIT_LINK', 'ERR_SCHEMA_VIOLATION', 'ERR_FORBIDDEN_CHANGE', 'ERR_INVALID_ANCHOR', 'ERR_INVALID_CAR',
-  'ERR_MISSING_DEPENDENCY', 'ERR_BLOCK_NOT_FOUND', 'ERR_STALE_TIP'
-])
+  InvalidIdError, InvalidInputError, MalformedCommitError, OversizeError, InvalidSignatureError, WrongControllerError,
+  InvalidCapabilityError, CapabilityExpiredError, CapabilityScopeError, CommitLinkError, SchemaViolationError,
+  ForbiddenChangeError, InvalidAnchorError, InvalidCarError, MissingDependencyError, BlockNotFoundError
+].map((E) => E.code))
 
 export function createCeramicApi (init: CeramicApiInit): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { node, feed, log } = init
@@ -87,7 +91,7 @@ export function createCeramicApi (init: CeramicApiInit): (req: IncomingMessage, 
       try {
         return json(res, 200, toCeramicStreamState(await node.load(id)))
       } catch (err) {
-        if ((err as { code?: string }).code === StreamNotFoundError.code) return text(res, 404, id)
+        if (hasCode(err, StreamNotFoundError)) return text(res, 404, id)
         throw err
       }
     }
