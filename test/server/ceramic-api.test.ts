@@ -23,7 +23,7 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map(async (stop) => await stop()))
 })
 
-const serve = async (dir: string): Promise<Server> => await startServe(cleanups, dir)
+const serve = async (dir: string, args: string[] = []): Promise<Server> => await startServe(cleanups, dir, args)
 
 type ModelDefinition = Parameters<ModelClient['createDefinition']>[0]
 
@@ -161,6 +161,16 @@ describe('ceramic-one\'s HTTP API on kiln serve', () => {
     const second = await new ModelInstanceClient({ ceramic: resumed, did }).updateDocument({ streamID: created.baseID.toString(), newContent: { title: 'three' } })
     expect(await feed(resumed, { resumeAt: all.resumeToken })).toEqual({ events: [{ id: second.commitID.commit.toString() }], resumeToken: '4' })
     expect(await resumed.api.GET('/feed/resumeToken').then((r) => r.data)).toEqual({ resumeToken: '4' })
+  }, 60_000)
+
+  it('answers an interest by what kiln serve stores: inside its --interest is 204, outside is 400 naming the flag', async () => {
+    const [mine, other] = ['kjzl6hvfrbw6c5ajfmes842lu09vjxu5956e3xq0xk12gp2jcf9s90cagt2god9', 'kjzl6hvfrbw6c8apa5yce6ah3fsz9sgrh6upwu5pa2d2tvcn8q2lkfbgqbh8wzh']
+    const server = await serve(tempDir(), ['--interest', `model:${mine}`])
+    const ceramic = new CeramicClient({ url: server.ready.http })
+    await ceramic.registerInterestModel(mine)
+    expect((await post(server, `/interests/model/${mine}?controller=did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK`, '')).status).toBe(204)
+    expect(await post(server, '/interests', JSON.stringify({ sep: 'model', sepValue: other }))).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_INPUT', message: expect.stringContaining(`--interest model:${other}`) } })
+    expect(await post(server, '/interests', JSON.stringify({ sep: 'model', sepValue: mine, streamId: other }))).toMatchObject({ status: 400, body: { message: expect.stringContaining('controller is required') } })
   }, 60_000)
 
   it('refuses a forged event, a malformed CAR, a non-multibase body, bad JSON and an oversize body with 4xx and typed errors, and changes nothing; unknown ids are 404', async () => {
