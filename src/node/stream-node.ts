@@ -94,8 +94,8 @@ export interface StreamNode {
   heads: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamHeads>>
   /** A stored block (every stored block was verified as part of a commit). */
   block: (cid: string) => Promise<Uint8Array | undefined>
-  /** Every commit stored for a stream, on every branch (no order), with when this node accepted it: what sync indexes and attests. */
-  commits: (id: string) => Promise<Array<{ cid: string, receivedAt: number }>>
+  /** Every commit stored for a stream, on every branch (no order), with its `prev` and when this node accepted it: what sync indexes and attests. */
+  commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   exportCar: (id: string) => Promise<Uint8Array>
   /**
@@ -438,7 +438,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
     block: async (cid) => await store.getBlock(cid),
 
-    commits: async (id) => (await store.getCommits(id)).map((c) => ({ cid: c.cid, receivedAt: c.receivedAt })),
+    commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
 
     async query (query, page) {
       const result = await store.query(query, page)

@@ -3,8 +3,9 @@
  *   GET /healthz           → { ok, peerId, multiaddrs, peers, streams, sync }
  *   GET /streams/:id       → the stream's snapshot (StreamID or CommitID)
  *   GET /streams/:id/car   → the stream's log as a CAR file
+ *   /ceramic/…             → ceramic-one's API (ceramic-api.ts), the only part that takes writes
  * Errors are `{ error: { code, message } }` with 400/404/405/500. Everything it serves is public
- * stream data, so any origin may read it (CORS *); nothing here writes.
+ * stream data, so any origin may read it (CORS *).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
@@ -18,6 +19,8 @@ export interface HttpApiInit {
   multiaddrs: () => string[]
   sync: () => SyncStatus
   log: Logger
+  /** Serves `/ceramic/…`; given the path after `/ceramic`, with its query. */
+  ceramic?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>
 }
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -30,6 +33,10 @@ export function createHttpApi (init: HttpApiInit): Server {
   const { node, log } = init
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     res.setHeader('access-control-allow-origin', '*')
+    const url = req.url ?? '/'
+    if (init.ceramic != null && (url === '/ceramic' || url.startsWith('/ceramic/') || url.startsWith('/ceramic?'))) {
+      return await init.ceramic(req, res, url.slice('/ceramic'.length) || '/')
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: 'ERR_METHOD', message: 'Only GET is supported' } })
     const path = new URL(req.url ?? '/', 'http://kiln.invalid').pathname
     if (path === '/healthz') {

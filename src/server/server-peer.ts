@@ -1,13 +1,18 @@
 /**
  * The server peer: an always-on StreamNode (disk store) reachable over libp2p WebSockets, running
- * a circuit-relay server and sync with its bootstrap peers, plus the read-only HTTP API.
+ * a circuit-relay server and sync with its bootstrap peers, plus the HTTP API (Kiln's read-only
+ * routes and ceramic-one's API under /ceramic).
  */
+import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
+import { join } from 'node:path'
 import type { StreamNode } from '../node/stream-node.js'
 import { createKilnLibp2p, type KilnLibp2p } from '../sync/libp2p-config.js'
 import { createDenyList } from '../sync/peer-score.js'
 import { startSync, type Sync } from '../sync/sync.js'
-import type { SyncInterest } from '../sync/interests.js'
+import { ALL_STREAMS, type SyncInterest } from '../sync/interests.js'
+import { createCeramicApi } from './ceramic-api.js'
+import { createEventFeed } from './event-feed.js'
 import { createHttpApi } from './http-api.js'
 import { loadOrCreatePeerKey } from './peer-key-file.js'
 import { fillNode20Builtins } from './node20-builtins.js'
@@ -50,11 +55,13 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
   const log = libp2p.logger.forComponent('kiln:server')
   let sync: Sync | undefined
   let http: Server | undefined
+  const feed = createEventFeed(node, join(init.dir, FEED_FILE))
   try {
     sync = await startSync({ node, libp2p, denyList, bootstrap: init.bootstrap, interests: init.interests, topic: init.topic, syncIntervalMs: init.syncIntervalMs })
     const running = sync
     const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
-    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http') })
+    const ceramic = createCeramicApi({ node, feed, interests: init.interests ?? [ALL_STREAMS], kilnVersion: KILN_VERSION, log: log.newScope('ceramic') })
+    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic })
     const url = await listen(http, init.httpHost, init.httpPort)
     const server = http
     log('server peer %s listening on %s, HTTP on %s', libp2p.peerId.toString(), multiaddrs().join(' '), url)
@@ -69,6 +76,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
           server.close((err) => { if (err == null) resolve(); else reject(err) })
           server.closeAllConnections()
         })
+        feed.close()
         await running.stop()
         await libp2p.stop()
       }
@@ -76,11 +84,16 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
   } catch (err) {
     // Startup failed half-way: release what was started, then report the original failure.
     http?.close()
+    feed.close()
     await sync?.stop().catch((cause: unknown) => { log.error('could not stop sync after a failed start: %s', (cause as Error).message) })
     await libp2p.stop()
     throw err
   }
 }
+
+/** The ceramic-one event feed's order, in the data dir (see event-feed.ts). */
+const FEED_FILE = 'ceramic-feed.txt'
+const KILN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 async function listen (server: Server, host: string, port: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { generate } from 'selfsigned'
@@ -9,54 +8,15 @@ import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { DEFAULT_TOPIC } from '../../src/sync/constants.js'
 import { type TestPeer, startPeer, waitFor } from '../sync/peers.js'
-
-const KILN = join(import.meta.dirname, '../../bin/kiln.js')
-
-interface Ready { ready: true, peerId: string, multiaddrs: string[], http: string }
-interface Server { proc: ChildProcess, ready: Ready, stdout: string[], exited: Promise<number | null> }
+import { type Server, get, serve as startServe, stop, tempDir } from './kiln-serve.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map(async (stop) => await stop()))
 })
 
-/** Spawns `kiln serve` and resolves with its ready line. */
-async function serve (dir: string, args: string[] = [], env: Record<string, string> = {}, node = process.execPath): Promise<Server> {
-  const proc = spawn(node, [KILN, 'serve', '--dir', dir, '--port', '0', '--http-port', '0', ...args], { env: { ...process.env, KILN_SEED: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const stdout: string[] = []
-  let stderr = ''
-  proc.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => { resolve(code) }))
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    let buffer = ''
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString()
-      const lines = buffer.split('\n')
-      buffer = lines.pop() ?? ''
-      for (const line of lines) {
-        stdout.push(line)
-        const parsed = JSON.parse(line) as Ready
-        if (parsed.ready) resolve(parsed)
-      }
-    })
-    void exited.then((code) => { reject(new Error(`kiln serve exited (${String(code)}) before it was ready: ${stderr}`)) })
-    setTimeout(() => { reject(new Error(`kiln serve not ready after 20 s: ${stderr}`)) }, 20_000)
-  })
-  const server = { proc, ready, stdout, exited }
-  cleanups.push(async () => { if (proc.exitCode == null) { proc.kill('SIGKILL'); await exited } })
-  return server
-}
-
-async function stop (server: Server): Promise<number | null> {
-  server.proc.kill('SIGTERM')
-  return await server.exited
-}
-
-async function get (server: Server, path: string): Promise<{ status: number, body: any }> {
-  const res = await fetch(server.ready.http + path)
-  const type = res.headers.get('content-type') ?? ''
-  return { status: res.status, body: type.startsWith('application/json') ? await res.json() : new Uint8Array(await res.arrayBuffer()) }
-}
+const serve = async (dir: string, args: string[] = [], env: Record<string, string> = {}, node = process.execPath): Promise<Server> =>
+  await startServe(cleanups, dir, args, env, node)
 
 async function client (name: string): Promise<TestPeer> {
   const peer = await startPeer(name, { listen: false })
@@ -79,8 +39,6 @@ async function expectRelayed (entry: Server, other: Server): Promise<void> {
   const created = await bob.node.create({ content: { via: entry.ready.peerId } })
   await waitFor(async () => (await get(other, `/streams/${created.id}`)).status === 200, 'the stream to reach the other server')
 }
-
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'kiln-serve-'))
 
 describe('kiln serve', () => {
   it('serves health and streams over HTTP, syncs with a dialing node, keeps its data and identity across restarts, and exits cleanly on SIGTERM', async () => {
