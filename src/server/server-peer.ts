@@ -93,7 +93,20 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
 
 /** The ceramic-one event feed's order, in the data dir (see event-feed.ts). */
 const FEED_FILE = 'ceramic-feed.txt'
-const KILN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const KILN_VERSION = kilnVersion()
+
+/** Kiln's version from its package.json: two folders up in a checkout (src/server), three when installed (dist/lib/server). */
+function kilnVersion (): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string, version?: string }
+      if (pkg.name === 'kiln' && typeof pkg.version === 'string') return pkg.version
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
+  return 'unknown'
+}
 
 async function listen (server: Server, host: string, port: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {
