@@ -1,42 +1,11 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test'
-import config from '../playwright.config.js'
-import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
-import { createMemoryStore } from '../src/store/memory-store.js'
-import { createDenyList } from '../src/sync/peer-score.js'
-import { createKilnLibp2p, type KilnLibp2p } from '../src/sync/libp2p-config.js'
-import { startSync, type Sync } from '../src/sync/sync.js'
+import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { browserProfile, openAppWithPeer, serverPeerForTests } from './fixtures/server-peer.js'
 
 // A server peer that wants every stream, and two browser profiles (two people).
-let server: { node: StreamNode, libp2p: KilnLibp2p, sync: Sync, addr: string }
+const servers = serverPeerForTests()
 
-test.beforeAll(async () => {
-  const node = createStreamNode({ store: createMemoryStore() })
-  const denyList = createDenyList()
-  const libp2p = await createKilnLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0/ws'], relay: true, denyList })
-  const sync = await startSync({ node, libp2p, denyList, syncIntervalMs: 2_000 })
-  server = { node, libp2p, sync, addr: libp2p.getMultiaddrs()[0].toString() }
-})
-
-test.afterAll(async () => {
-  await server.sync.stop()
-  await server.libp2p.stop()
-  await server.node.close()
-})
-
-async function person (): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'kiln-person-')), { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
-}
-
-async function openApp (context: BrowserContext, node: string): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(`/e2e/pages/app.html?node=${node}&peers=${encodeURIComponent(server.addr)}`)
-  await expect(page.locator('#status')).toHaveText('ready')
-  await expect.poll(async () => (await page.evaluate(async () => await window.kiln!.status())).network?.peers.length ?? 0).toBeGreaterThan(0)
-  return page
-}
+const person = async (): Promise<BrowserContext> => await browserProfile()
+const openApp = async (context: BrowserContext, node: string): Promise<Page> => await openAppWithPeer(context, node, servers.peer)
 
 const postModel = {
   version: '2.0', name: 'Post', interface: false, implements: [], accountRelation: { type: 'list' },
@@ -80,7 +49,7 @@ test('following a Model brings other people\'s documents of it, live and across 
     await b.evaluate(async (m) => { await window.kiln!.unfollow({ model: m }) }, model)
     expect(await b.evaluate(async () => await window.kiln!.follows())).toEqual([])
     const later = await post(a, model, 'after the unfollow')
-    await expect.poll(async () => await server.node.has(later), { timeout: 15_000 }).toBe(true)
+    await expect.poll(async () => await servers.peer.node.has(later), { timeout: 15_000 }).toBe(true)
     await b.waitForTimeout(3_000)
     expect(await texts(b, model)).toEqual(['before the follow', 'live'])
 

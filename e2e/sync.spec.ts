@@ -1,43 +1,12 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test'
-import config from '../playwright.config.js'
-import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
-import { createMemoryStore } from '../src/store/memory-store.js'
-import { createDenyList } from '../src/sync/peer-score.js'
-import { createKilnLibp2p, type KilnLibp2p } from '../src/sync/libp2p-config.js'
-import { startSync, type Sync } from '../src/sync/sync.js'
+import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { browserProfile, newProfileDir, openAppWithPeer, serverPeerForTests } from './fixtures/server-peer.js'
 
 // A server peer in this test process (a StreamNode with libp2p on WebSockets, as `kiln serve` runs),
 // and two browser profiles: two devices, each with its own IndexedDB and its own SharedWorker node.
-let server: { node: StreamNode, libp2p: KilnLibp2p, sync: Sync, addr: string }
+const servers = serverPeerForTests()
 
-test.beforeAll(async () => {
-  const node = createStreamNode({ store: createMemoryStore() })
-  const denyList = createDenyList()
-  const libp2p = await createKilnLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0/ws'], relay: true, denyList })
-  const sync = await startSync({ node, libp2p, denyList, syncIntervalMs: 2_000 })
-  server = { node, libp2p, sync, addr: libp2p.getMultiaddrs()[0].toString() }
-})
-
-test.afterAll(async () => {
-  await server.sync.stop()
-  await server.libp2p.stop()
-  await server.node.close()
-})
-
-async function device (): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'kiln-device-')), { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
-}
-
-async function openApp (context: BrowserContext, node: string): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(`/e2e/pages/app.html?node=${node}&peers=${encodeURIComponent(server.addr)}`)
-  await expect(page.locator('#status')).toHaveText('ready')
-  await expect.poll(async () => (await page.evaluate(async () => await window.kiln!.status())).network?.peers.length ?? 0).toBeGreaterThan(0)
-  return page
-}
+const device = async (): Promise<BrowserContext> => await browserProfile()
+const openApp = async (context: BrowserContext, node: string): Promise<Page> => await openAppWithPeer(context, node, servers.peer)
 
 test('a write on device A reaches a subscriber on device B through the server peer', async () => {
   const node = `sync-${Date.now()}`
@@ -62,8 +31,8 @@ test('a write on device A reaches a subscriber on device B through the server pe
 test('a device that was offline catches up with what it missed when it comes back', async () => {
   const node = `catchup-${Date.now()}`
   const a = await device()
-  const profileB = mkdtempSync(join(tmpdir(), 'kiln-device-'))
-  const launchB = async () => await chromium.launchPersistentContext(profileB, { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
+  const profileB = newProfileDir()
+  const launchB = async () => await browserProfile(profileB)
   let b = await launchB()
   try {
     const pageA = await openApp(a, node)
@@ -88,7 +57,7 @@ test('a new device signed in with the same wallet gets the account\'s streams an
   try {
     const open = async (context: BrowserContext): Promise<Page> => {
       const page = await context.newPage()
-      await page.goto(`/e2e/pages/wallet.html?node=${node}&peers=${encodeURIComponent(server.addr)}`)
+      await page.goto(`/e2e/pages/wallet.html?node=${node}&peers=${encodeURIComponent(servers.peer.addr)}`)
       await expect(page.locator('#status')).toHaveText('ready')
       return page
     }
@@ -111,13 +80,13 @@ test('a new device signed in with the same wallet gets the account\'s streams an
 
 test('both devices edit the same note while one is offline: after it reconnects every device holds both edits', async () => {
   const node = `offline-edit-${Date.now()}`
-  const profileB = mkdtempSync(join(tmpdir(), 'kiln-device-'))
-  const launchB = async () => await chromium.launchPersistentContext(profileB, { ...config.use?.launchOptions, baseURL: config.use?.baseURL as string })
+  const profileB = newProfileDir()
+  const launchB = async () => await browserProfile(profileB)
   const a = await device()
   let b = await launchB()
   const open = async (context: BrowserContext, online: boolean): Promise<Page> => {
     const page = await context.newPage()
-    await page.goto(`/e2e/pages/wallet.html?node=${node}${online ? `&peers=${encodeURIComponent(server.addr)}` : ''}`)
+    await page.goto(`/e2e/pages/wallet.html?node=${node}${online ? `&peers=${encodeURIComponent(servers.peer.addr)}` : ''}`)
     await expect(page.locator('#status')).toHaveText('ready')
     return page
   }
@@ -137,7 +106,7 @@ test('both devices edit the same note while one is offline: after it reconnects 
     await pageA.evaluate(async (id) => await window.kiln!.update(id, { patch: [{ op: 'add', path: '/items/-', value: 'online on A' }] }), note.id)
 
     // B comes back online: the devices converge on one tip that holds both edits.
-    await pageB.evaluate(async (addr) => { await window.kiln!.addPeers([addr]) }, server.addr)
+    await pageB.evaluate(async (addr) => { await window.kiln!.addPeers([addr]) }, servers.peer.addr)
     const both = ['first', 'offline on B', 'online on A']
     const items = async (page: Page): Promise<string[]> => await page.evaluate(async (id) => [...((await window.kiln!.load(id)).content as { items: string[] }).items].sort(), note.id)
     await expect.poll(async () => await items(pageA), { timeout: 30_000 }).toEqual(both)
@@ -155,7 +124,7 @@ test('the demo: a note shared by its id opens on another device, fetched through
   try {
     const openDemo = async (context: BrowserContext): Promise<Page> => {
       const page = await context.newPage()
-      await page.goto(`/?peers=${encodeURIComponent(server.addr)}`)
+      await page.goto(`/?peers=${encodeURIComponent(servers.peer.addr)}`)
       await expect(page.locator('#status')).toContainText('1 peer')
       return page
     }

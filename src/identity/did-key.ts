@@ -13,18 +13,9 @@ export function didKeyFromPublicKey (publicKey: Uint8Array): string {
 
 /** The Ed25519 public key inside a did:key; other key types are refused (Kiln signs with Ed25519 only). */
 export function publicKeyFromDidKey (did: string): Uint8Array {
-  const id = did.split('#')[0]
-  if (!id.startsWith('did:key:z')) throw new WrongControllerError(`Not a did:key: ${did}`, { did })
-  let bytes: Uint8Array
-  try {
-    bytes = base58btc.decode(id.slice('did:key:'.length))
-  } catch (err) {
-    throw new WrongControllerError(`Malformed did:key: ${did}`, { did }, { cause: err })
-  }
-  if (bytes[0] !== ED25519_PUB_PREFIX[0] || bytes[1] !== ED25519_PUB_PREFIX[1] || bytes.length !== 34) {
-    throw new WrongControllerError(`Only Ed25519 did:key signers are supported: ${did}`, { did })
-  }
-  return bytes.subarray(2)
+  const key = keyFromDidKey(did)
+  if (key.type !== 'ed25519') throw new WrongControllerError(`Only Ed25519 did:key signers are supported: ${did}`, { did })
+  return key.publicKey
 }
 
 /** The did:key key types Ceramic's key-did-resolver knows and Kiln verifies, by multicodec prefix. */

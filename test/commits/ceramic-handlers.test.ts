@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { toString as bytesToString } from 'uint8arrays'
 import type { StreamState as CeramicState } from '@ceramicnetwork/common'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import type { StreamSnapshot } from '../../src/api/types.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { withCapability } from '../../src/identity/signer.js'
 import { sameController } from '../../src/identity/identity.js'
-import { StreamID as CeramicStreamID } from '@ceramicnetwork/streamid'
 import { StreamID, StreamType, buildGenesis, buildSignedCommit, dataCommit, encodeCar, modelGenesis, parseStreamRef, type Signer } from '../../src/index.js'
-import { CeramicWorld } from '../fixtures/ceramic-replay.js'
+import { CeramicWorld, plainMetadata } from '../fixtures/ceramic-replay.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
 import { didPkh, siweCacao } from '../fixtures/wallet.js'
@@ -19,18 +17,6 @@ function nodeOf (...signers: Signer[]): StreamNode {
     store: createMemoryStore(),
     identity: { author: () => signers[0], signerFor: (controller) => signers.find((s) => sameController(s.controller, controller)) }
   })
-}
-
-/** Ceramic's metadata in the plain form Kiln's snapshots use (StreamIDs as strings, bytes as base64). */
-function plain (metadata: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(metadata)) {
-    if (value === undefined) continue
-    if (value instanceof Uint8Array) out[key] = bytesToString(value, 'base64')
-    else if (CeramicStreamID.isInstance(value)) out[key] = value.toString()
-    else out[key] = value
-  }
-  return out
 }
 
 function logOf (state: CeramicState): Array<{ cid: string, type: number, expirationTime?: number }> {
@@ -48,7 +34,7 @@ async function expectCeramicAgrees (node: StreamNode, id: string, dependencies: 
     const ours = await node.load(version.commitId)
     const theirs = await world.view(id, version.cid)
     expect(theirs.content, `content at ${version.cid}`).toEqual(ours.content)
-    expect(plain(theirs.metadata), `metadata at ${version.cid}`).toEqual(ours.metadata)
+    expect(plainMetadata(theirs.metadata), `metadata at ${version.cid}`).toEqual(ours.metadata)
     expect(logOf(theirs.state)).toEqual(ours.log.map(({ cid, type, expirationTime }) => expirationTime == null ? { cid, type } : { cid, type, expirationTime }))
     // One known difference, left as it is: Ceramic's MID handler marks even an unsigned
     // (deterministic) genesis SIGNED; Kiln says GENESIS, as Ceramic's Tile handler does.

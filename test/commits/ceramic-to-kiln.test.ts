@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { toString as bytesToString } from 'uint8arrays'
 import type { DID } from 'dids'
 import { DIDSession } from 'did-session'
 import { TileDocument } from '@ceramicnetwork/stream-tile'
 import { Model } from '@ceramicnetwork/stream-model'
 import { ModelInstanceDocument } from '@ceramicnetwork/stream-model-instance'
-import { StreamID as CeramicStreamID } from '@ceramicnetwork/streamid'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { StreamID, decodeCar } from '../../src/index.js'
-import { CeramicWorld } from '../fixtures/ceramic-replay.js'
+import { CeramicWorld, plainMetadata } from '../fixtures/ceramic-replay.js'
 import { ceramicDid } from '../fixtures/identities.js'
 import { didPkh, siweCacao } from '../fixtures/wallet.js'
 
@@ -23,25 +21,13 @@ function readNode (): StreamNode {
   return createStreamNode({ store: createMemoryStore() })
 }
 
-/** Ceramic's metadata in the plain form Kiln's snapshots use. */
-function plain (metadata: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(metadata)) {
-    if (value === undefined) continue
-    if (value instanceof Uint8Array) out[key] = bytesToString(value, 'base64')
-    else if (CeramicStreamID.isInstance(value)) out[key] = value.toString()
-    else out[key] = value
-  }
-  return out
-}
-
 /** Imports Ceramic's CAR of the stream into Kiln; Kiln's state must be Ceramic's, version by version. */
 async function expectKilnAgrees (world: CeramicWorld, node: StreamNode, id: string): Promise<void> {
   const imported = await node.importCar(await world.car(id))
   const theirs = await world.view(id)
   expect(imported.id).toBe(id)
   expect(imported.content).toEqual(theirs.content)
-  expect(imported.metadata).toEqual(plain(theirs.metadata))
+  expect(imported.metadata).toEqual(plainMetadata(theirs.metadata))
   expect(imported.log.map((e) => e.cid)).toEqual(theirs.state.log.map((e) => e.cid.toString()))
   for (const entry of theirs.state.log) {
     const past = await world.view(id, entry.cid.toString())
@@ -121,7 +107,7 @@ describe('streams made by Ceramic\'s code import into Kiln with the content Cera
     const car = await decodeCar(await world.car(red.id.toString()))
     const ingested = await node.ingest(red.id.toString(), car.root.toString(), car.source)
     expect(ingested.content).toEqual((await world.view(red.id.toString())).content)
-    expect(ingested.metadata).toEqual(plain((await world.view(red.id.toString())).metadata))
+    expect(ingested.metadata).toEqual(plainMetadata((await world.view(red.id.toString())).metadata))
   })
 
   it('a ModelInstanceDocument written through did-session with a model-scoped CACAO', async () => {
