@@ -16,10 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
 import {
-  BlockNotFoundError, CapabilityExpiredError, CapabilityScopeError, CommitLinkError, ForbiddenChangeError, InvalidAnchorError,
-  InvalidCapabilityError, InvalidCarError, InvalidIdError, InvalidInputError, InvalidSignatureError, type KilnError,
-  MalformedCommitError, MissingDependencyError, OversizeError, SchemaViolationError, StreamNotFoundError, WrongControllerError,
-  errorToPlain, hasCode
+  BlockNotFoundError, InvalidInputError, type KilnError, OversizeError, StreamNotFoundError, errorToPlain, hasCode
 } from '../errors.js'
 import { StreamID } from '../ids/index.js'
 import type { StreamNode } from '../node/stream-node.js'
@@ -27,6 +24,7 @@ import type { SyncInterest } from '../sync/interests.js'
 import { eventCar, ingestEventCar } from './ceramic-events.js'
 import { decodeMultibase, encodeEventData, parseEventCid, toCeramicStreamState } from './ceramic-formats.js'
 import type { EventFeed } from './event-feed.js'
+import { RETRY_AFTER_SECONDS, httpStatusOf } from './http-status.js'
 
 /** The ceramic-one API version whose routes and shapes this serves. */
 export const CERAMIC_API_VERSION = '0.58.0'
@@ -56,13 +54,6 @@ export interface CeramicInterest {
 class HttpError extends Error {
   constructor (readonly status: number, readonly error: KilnError) { super(error.message) }
 }
-
-/** Kiln codes that mean the request was at fault (400); anything else is the server's (500). */
-const CLIENT_ERROR_CODES = new Set([
-  InvalidIdError, InvalidInputError, MalformedCommitError, OversizeError, InvalidSignatureError, WrongControllerError,
-  InvalidCapabilityError, CapabilityExpiredError, CapabilityScopeError, CommitLinkError, SchemaViolationError,
-  ForbiddenChangeError, InvalidAnchorError, InvalidCarError, MissingDependencyError, BlockNotFoundError
-].map((E) => E.code))
 
 export function createCeramicApi (init: CeramicApiInit): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { node, feed, log } = init
@@ -148,10 +139,12 @@ export function createCeramicApi (init: CeramicApiInit): (req: IncomingMessage, 
     } catch (err) {
       const cause = err instanceof HttpError ? err.error : err
       const plain = errorToPlain(cause)
-      const status = err instanceof HttpError ? err.status : CLIENT_ERROR_CODES.has(plain.code) ? 400 : 500
+      // A posted event whose earlier events are missing is the poster's to fix (400), not a 404.
+      const status = err instanceof HttpError ? err.status : hasCode(cause, BlockNotFoundError) ? 400 : httpStatusOf(cause)
       if (status === 500) log.error('HTTP %s /ceramic%s failed: %s', req.method, path, (cause as Error).stack ?? plain.message)
       if (res.headersSent) { res.destroy(); return }
       if (status === 413) res.setHeader('connection', 'close')
+      if (status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS))
       json(res, status, { message: plain.message, code: plain.code })
     }
   }

@@ -4,14 +4,16 @@
  *   GET /streams/:id       → the stream's snapshot (StreamID or CommitID)
  *   GET /streams/:id/car   → the stream's log as a CAR file
  *   /ceramic/…             → ceramic-one's API (ceramic-api.ts), the only part that takes writes
- * Errors are `{ error: { code, message } }` with 400/404/405/500. Everything it serves is public
+ * Errors are `{ error: { code, message } }`, their status from http-status.ts (a 503 carries
+ * Retry-After); a malformed id or URL is a 400, never a 500. Everything it serves is public
  * stream data, so any origin may read it (CORS *).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
-import { errorToPlain } from '../errors.js'
+import { InvalidIdError, InvalidInputError, errorToPlain } from '../errors.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { SyncStatus } from '../sync/sync.js'
+import { RETRY_AFTER_SECONDS, httpStatusOf } from './http-status.js'
 
 export interface HttpApiInit {
   node: StreamNode
@@ -23,12 +25,6 @@ export interface HttpApiInit {
   ceramic?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  ERR_STREAM_NOT_FOUND: 404,
-  ERR_INVALID_ID: 400,
-  ERR_INVALID_INPUT: 400
-}
-
 export function createHttpApi (init: HttpApiInit): Server {
   const { node, log } = init
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -38,7 +34,7 @@ export function createHttpApi (init: HttpApiInit): Server {
       return await init.ceramic(req, res, url.slice('/ceramic'.length) || '/')
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: 'ERR_METHOD', message: 'Only GET is supported' } })
-    const path = new URL(req.url ?? '/', 'http://kiln.invalid').pathname
+    const path = pathOf(url)
     if (path === '/healthz') {
       const sync = init.sync()
       return json(res, 200, {
@@ -52,7 +48,7 @@ export function createHttpApi (init: HttpApiInit): Server {
     }
     const match = /^\/streams\/([^/]+)(\/car)?$/.exec(path)
     if (match == null) return json(res, 404, { error: { code: 'ERR_NOT_FOUND', message: `No route for ${path}` } })
-    const id = decodeURIComponent(match[1])
+    const id = decodeSegment(match[1])
     if (match[2] == null) return json(res, 200, await node.load(id))
     const car = await node.exportCar(id)
     res.writeHead(200, { 'content-type': 'application/vnd.ipld.car', 'content-length': car.length })
@@ -61,12 +57,31 @@ export function createHttpApi (init: HttpApiInit): Server {
   return createServer((req, res) => {
     routes(req, res).catch((err: unknown) => {
       const plain = errorToPlain(err)
-      const status = STATUS_BY_CODE[plain.code] ?? 500
+      const status = httpStatusOf(err)
       if (status === 500) log.error('HTTP %s %s failed: %s', req.method, req.url, (err as Error).stack ?? plain.message)
       if (res.headersSent) { res.destroy(); return }
+      if (status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS))
       json(res, status, { error: { code: plain.code, message: plain.message } })
     })
   })
+}
+
+/** The path of a request target; one that is not a URL (`http://[`) is the client's error. */
+function pathOf (target: string): string {
+  try {
+    return new URL(target, 'http://kiln.invalid').pathname
+  } catch (err) {
+    throw new InvalidInputError('The request target is not a valid URL', { target: target.slice(0, 200) }, { cause: err })
+  }
+}
+
+/** A percent-decoded path segment; a malformed escape (`%zz`, `%C0%AF`) is the client's error. */
+function decodeSegment (segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch (err) {
+    throw new InvalidIdError('The stream id has a malformed percent-escape', { segment: segment.slice(0, 200) }, { cause: err })
+  }
 }
 
 function json (res: ServerResponse, status: number, body: unknown): void {

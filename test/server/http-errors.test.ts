@@ -1,0 +1,74 @@
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { StoreFullError } from '../../src/errors.js'
+import type { Logger } from '@libp2p/interface'
+import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
+import { createHttpApi } from '../../src/server/http-api.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import type { SyncStatus } from '../../src/sync/sync.js'
+import { kilnSigner } from '../fixtures/identities.js'
+
+const stopped: Array<() => Promise<void>> = []
+afterEach(async () => { for (const stop of stopped.splice(0)) await stop() })
+
+const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {} }) as unknown as Logger
+const idle = (): SyncStatus => ({ peers: [], syncing: false, synced: 0, failed: 0, invalid: 0, penalties: 0, banned: 0, gossip: {} as SyncStatus['gossip'] })
+
+/** Kiln's HTTP API over `node` on a loopback port. */
+async function listen (node: StreamNode): Promise<string> {
+  const server = createHttpApi({ node, peerId: 'test', multiaddrs: () => [], sync: idle, log: quiet })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  stopped.push(async () => { await new Promise((resolve) => server.close(resolve)) })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** Sends `head` as the request's first line and headers, as a hostile client may; resolves with the status line. */
+async function rawStatus (base: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(base)
+  return await new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => { socket.write(`${head}\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`) })
+    let answer = ''
+    socket.on('data', (chunk) => { answer += chunk.toString() })
+    socket.on('end', () => { resolve(answer.split('\r\n')[0]) })
+    socket.on('error', reject)
+  })
+}
+
+describe('HTTP API errors', () => {
+  it('bad escapes, bad URLs and unknown commits are client errors with typed codes, never a 500; nothing stored changes', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const held = await node.create({ content: { n: 1 } })
+    const other = await node.create({ content: { n: 2 } })
+    const base = await listen(node)
+    const get = async (path: string): Promise<{ status: number, code?: string }> => {
+      const res = await fetch(base + path)
+      const body = await res.json() as { error?: { code: string } }
+      return { status: res.status, code: body.error?.code }
+    }
+    for (const path of ['/streams/%zz', '/streams/%', '/streams/%C0%AF', '/streams/%ED%A0%80']) {
+      expect(await get(path), path).toEqual({ status: 400, code: 'ERR_INVALID_ID' })
+    }
+    expect(await get('/streams/not-an-id')).toEqual({ status: 400, code: 'ERR_INVALID_ID' })
+    expect(await get(`/streams/${encodeURIComponent(held.id)}x`)).toMatchObject({ status: 400 })
+    // A CommitID of a held stream at a commit this node does not have: not found.
+    const unknownCommit = `${held.id}?commit=bagcqceraplay4erv6l32qrki522uhiz7rf46xccwniw7ypmvs3cvu2b3oulq`
+    expect(await get(`/streams/${encodeURIComponent(unknownCommit)}`)).toMatchObject({ status: 404 })
+    // A CommitID of one stream at another stream's commit: the request is wrong.
+    expect(await get(`/streams/${encodeURIComponent(`${held.id}?commit=${other.tip}`)}`)).toMatchObject({ status: 400, code: 'ERR_COMMIT_LINK' })
+    expect(await rawStatus(base, 'GET http://[ HTTP/1.1')).toMatch(/^HTTP\/1\.1 400/)
+    expect(await get(`/streams/${held.id}`)).toMatchObject({ status: 200 })
+    expect((await node.load(held.id)).content).toEqual({ n: 1 })
+    expect((await node.stats()).streams).toBe(2)
+  })
+
+  it('a full store is a 503 with Retry-After, not a 500', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const held = await node.create({ content: { n: 1 } })
+    const full: StreamNode = { ...node, load: async () => { throw new StoreFullError() } }
+    const res = await fetch(`${await listen(full)}/streams/${held.id}`)
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(await res.json()).toMatchObject({ error: { code: 'ERR_STORE_FULL' } })
+  })
+})
