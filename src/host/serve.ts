@@ -10,6 +10,7 @@ import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError,
 import type { SessionKeeper } from '../identity/sessions.js'
 import type { Logger } from '../logger.js'
 import type { StreamNode } from '../node/stream-node.js'
+import { allHeads } from '../sync/local-streams.js'
 import type { BrowserNetwork } from './browser-network.js'
 import { type Follows, parseFollow } from './follows.js'
 
@@ -75,12 +76,7 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
   /** How many documents of a follow this node holds: an index walk, no state read. */
   const statusOf = async (follow: Follow): Promise<FollowStatus> => {
     let held = 0
-    let cursor: string | undefined
-    do {
-      const page = await node.heads(follow, { limit: 1_000, cursor })
-      held += page.items.length
-      cursor = page.items.length === 0 ? undefined : page.cursor
-    } while (cursor != null)
+    for await (const _ of allHeads(node, follow)) held++
     return { ...follow, held }
   }
 

@@ -255,9 +255,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return snapshot
   }
 
-  /** A signed data commit on `prev` applying `patch`. */
-  async function patchCommit (streamId: StreamID, prev: CID, patch: Operation[], signer: Signer): Promise<{ cid: CID, blocks: Block[] }> {
-    return await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev, patch, streamType: streamId.type }), signer)
+  /** A signed data commit on `prev` applying `patch` (and header changes), as this stream type writes it. */
+  async function patchCommit (streamId: StreamID, prev: CID, patch: Operation[], signer: Signer, header?: DataHeader): Promise<{ cid: CID, blocks: Block[] }> {
+    return await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev, patch, header, streamType: streamId.type }), signer)
   }
 
   /** Verifies and stores this node's own commits (oldest first) as one run: all or none. */
@@ -315,8 +315,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const patch = diffContent(winner.content, merged)
     if (patch.length === 0 && header == null) return undefined
     try {
-      const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(winner), patch, header, streamType: streamId.type }), signer)
-      return await writeLocal(streamId, [commit], record, winner)
+      return await writeLocal(streamId, [await patchCommit(streamId, tipOf(winner), patch, signer, header)], record, winner)
     } catch (err) {
       // The stream refuses the merge, or it cannot be signed now: the lost branch stays as a
       // conflict tip. Anything else (a full disk, a closed store) is the caller's to hear.
@@ -381,8 +380,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         const author = requireSignerFor(controllerOf(state))
         if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
         const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
-        const commit = await buildSignedCommit(dataCommit({ genesis: streamId.cid, prev: tipOf(state), patch, header: change.header, streamType: streamId.type }), author)
-        return await writeLocal(streamId, [commit], record, state)
+        return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), patch, author, change.header)], record, state)
       })
     },
 
