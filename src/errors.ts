@@ -71,6 +71,8 @@ export const PeerUnavailableError = defineError('PeerUnavailableError', 'ERR_PEE
 
 /** A caller passed arguments that cannot make a valid commit (missing family, bad schema ref, ...). */
 export const InvalidInputError = defineError('InvalidInputError', 'ERR_INVALID_INPUT', 'Invalid input')
+/** A query filters or sorts by a content field that no index of its Model holds (declare one with indexModel). */
+export const NotIndexedError = defineError('NotIndexedError', 'ERR_NOT_INDEXED', 'No index serves this query')
 /** A stream the reducer needs (a schema, a model) is not available to it. */
 export const MissingDependencyError = defineError('MissingDependencyError', 'ERR_MISSING_DEPENDENCY', 'A stream this commit depends on is not available')
 /** A block a commit needs is not in the store, the CAR file, or anywhere the node looked. */

@@ -94,6 +94,49 @@ export interface StreamQuery {
   model?: string
   family?: string
   schema?: string
+  /**
+   * Conditions on a Model's content fields (needs `model`), by dotted path: `{ 'author': id }`
+   * or `{ 'score': { greaterThan: 3 } }`. Each path must be in one of the Model's indexes
+   * (`indexModel`, and every relation field); one index serves the query, never a scan.
+   */
+  where?: Record<string, FieldCondition>
+  /** Order by content fields (needs `model` and an index that has them after the `where` fields). */
+  sort?: Record<string, 'asc' | 'desc'>
+}
+
+/** A value an index can hold: a scalar of the content (arrays index each element). */
+export type IndexValue = string | number | boolean | null
+
+/** A bare value means `equalTo`. The names are ComposeDB's. */
+export type FieldCondition = IndexValue | FieldFilter
+
+export interface FieldFilter {
+  equalTo?: IndexValue
+  notEqualTo?: IndexValue
+  in?: IndexValue[]
+  notIn?: IndexValue[]
+  lessThan?: number | string
+  lessThanOrEqualTo?: number | string
+  greaterThan?: number | string
+  greaterThanOrEqualTo?: number | string
+  /** true: the field is absent or null; false: it has a value. */
+  isNull?: boolean
+}
+
+/** A field index of a Model: the paths it orders documents by, in order (a compound index). */
+export interface IndexDefinition {
+  model: string
+  fields: string[]
+}
+
+export interface IndexStatus extends IndexDefinition {
+  /** 'building' while documents held before it was declared are being indexed. */
+  state: 'building' | 'ready'
+  /** True for the indexes every relation field gets without being declared. */
+  relation?: boolean
+  /** While building: documents indexed so far, of `total`. */
+  built?: number
+  total?: number
 }
 
 export interface PageRequest {

@@ -6,7 +6,7 @@
 import {
   BlockNotFoundError, CapabilityExpiredError, CapabilityScopeError, CommitLinkError, ForbiddenChangeError, InvalidAnchorError,
   InvalidCapabilityError, InvalidCarError, InvalidIdError, InvalidInputError, InvalidSignatureError, MalformedCommitError,
-  MissingDependencyError, OversizeError, RateLimitedError, SchemaViolationError, StaleTipError, StoreClosedError,
+  MissingDependencyError, NotIndexedError, OversizeError, RateLimitedError, SchemaViolationError, StaleTipError, StoreClosedError,
   StoreFullError, StoreLockedError, StreamNotFoundError, WrongControllerError, codeOf
 } from '../errors.js'
 
@@ -20,7 +20,7 @@ const STATUS_BY_CODE = new Map<string, number>([
   ...[
     InvalidIdError, InvalidInputError, MalformedCommitError, InvalidSignatureError, WrongControllerError, InvalidCapabilityError,
     CapabilityExpiredError, CapabilityScopeError, CommitLinkError, SchemaViolationError, ForbiddenChangeError,
-    InvalidAnchorError, InvalidCarError, MissingDependencyError
+    InvalidAnchorError, InvalidCarError, MissingDependencyError, NotIndexedError
   ].map((E) => [E.code, 400] as const),
   [StaleTipError.code, 409],
   [OversizeError.code, 413],

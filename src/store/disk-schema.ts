@@ -2,18 +2,24 @@ import type { Level } from 'level'
 import { CorruptStoreError, StoreVersionError } from '../errors.js'
 
 /** The disk layout this Kiln writes. Bumping it needs a `DISK_MIGRATIONS` entry for the new number. */
-export const DISK_SCHEMA_VERSION = 1
+export const DISK_SCHEMA_VERSION = 2
 
 export type DiskDb = Level<string, string>
 /** `migrations[v]` upgrades a store in place from version v - 1 to v. */
 export type DiskMigrations = Record<number, (db: DiskDb) => Promise<void>>
 
-/** Version 1 is the first layout: nothing to migrate yet. A v2 adds `2: async (db) => { ... }`. */
-export const DISK_MIGRATIONS: DiskMigrations = {}
+/**
+ * Version 2 adds the `fields` sublevel (field indexes, declared in meta `indexes`). A version-1 store
+ * has no declared index, so it needs no data written; the number keeps an older Kiln, which would
+ * not keep field indexes current, from opening a store that has them.
+ */
+export const DISK_MIGRATIONS: DiskMigrations = { 2: async () => {} }
 
 /** The sublevels of the layout (see disk-store.ts); `meta` holds the schema version and counters. */
-export const SUBLEVELS = { blocks: 'blocks', streams: 'streams', commits: 'commits', states: 'states', index: 'index', meta: 'meta' } as const
+export const SUBLEVELS = { blocks: 'blocks', streams: 'streams', commits: 'commits', states: 'states', index: 'index', fields: 'fields', meta: 'meta' } as const
 export const SCHEMA_VERSION_KEY = 'schemaVersion'
+/** Meta key of the declared field indexes (JSON StoredIndex[]). */
+export const INDEXES_KEY = 'indexes'
 
 export interface DiskSchemaOptions {
   /** The version to reach (default DISK_SCHEMA_VERSION). */

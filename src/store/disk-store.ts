@@ -1,11 +1,13 @@
 import { Level } from 'level'
 import { CorruptStoreError, StaleTipError, StoreClosedError } from '../errors.js'
 import {
-  INDEXED_FIELDS, matches, orderKey, pageSize,
-  type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StreamQuery, type StreamRecord
+  INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
+  type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
 import { toStoreError } from './disk-errors.js'
-import { prepareDiskSchema, SUBLEVELS, type DiskDb } from './disk-schema.js'
+import { INDEXES_KEY, prepareDiskSchema, SUBLEVELS, type DiskDb } from './disk-schema.js'
+import { planFieldQuery, sameIndex, usesFields } from './field-index.js'
+import { countFieldQuery, readFieldQuery, type FieldIndexReader } from './field-query.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { createDiskWriter, type DiskOp, type DiskWriter } from './disk-writer.js'
 
@@ -28,7 +30,8 @@ export interface DiskStoreInit {
  *   blocks   cid -> bytes                          streams  id -> StreamRecord JSON
  *   commits  <id>!<cid> -> CommitRecord JSON        states   <id>!<tip> -> bytes
  *   index    <field>!<value>!<orderKey> -> id, and *!<orderKey> -> id for every stream
- *   meta     schemaVersion, count:streams|commits|blocks
+ *   fields   field-index keys (see field-index.ts) -> ''
+ *   meta     schemaVersion, count:streams|commits|blocks, indexes (declared field indexes)
  * '!' and '%' in ids and field values are escaped, so a prefix never matches a longer value.
  */
 const esc = (part: string): string => part.replace(/%/g, '%25').replace(/!/g, '%21')
@@ -78,6 +81,9 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
   const commits = db.sublevel(SUBLEVELS.commits)
   const states = db.sublevel<string, Uint8Array>(SUBLEVELS.states, { valueEncoding: 'view' })
   const index = db.sublevel(SUBLEVELS.index)
+  const fields = db.sublevel(SUBLEVELS.fields)
+  const meta = db.sublevel(SUBLEVELS.meta)
+  let declared = await readDeclared()
   let closed = false
   let closing: Promise<void> | undefined
   // Per-stream promise chains: the tail of each stream's pending writes.
@@ -101,6 +107,34 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
     try { return JSON.parse(json) as T } catch (err) {
       throw new CorruptStoreError(`The store at ${path} holds an unreadable ${what}`, { path, what }, { cause: err })
     }
+  }
+
+  async function readDeclared (): Promise<StoredIndex[]> {
+    const json = await meta.get(INDEXES_KEY).catch(async (err: unknown) => { await db.close(); throw toStoreError(err, path) })
+    return json == null ? [] : parse<StoredIndex[]>(json, 'list of field indexes')
+  }
+
+  async function writeDeclared (next: StoredIndex[]): Promise<void> {
+    declared = next
+    await w.write({ ops: [{ type: 'put', sublevel: meta, key: INDEXES_KEY, value: JSON.stringify(next) }], blocks: [], newStreams: 0, newCommits: 0 })
+  }
+
+  /** Ops that move a record's field-index entries from `previous` to `next`. */
+  function fieldOps (previous: StreamRecord | undefined, next: StreamRecord): DiskOp[] {
+    const ops: DiskOp[] = []
+    if (previous != null) for (const key of fieldKeys(previous, declared)) ops.push({ type: 'del', sublevel: fields, key })
+    for (const key of fieldKeys(next, declared)) ops.push({ type: 'put', sublevel: fields, key, value: '' })
+    return ops
+  }
+
+  const fieldReader: FieldIndexReader = {
+    keys: async (range, limit, reverse) => await fields.keys({ gte: range.lower, lt: range.upper, limit, reverse }).all(),
+    count: async (range) => {
+      let n = 0
+      for await (const _key of fields.keys({ gte: range.lower, lt: range.upper })) n++
+      return n
+    },
+    records: async (ids) => (await streams.getMany(ids)).map((json, i) => json == null ? undefined : parse<StreamRecord>(json, `stream record ${ids[i]}`))
   }
 
   async function readRecord (id: string): Promise<StreamRecord | undefined> {
@@ -128,6 +162,7 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
     // Dels before puts: an unchanged entry is deleted and put back within the same batch.
     if (previous != null) for (const key of indexKeys(previous)) ops.push({ type: 'del', sublevel: index, key })
     for (const key of indexKeys(batch.stream)) ops.push({ type: 'put', sublevel: index, key, value: id })
+    ops.push(...fieldOps(previous, batch.stream))
     ops.push({ type: 'put', sublevel: streams, key: id, value: JSON.stringify(batch.stream) })
     await w.write({
       ops,
@@ -177,7 +212,40 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
       return values.map((json) => parse<CommitRecord>(json, `commit record of ${id}`))
     }),
 
-    query: async (q, page = {}) => await run(async () => await query(q, page)),
+    query: async (q, page = {}) => await run(async () => usesFields(q) ? await readFieldQuery(planFieldQuery(q, declared), q, page, fieldReader) : await query(q, page)),
+
+    count: async (q) => await run(async () => {
+      if (usesFields(q)) return await countFieldQuery(planFieldQuery(q, declared), q, fieldReader)
+      let n = 0
+      for (let page = await query(q, { limit: 1000 }); ; page = await query(q, { limit: 1000, cursor: page.cursor })) {
+        n += page.items.length
+        if (page.cursor == null) return n
+      }
+    }),
+
+    indexes: async () => await run(async () => structuredClone(declared)),
+
+    declareIndex: async (definition) => await run(async () => {
+      if (declared.some((d) => sameIndex(d, definition))) return
+      await writeDeclared([...declared, { model: definition.model, fields: [...definition.fields], ready: false }])
+    }),
+
+    setIndexReady: async (definition) => await run(async () => {
+      await writeDeclared(declared.map((d) => sameIndex(d, definition) ? { ...d, ready: true } : d))
+    }),
+
+    // Each stream takes its turn as putCommit does; the writer puts the concurrent ones in one batch.
+    reindex: async (items) => await run(async () => {
+      const moved = await Promise.all(items.map(async (item) => await serialised(item.id, async () => {
+        const record = await readRecord(item.id)
+        if (record?.tip !== item.tip) return item.id
+        const next = { ...record, fields: item.fields }
+        const ops = [...fieldOps(record, next), { type: 'put', sublevel: streams, key: item.id, value: JSON.stringify(next) } as DiskOp]
+        await w.write({ ops, blocks: [], newStreams: 0, newCommits: 0 })
+        return undefined
+      })))
+      return moved.filter((id) => id != null)
+    }),
 
     // Read-modify-write of the record, so it takes the stream's turn like putCommit.
     setPinned: async (id, pinned) => await run(async () => await serialised(id, async () => {

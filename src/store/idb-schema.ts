@@ -5,7 +5,7 @@ import { INDEXED_FIELDS, type CommitRecord, type StreamRecord } from './store.js
  * The IndexedDB version of Kiln's schema. A database with a higher version was written by a newer
  * Kiln and is refused (StoreVersionError); a lower one is migrated step by step by `upgradeSchema`.
  */
-export const IDB_SCHEMA_VERSION = 1
+export const IDB_SCHEMA_VERSION = 2
 
 /** A stream record as stored: `order` (= orderKey(record)) is the sort key of every index. */
 export type StreamRow = StreamRecord & { order: string }
@@ -24,11 +24,15 @@ export interface KilnDB extends DBSchema {
   commits: { key: [string, string], value: CommitRecord }
   /** `[stream, tip]` -> encoded state at that tip. */
   states: { key: [string, string], value: Uint8Array }
-  /** Node-level settings (out-of-line string keys); nothing in v1 writes here yet. */
+  /** Node-level settings (out-of-line string keys): `indexes`, the declared field indexes. */
   meta: { key: string, value: unknown }
+  /** v2: field-index keys (see field-index.ts), out of line, each valued ''. */
+  fields: { key: string, value: '' }
 }
 
-export const ALL_STORES: Array<StoreNames<KilnDB>> = ['blocks', 'streams', 'commits', 'states', 'meta']
+export const ALL_STORES: Array<StoreNames<KilnDB>> = ['blocks', 'streams', 'commits', 'states', 'meta', 'fields']
+/** Meta key of the declared field indexes (StoredIndex[]). */
+export const INDEXES_KEY = 'indexes'
 
 type UpgradeTx = IDBPTransaction<KilnDB, Array<StoreNames<KilnDB>>, 'versionchange'>
 type Migration = (db: IDBPDatabase<KilnDB>, tx: UpgradeTx) => void
@@ -43,6 +47,10 @@ const MIGRATIONS: Migration[] = [
     db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
     db.createObjectStore('states')
     db.createObjectStore('meta')
+  },
+  // v2: field indexes. A v1 database declared none, so there is nothing to build.
+  (db) => {
+    db.createObjectStore('fields')
   }
 ]
 

@@ -4,11 +4,13 @@ import {
 } from '../errors.js'
 import { DEFAULT_NODE_NAME, storeLock } from '../api/names.js'
 import { type Logger, silentLogger } from '../logger.js'
-import { ALL_STORES, IDB_SCHEMA_VERSION, upgradeSchema, type KilnDB, type StreamRow } from './idb-schema.js'
+import { ALL_STORES, IDB_SCHEMA_VERSION, INDEXES_KEY, upgradeSchema, type KilnDB, type StreamRow } from './idb-schema.js'
 import {
-  INDEXED_FIELDS, matches, orderKey, pageSize,
-  type CommitBatch, type Page, type PageRequest, type Store, type StreamQuery, type StreamRecord
+  INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
+  MAX_PAGE_SIZE, type CommitBatch, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
+import { type KeyRange, planFieldQuery, sameIndex, usesFields } from './field-index.js'
+import { countFieldQuery, readFieldQuery, type FieldIndexReader } from './field-query.js'
 
 export { IDB_SCHEMA_VERSION } from './idb-schema.js'
 
@@ -81,6 +83,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     throw err
   }
 
+  let declared = (await db.get('meta', INDEXES_KEY) as StoredIndex[] | undefined) ?? []
+
   const open = (): void => {
     if (closedError != null) throw new StoreClosedError(closedError.message, closedError.details)
   }
@@ -95,7 +99,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     return err
   }
   // One-store read transaction whose `done` is observed: a failed read rejects its own request.
-  const reader = <N extends 'blocks' | 'streams' | 'commits' | 'states'>(storeName: N) => {
+  const reader = <N extends 'blocks' | 'streams' | 'commits' | 'states' | 'fields'>(storeName: N) => {
     const tx = db.transaction(storeName, 'readonly')
     tx.done.catch(() => {})
     return tx.store
@@ -142,6 +146,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
         }
         latest.set(id, row)
         accepted.push(item)
+        const fields = tx.objectStore('fields')
+        if (previous != null) for (const key of fieldKeys(previous, declared)) requests.push(fields.delete(key))
+        for (const key of fieldKeys(row, declared)) requests.push(fields.put('', key))
         const states = tx.objectStore('states')
         for (const block of batch.blocks) requests.push(tx.objectStore('blocks').put(block.bytes, block.cid.toString()))
         for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) requests.push(tx.objectStore('commits').put({ ...commit }))
@@ -159,6 +166,55 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     }
   }
 
+  /** A page of streams by their record fields (model, controller, family, schema). */
+  async function queryStreams (query: StreamQuery, page: PageRequest = {}): Promise<Page<StreamRecord>> {
+    const field = INDEXED_FIELDS.find((f) => query[f] != null)
+    const value = field == null ? undefined : query[field]
+    // Keys of the chosen index strictly after `after`: [value, order] pairs, or orders alone.
+    const range = (after: string | undefined): IDBKeyRange | undefined => {
+      if (field == null) return after == null ? undefined : IDBKeyRange.lowerBound(after, true)
+      return after == null ? IDBKeyRange.bound([value], [value, []]) : IDBKeyRange.bound([value, after], [value, []], true)
+    }
+    const limit = pageSize(page)
+    const index = reader('streams').index(field ?? 'order')
+    const items: StreamRecord[] = []
+    let after = page.cursor
+    // Read the index in chunks; the other query fields filter the chunk (the index did the rest).
+    for (;;) {
+      const rows = await index.getAll(range(after), limit + 1)
+      for (const row of rows) {
+        if (!matches(row, query)) continue
+        if (items.length === limit) return { items, cursor: orderKey(items[limit - 1]) }
+        items.push(toRecord(row) as StreamRecord)
+      }
+      if (rows.length <= limit) break
+      after = rows[rows.length - 1].order
+    }
+    return { items }
+  }
+
+  const writeDeclared = async (next: StoredIndex[]): Promise<void> => {
+    declared = next
+    const tx = db.transaction('meta', 'readwrite', { durability: WRITE_DURABILITY })
+    tx.done.catch(() => {})
+    await Promise.all([tx.store.put(next, INDEXES_KEY), tx.done])
+  }
+
+  const fieldReader: FieldIndexReader = {
+    keys: async (range: KeyRange, limit: number, reverse: boolean) => {
+      const bounds = IDBKeyRange.bound(range.lower, range.upper, false, true)
+      if (!reverse) return await reader('fields').getAllKeys(bounds, limit)
+      const keys: string[] = []
+      for (let cursor = await reader('fields').openKeyCursor(bounds, 'prev'); cursor != null && keys.length < limit; cursor = await cursor.continue()) keys.push(cursor.key)
+      return keys
+    },
+    count: async (range: KeyRange) => await reader('fields').count(IDBKeyRange.bound(range.lower, range.upper, false, true)),
+    records: async (ids: string[]) => {
+      const store = reader('streams')
+      return (await Promise.all(ids.map(async (id) => await store.get(id)))).map(toRecord)
+    }
+  }
+
   return {
     putCommit: guarded(async (batch: CommitBatch) => await new Promise<void>((resolve, reject) => {
       pending.push({ batch, resolve, reject })
@@ -171,29 +227,54 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     getCommits: guarded(async (id: string) => await reader('commits').getAll(IDBKeyRange.bound([id], [id, []]))),
 
     query: guarded(async (query: StreamQuery, page: PageRequest = {}): Promise<Page<StreamRecord>> => {
+      if (usesFields(query)) return await readFieldQuery(planFieldQuery(query, declared), query, page, fieldReader)
+      return await queryStreams(query, page)
+    }),
+
+    count: guarded(async (query: StreamQuery) => {
+      if (usesFields(query)) return await countFieldQuery(planFieldQuery(query, declared), query, fieldReader)
       const field = INDEXED_FIELDS.find((f) => query[f] != null)
-      const value = field == null ? undefined : query[field]
-      // Keys of the chosen index strictly after `after`: [value, order] pairs, or orders alone.
-      const range = (after: string | undefined): IDBKeyRange | undefined => {
-        if (field == null) return after == null ? undefined : IDBKeyRange.lowerBound(after, true)
-        return after == null ? IDBKeyRange.bound([value], [value, []]) : IDBKeyRange.bound([value, after], [value, []], true)
+      const others = INDEXED_FIELDS.filter((f) => f !== field && query[f] != null)
+      if (others.length === 0) {
+        const store = reader('streams')
+        return field == null ? await store.count() : await store.index(field).count(IDBKeyRange.bound([query[field]], [query[field], []]))
       }
-      const limit = pageSize(page)
-      const index = reader('streams').index(field ?? 'order')
-      const items: StreamRecord[] = []
-      let after = page.cursor
-      // Read the index in chunks; the other query fields filter the chunk (the index did the rest).
-      for (;;) {
-        const rows = await index.getAll(range(after), limit + 1)
-        for (const row of rows) {
-          if (!matches(row, query)) continue
-          if (items.length === limit) return { items, cursor: orderKey(items[limit - 1]) }
-          items.push(toRecord(row) as StreamRecord)
-        }
-        if (rows.length <= limit) break
-        after = rows[rows.length - 1].order
+      let n = 0
+      for (let page = await queryStreams(query, { limit: MAX_PAGE_SIZE }); ; page = await queryStreams(query, { limit: MAX_PAGE_SIZE, cursor: page.cursor })) {
+        n += page.items.length
+        if (page.cursor == null) return n
       }
-      return { items }
+    }),
+
+    indexes: guarded(async () => structuredClone(declared)),
+
+    declareIndex: guarded(async (definition) => {
+      if (declared.some((d) => sameIndex(d, definition))) return
+      await writeDeclared([...declared, { model: definition.model, fields: [...definition.fields], ready: false }])
+    }),
+
+    setIndexReady: guarded(async (definition) => {
+      await writeDeclared(declared.map((d) => sameIndex(d, definition) ? { ...d, ready: true } : d))
+    }),
+
+    reindex: guarded(async (items) => {
+      const tx = db.transaction(['streams', 'fields'], 'readwrite', { durability: WRITE_DURABILITY })
+      tx.done.catch(() => {})
+      const streams = tx.objectStore('streams')
+      const fields = tx.objectStore('fields')
+      const moved: string[] = []
+      const requests: Array<Promise<unknown>> = []
+      const rows = await Promise.all(items.map(async (item) => await streams.get(item.id)))
+      items.forEach((item, i) => {
+        const row = rows[i]
+        if (row?.tip !== item.tip) { moved.push(item.id); return }
+        const next: StreamRow = { ...row, fields: item.fields }
+        for (const key of fieldKeys(row, declared)) requests.push(fields.delete(key))
+        for (const key of fieldKeys(next, declared)) requests.push(fields.put('', key))
+        requests.push(streams.put(next))
+      })
+      await Promise.all([...requests, tx.done])
+      return moved
     }),
 
     setPinned: guarded(async (id: string, pinned: boolean) => {

@@ -1,8 +1,10 @@
 import { StaleTipError, StoreClosedError } from '../errors.js'
 import {
-  INDEXED_FIELDS, matches, orderKey, pageSize,
-  type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StreamQuery, type StreamRecord
+  INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
+  type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
+import { type KeyRange, planFieldQuery, sameIndex, usesFields } from './field-index.js'
+import { countFieldQuery, readFieldQuery, type FieldIndexReader } from './field-query.js'
 
 /**
  * A Store in memory: for tests, benchmarks and ephemeral nodes. It follows the same rules as
@@ -15,7 +17,15 @@ export function createMemoryStore (): Store {
   const states = new Map<string, Uint8Array>()
   // field=value -> order key -> stream id, so queries never scan every stream
   const indexes = new Map<string, Map<string, string>>()
+  // Field-index keys, kept sorted (binary search), as the durable stores' ordered tables are.
+  const fieldIndex = createSortedKeys()
+  let declared: StoredIndex[] = []
   let closed = false
+  const fieldReader: FieldIndexReader = {
+    keys: fieldIndex.keys,
+    count: fieldIndex.count,
+    records: async (ids) => ids.map((id) => { const r = streams.get(id); return r == null ? undefined : structuredClone(r) })
+  }
 
   const open = (): void => { if (closed) throw new StoreClosedError() }
   const stateKey = (id: string, tip: string): string => `${id}/${tip}`
@@ -43,6 +53,8 @@ export function createMemoryStore (): Store {
         if (index == null) indexes.set(key, index = new Map())
         index.set(orderKey(batch.stream), batch.stream.id)
       }
+      if (previous != null) for (const key of fieldKeys(previous, declared)) fieldIndex.delete(key)
+      for (const key of fieldKeys(batch.stream, declared)) fieldIndex.add(key)
       streams.set(batch.stream.id, structuredClone(batch.stream))
     },
 
@@ -53,6 +65,7 @@ export function createMemoryStore (): Store {
 
     async query (query: StreamQuery, page: PageRequest = {}): Promise<Page<StreamRecord>> {
       open()
+      if (usesFields(query)) return await readFieldQuery(planFieldQuery(query, declared), query, page, fieldReader)
       const field = INDEXED_FIELDS.find((f) => query[f] != null)
       const index = indexes.get(field == null ? '*' : `${field}=${String(query[field])}`) ?? new Map<string, string>()
       const limit = pageSize(page)
@@ -66,6 +79,44 @@ export function createMemoryStore (): Store {
         items.push(structuredClone(record))
       }
       return cursor == null ? { items } : { items, cursor }
+    },
+
+    async count (query) {
+      open()
+      if (usesFields(query)) return await countFieldQuery(planFieldQuery(query, declared), query, fieldReader)
+      let n = 0
+      let cursor: string | undefined
+      do {
+        const page = await this.query(query, { limit: 1000, cursor })
+        n += page.items.length
+        cursor = page.cursor
+      } while (cursor != null)
+      return n
+    },
+
+    async indexes () { open(); return structuredClone(declared) },
+
+    async declareIndex (definition) {
+      open()
+      if (!declared.some((d) => sameIndex(d, definition))) declared = [...declared, { model: definition.model, fields: [...definition.fields], ready: false }]
+    },
+
+    async setIndexReady (definition) {
+      open()
+      declared = declared.map((d) => sameIndex(d, definition) ? { ...d, ready: true } : d)
+    },
+
+    async reindex (items) {
+      open()
+      const moved: string[] = []
+      for (const { id, tip, fields } of items) {
+        const record = streams.get(id)
+        if (record?.tip !== tip) { moved.push(id); continue }
+        for (const key of fieldKeys(record, declared)) fieldIndex.delete(key)
+        record.fields = structuredClone(fields)
+        for (const key of fieldKeys(record, declared)) fieldIndex.add(key)
+      }
+      return moved
     },
 
     async setPinned (id, pinned) {
@@ -82,5 +133,31 @@ export function createMemoryStore (): Store {
     },
 
     async close () { closed = true }
+  }
+}
+
+/** A sorted set of strings with range reads: the memory store's ordered key table. */
+function createSortedKeys (): { add: (key: string) => void, delete: (key: string) => void } & Omit<FieldIndexReader, 'records'> {
+  const keys: string[] = []
+  // The first position whose key is >= `key`.
+  const position = (key: string): number => {
+    let low = 0
+    let high = keys.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (keys[mid] < key) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+  return {
+    add (key) { const at = position(key); if (keys[at] !== key) keys.splice(at, 0, key) },
+    delete (key) { const at = position(key); if (keys[at] === key) keys.splice(at, 1) },
+    async keys (range: KeyRange, limit, reverse) {
+      const from = position(range.lower)
+      const to = position(range.upper)
+      return reverse ? keys.slice(Math.max(from, to - limit), to).reverse() : keys.slice(from, Math.min(to, from + limit))
+    },
+    async count (range) { return Math.max(0, position(range.upper) - position(range.lower)) }
   }
 }

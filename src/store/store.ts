@@ -1,6 +1,7 @@
-import type { Page, PageRequest, StreamQuery } from '../api/types.js'
+import type { IndexDefinition, Page, PageRequest, StreamQuery } from '../api/types.js'
 import type { Block } from '../commits/block.js'
 import type { EventTypeCode } from '../streams/state.js'
+import { type IndexedFields, entryKeys } from './field-index.js'
 
 /**
  * The Store port: everything the node keeps, in the units the node writes atomically (design §2).
@@ -19,8 +20,26 @@ export interface Store {
   getState: (id: string, tip: string) => Promise<Uint8Array | undefined>
   /** Every commit of every branch of a stream, in no particular order. */
   getCommits: (id: string) => Promise<CommitRecord[]>
-  /** Streams matching every given field, oldest first, served from an index (never a full scan). */
+  /**
+   * Streams matching every given field, oldest first, served from an index (never a full scan).
+   * With `where` or `sort`, one field index of the Model serves it (see field-index.ts).
+   */
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamRecord>>
+  /** How many streams match a query, from the same indexes. */
+  count: (query: StreamQuery) => Promise<number>
+  /** The field indexes declared on this store, with whether each has been built. */
+  indexes: () => Promise<StoredIndex[]>
+  /**
+   * Declares a field index (not built): from now on every write of the Model's documents keeps it;
+   * documents stored before need `reindex`, then `setIndexReady`. Declaring it again changes nothing.
+   */
+  declareIndex: (definition: IndexDefinition) => Promise<void>
+  setIndexReady: (definition: IndexDefinition) => Promise<void>
+  /**
+   * Sets the indexed fields of streams still at `tip`. A stream that moved on since is left alone
+   * and its id returned: the caller reads it again and indexes its new tip.
+   */
+  reindex: (items: Array<{ id: string, tip: string, fields: IndexedFields }>) => Promise<string[]>
   setPinned: (id: string, pinned: boolean) => Promise<void>
   stats: () => Promise<StoreStats>
   close: () => Promise<void>
@@ -39,6 +58,8 @@ export interface StreamRecord {
   family?: string
   schema?: string
   tags?: string[]
+  /** A Model document's values of the fields its Model's indexes hold, by path. */
+  fields?: IndexedFields
   /** When this node first stored the stream (ms); the query order. */
   createdAt: number
   /** When this node last accepted a commit for it (ms). */
@@ -80,6 +101,10 @@ export interface CommitBatch {
 // The query types are the page's (a page queries what the store indexes).
 export type { Page, PageRequest, StreamQuery }
 
+export interface StoredIndex extends IndexDefinition {
+  ready: boolean
+}
+
 export interface StoreStats {
   streams: number
   commits: number
@@ -103,4 +128,11 @@ export function orderKey (record: Pick<StreamRecord, 'createdAt' | 'id'>): strin
 
 export function matches (record: StreamRecord, query: StreamQuery): boolean {
   return INDEXED_FIELDS.every((field) => query[field] == null || record[field] === query[field])
+}
+
+/** Every field-index key of a record, under the indexes declared for its Model. */
+export function fieldKeys (record: StreamRecord, indexes: IndexDefinition[]): string[] {
+  if (record.model == null) return []
+  const order = orderKey(record)
+  return indexes.filter((d) => d.model === record.model).flatMap((d) => entryKeys(d, record.fields, order))
 }

@@ -9,6 +9,7 @@ import { prepareDiskSchema, SUBLEVELS } from '../../src/store/disk-schema.js'
 import { createDiskStore, DISK_SCHEMA_VERSION } from '../../src/store/disk-store.js'
 import type { StreamQuery } from '../../src/store/store.js'
 import { makeBatch, storeConformance } from '../conformance/store.js'
+import { fieldIndexConformance } from '../conformance/field-index.js'
 import { crashProblems, parseWriterOutput } from '../fixtures/disk-crash-writer.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -18,7 +19,9 @@ afterAll(() => { fs.rmSync(root, { recursive: true, force: true }) })
 let count = 0
 const fresh = (): string => path.join(root, `t${count++}`)
 
-storeConformance('disk', { open: async (name) => await createDiskStore({ path: path.join(root, name) }), persistent: true })
+const disk = { open: async (name: string) => await createDiskStore({ path: path.join(root, name) }), persistent: true }
+storeConformance('disk', disk)
+fieldIndexConformance('disk', disk)
 
 /** Opens the LevelDB under a (closed) store directly, to write what Kiln itself never would. */
 async function raw (dir: string, edit: (db: Level) => Promise<void>): Promise<void> {

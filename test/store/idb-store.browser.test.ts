@@ -5,6 +5,7 @@ import { encodeCborBlock } from '../../src/commits/block.js'
 import { createIdbStore, IDB_SCHEMA_VERSION } from '../../src/store/idb-store.js'
 import type { CommitBatch } from '../../src/store/store.js'
 import { makeBatch, storeConformance } from '../conformance/store.js'
+import { fieldIndexConformance } from '../conformance/field-index.js'
 import type { KilnError } from '../../src/errors.js'
 
 const opened = new Set<string>()
@@ -59,10 +60,12 @@ describe('idb store over quota', () => {
   }, 70_000)
 })
 
-storeConformance('idb', {
-  open: async (name) => { opened.add(name); return await createIdbStore({ name }) },
+const idb = {
+  open: async (name: string) => { opened.add(name); return await createIdbStore({ name }) },
   persistent: true
-})
+}
+storeConformance('idb', idb)
+fieldIndexConformance('idb', idb)
 
 /** Opens `name` at `version` as another tab or a newer Kiln would, failing on `blocked`. */
 async function openRaw (name: string, version: number): Promise<IDBDatabase> {
@@ -83,13 +86,49 @@ describe('idb store in Chromium', () => {
     const name = uniqueName()
     await (await createIdbStore({ name })).close()
     const db = await openRaw(name, IDB_SCHEMA_VERSION)
-    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'meta', 'states', 'streams'])
+    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'fields', 'meta', 'states', 'streams'])
     const streams = db.transaction('streams').objectStore('streams')
     const indexes = Object.fromEntries(Array.from(streams.indexNames).map((n) => [n, streams.index(n).keyPath]))
     expect(indexes).toEqual({
       order: 'order', model: ['model', 'order'], controller: ['controller', 'order'], family: ['family', 'order'], schema: ['schema', 'order']
     })
     db.close()
+  })
+
+  it('a version-1 database (before field indexes) is upgraded in place and keeps what it held', async () => {
+    const name = uniqueName()
+    const v1 = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name, 1)
+      // Kiln 1's layout, as its migration made it.
+      request.onupgradeneeded = () => {
+        const db = request.result
+        db.createObjectStore('blocks')
+        const streams = db.createObjectStore('streams', { keyPath: 'id' })
+        streams.createIndex('order', 'order', { unique: true })
+        for (const field of ['model', 'controller', 'family', 'schema']) streams.createIndex(field, [field, 'order'])
+        db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
+        db.createObjectStore('states')
+        db.createObjectStore('meta')
+      }
+      request.onsuccess = () => { resolve(request.result) }
+      request.onerror = () => { reject(request.error) }
+    })
+    const old = await makeBatch({ id: 'kept', n: 0, expectedTip: null, fields: { model: 'kmodel-old' } })
+    await new Promise<void>((resolve, reject) => {
+      const tx = v1.transaction(['streams', 'blocks'], 'readwrite')
+      tx.objectStore('streams').put({ ...old.stream, order: `${old.stream.createdAt.toString(16).padStart(12, '0')}:kept` })
+      tx.objectStore('blocks').put(old.blocks[0].bytes, old.commit.cid)
+      tx.oncomplete = () => { resolve() }
+      tx.onerror = () => { reject(tx.error) }
+    })
+    v1.close()
+    const store = await createIdbStore({ name })
+    expect((await store.getStream('kept'))?.tip).toBe(old.commit.cid)
+    expect((await store.query({ model: 'kmodel-old' })).items.map((r) => r.id)).toEqual(['kept'])
+    await store.declareIndex({ model: 'kmodel-old', fields: ['lang'] })
+    await store.reindex([{ id: 'kept', tip: old.commit.cid, fields: { lang: 'en' } }])
+    expect((await store.query({ model: 'kmodel-old', where: { lang: 'en' } })).items.map((r) => r.id)).toEqual(['kept'])
+    await store.close()
   })
 
   it('a database written by a newer Kiln is refused, and the lock is let go', async () => {

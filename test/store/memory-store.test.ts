@@ -1,4 +1,7 @@
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { storeConformance } from '../conformance/store.js'
+import { fieldIndexConformance } from '../conformance/field-index.js'
 
-storeConformance('memory', { open: async () => createMemoryStore(), persistent: false })
+const memory = { open: async () => createMemoryStore(), persistent: false }
+storeConformance('memory', memory)
+fieldIndexConformance('memory', memory)

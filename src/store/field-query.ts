@@ -1,0 +1,111 @@
+import type { Page, PageRequest, StreamQuery } from '../api/types.js'
+import { type FieldPlan, type KeyRange, idOfKey, matchesWhere } from './field-index.js'
+import { matches, pageSize, type StreamRecord } from './store.js'
+
+/** What a store gives the field-query reader: ordered keys of its field-index table, and records. */
+export interface FieldIndexReader {
+  /** Keys in `[lower, upper)`, ascending (descending when `reverse`), at most `limit`. */
+  keys: (range: KeyRange, limit: number, reverse: boolean) => Promise<string[]>
+  /** How many keys are in `[lower, upper)`. */
+  count: (range: KeyRange) => Promise<number>
+  records: (ids: string[]) => Promise<Array<StreamRecord | undefined>>
+}
+
+interface Source {
+  prefix: string
+  range: KeyRange
+  /** Matching records read ahead, in index order, with their key after `prefix`. */
+  buffer: Array<{ suffix: string, record: StreamRecord }>
+  done: boolean
+  chunk: number
+}
+
+const MAX_CHUNK = 1000
+
+/** A page of a field query: each of the plan's ranges read in order, merged by the keys' common suffix. */
+export async function readFieldQuery (plan: FieldPlan, query: StreamQuery, page: PageRequest, reader: FieldIndexReader): Promise<Page<StreamRecord>> {
+  const limit = pageSize(page)
+  const sources: Source[] = plan.ranges.map((r) => ({ prefix: r.prefix, range: afterCursor(r, page.cursor, plan.reverse), buffer: [], done: false, chunk: limit + 1 }))
+  const items: StreamRecord[] = []
+  let last: string | undefined
+  for (;;) {
+    await Promise.all(sources.map(async (source) => { await fill(source, query, plan.reverse, reader) }))
+    const next = pickNext(sources, plan.reverse)
+    if (next == null) return { items }
+    if (items.length === limit) return { items, cursor: last }
+    const { suffix, record } = next.buffer.shift() as Source['buffer'][number]
+    // An `in` over an array field finds one document through several ranges at the same place.
+    if (suffix === last) continue
+    items.push(record)
+    last = suffix
+  }
+}
+
+/** How many documents a field query matches: counted in the index when its ranges say it exactly. */
+export async function countFieldQuery (plan: FieldPlan, query: StreamQuery, reader: FieldIndexReader): Promise<number> {
+  const pinnedAll = plan.ranges.length === 1 && plan.exact && plan.pinned === plan.index.fields.length
+  if (pinnedAll && !hasBaseFilters(query)) return await reader.count(plan.ranges[0])
+  const ids = new Set<string>()
+  for (const range of plan.ranges) {
+    let lower = range.lower
+    for (;;) {
+      const keys = await reader.keys({ lower, upper: range.upper }, MAX_CHUNK, false)
+      if (keys.length === 0) break
+      const fresh = keys.map(idOfKey)
+      if (plan.exact && !hasBaseFilters(query)) for (const id of fresh) ids.add(id)
+      else {
+        const records = await reader.records(fresh)
+        records.forEach((record, i) => { if (record != null && accepts(record, query)) ids.add(fresh[i]) })
+      }
+      if (keys.length < MAX_CHUNK) break
+      lower = keys[keys.length - 1] + '\u0000'
+    }
+  }
+  return ids.size
+}
+
+function hasBaseFilters (query: StreamQuery): boolean {
+  return query.controller != null || query.family != null || query.schema != null
+}
+
+function accepts (record: StreamRecord, query: StreamQuery): boolean {
+  return matches(record, query) && matchesWhere(record.fields, query.where)
+}
+
+/** A range with the keys up to the cursor (exclusive of it) cut off, in the reading direction. */
+function afterCursor (range: KeyRange & { prefix: string }, cursor: string | undefined, reverse: boolean): KeyRange {
+  if (cursor == null) return { lower: range.lower, upper: range.upper }
+  const key = range.prefix + cursor
+  if (reverse) return { lower: range.lower, upper: key < range.upper ? key : range.upper }
+  const after = key + '\u0000' // the first key after `key`
+  return { lower: after > range.lower ? after : range.lower, upper: range.upper }
+}
+
+/** Reads ahead until the source has a matching record or is exhausted. */
+async function fill (source: Source, query: StreamQuery, reverse: boolean, reader: FieldIndexReader): Promise<void> {
+  while (source.buffer.length === 0 && !source.done) {
+    if (source.range.lower >= source.range.upper) { source.done = true; return }
+    const keys = await reader.keys(source.range, source.chunk, reverse)
+    if (keys.length < source.chunk) source.done = true
+    else if (reverse) source.range = { lower: source.range.lower, upper: keys[keys.length - 1] }
+    else source.range = { lower: keys[keys.length - 1] + '\u0000', upper: source.range.upper }
+    source.chunk = Math.min(source.chunk * 2, MAX_CHUNK)
+    const records = await reader.records(keys.map(idOfKey))
+    records.forEach((record, i) => {
+      // A record that no longer matches was changed after its entry was read: it is skipped.
+      if (record != null && accepts(record, query)) source.buffer.push({ suffix: keys[i].slice(source.prefix.length), record })
+    })
+  }
+}
+
+function pickNext (sources: Source[], reverse: boolean): Source | undefined {
+  let best: Source | undefined
+  for (const source of sources) {
+    if (source.buffer.length === 0) continue
+    if (best == null) { best = source; continue }
+    const a = source.buffer[0].suffix
+    const b = best.buffer[0].suffix
+    if (reverse ? a > b : a < b) best = source
+  }
+  return best
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest'
+import type { IndexedFields } from '../../src/store/field-index.js'
+import type { Store, StreamQuery } from '../../src/store/store.js'
+import { makeBatch, type StoreHarness } from './store.js'
+
+let counter = 0
+const uniqueName = (): string => `kiln-fields-${Date.now()}-${counter++}`
+const MODEL = 'kmodel-posts'
+
+/** Puts a new document of MODEL with these indexed fields; createdAt orders documents. */
+async function putDoc (store: Store, id: string, fields: IndexedFields, createdAt: number, controller = 'did:key:alice'): Promise<string> {
+  const batch = await makeBatch({ id, n: 0, expectedTip: null, createdAt, fields: { model: MODEL, controller, fields } })
+  await store.putCommit(batch)
+  return batch.commit.cid
+}
+
+async function ids (store: Store, query: StreamQuery, limit?: number): Promise<string[]> {
+  return (await store.query(query, { limit })).items.map((r) => r.id)
+}
+
+/** Every page of a query, `limit` at a time: what a caller paging by cursor sees. */
+async function paged (store: Store, query: StreamQuery, limit: number): Promise<string[]> {
+  const seen: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await store.query(query, { limit, cursor })
+    seen.push(...page.items.map((r) => r.id))
+    cursor = page.cursor
+  } while (cursor != null)
+  return seen
+}
+
+/** Field indexes behave the same on every store: what the node's Model queries rely on. */
+export function fieldIndexConformance (name: string, harness: StoreHarness): void {
+  describe(`${name} store field indexes`, () => {
+    async function withScores (): Promise<Store> {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['score'] })
+      const scores: Array<[string, IndexedFields]> = [
+        ['d1', { score: 5 }], ['d2', { score: -2.5 }], ['d3', { score: 12 }], ['d4', {}], ['d5', { score: 5 }], ['d6', { score: 'high' }], ['d7', { score: 0 }]
+      ]
+      for (const [i, [id, fields]] of scores.entries()) await putDoc(store, id, fields, 1000 + i)
+      return store
+    }
+
+    it('filters by equality, ranges, in and null, and sorts numbers as numbers', async () => {
+      const store = await withScores()
+      expect(await ids(store, { model: MODEL, where: { score: 5 } })).toEqual(['d1', 'd5'])
+      expect(await ids(store, { model: MODEL, where: { score: { greaterThan: 0 } }, sort: { score: 'asc' } })).toEqual(['d1', 'd5', 'd3'])
+      expect(await ids(store, { model: MODEL, where: { score: { greaterThanOrEqualTo: -2.5, lessThan: 5 } }, sort: { score: 'asc' } })).toEqual(['d2', 'd7'])
+      expect(await ids(store, { model: MODEL, where: { score: { in: [12, 'high'] } } })).toEqual(['d3', 'd6'])
+      expect(await ids(store, { model: MODEL, where: { score: { isNull: true } } })).toEqual(['d4'])
+      expect(await ids(store, { model: MODEL, where: { score: { notEqualTo: 5, isNull: false } } })).toEqual(['d2', 'd7', 'd3', 'd6'])
+      // Absent sorts first, then numbers in order (ties by creation), then strings.
+      expect(await ids(store, { model: MODEL, sort: { score: 'asc' } })).toEqual(['d4', 'd2', 'd7', 'd1', 'd5', 'd3', 'd6'])
+      expect(await ids(store, { model: MODEL, sort: { score: 'desc' } })).toEqual(['d6', 'd3', 'd5', 'd1', 'd7', 'd2', 'd4'])
+      expect(await store.count({ model: MODEL, where: { score: 5 } })).toBe(2)
+      expect(await store.count({ model: MODEL, where: { score: { greaterThan: 0 } } })).toBe(3)
+      expect(await store.count({ model: MODEL })).toBe(7)
+      await store.close()
+    })
+
+    it('pages by cursor in both directions without losing or repeating a document', async () => {
+      const store = await withScores()
+      for (const direction of ['asc', 'desc'] as const) {
+        const query: StreamQuery = { model: MODEL, sort: { score: direction } }
+        const whole = await ids(store, query)
+        for (const limit of [1, 2, 3]) expect(await paged(store, query, limit)).toEqual(whole)
+      }
+      const filtered: StreamQuery = { model: MODEL, where: { score: { in: [5, 0, 12] } }, sort: { score: 'desc' } }
+      expect(await paged(store, filtered, 1)).toEqual(['d3', 'd5', 'd1', 'd7'])
+      await store.close()
+    })
+
+    it('a compound index serves a pinned field with a sort; fields without an index are refused by name', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['author', 'published'] })
+      await putDoc(store, 'p1', { author: 'ann', published: 300 }, 1)
+      await putDoc(store, 'p2', { author: 'bob', published: 100 }, 2)
+      await putDoc(store, 'p3', { author: 'ann', published: 100 }, 3)
+      await putDoc(store, 'p4', { author: 'ann', published: 200 }, 4)
+      expect(await ids(store, { model: MODEL, where: { author: 'ann' }, sort: { published: 'desc' } })).toEqual(['p1', 'p4', 'p3'])
+      expect(await ids(store, { model: MODEL, where: { author: 'ann', published: { lessThan: 300 } } })).toEqual(['p3', 'p4'])
+      expect(await store.count({ model: MODEL, where: { author: 'ann' } })).toBe(3)
+      await expect(store.query({ model: MODEL, where: { title: 'x' } })).rejects.toMatchObject({ code: 'ERR_NOT_INDEXED', details: { fields: ['title'] } })
+      // `published` is in the index but only after `author`: sorting every author by it needs another index.
+      await expect(store.query({ model: MODEL, sort: { published: 'asc' } })).rejects.toMatchObject({ code: 'ERR_NOT_INDEXED' })
+      await expect(store.query({ model: MODEL, where: { author: { like: 'a' } as never } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      await expect(store.query({ where: { author: 'ann' } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      await store.close()
+    })
+
+    it('a new commit moves its document within the index; no stale entry is left', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['score'] })
+      const tip = await putDoc(store, 'm1', { score: 1 }, 1)
+      await putDoc(store, 'm2', { score: 2 }, 2)
+      const next = await makeBatch({ id: 'm1', n: 1, prev: tip, expectedTip: tip, createdAt: 1, fields: { model: MODEL, fields: { score: 9 } } })
+      await store.putCommit(next)
+      expect(await ids(store, { model: MODEL, sort: { score: 'asc' } })).toEqual(['m2', 'm1'])
+      expect(await store.count({ model: MODEL, where: { score: 1 } })).toBe(0)
+      expect(await store.count({ model: MODEL, where: { score: 9 } })).toBe(1)
+      await store.close()
+    })
+
+    it('an array field indexes each element, and a document shows once however many match', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['tags'] })
+      await putDoc(store, 't1', { tags: ['a', 'b'] }, 1)
+      await putDoc(store, 't2', { tags: ['b'] }, 2)
+      await putDoc(store, 't3', { tags: [] }, 3)
+      expect(await ids(store, { model: MODEL, where: { tags: 'a' } })).toEqual(['t1'])
+      expect(await ids(store, { model: MODEL, where: { tags: 'b' } })).toEqual(['t1', 't2'])
+      expect(await ids(store, { model: MODEL, where: { tags: { in: ['a', 'b'] } } })).toEqual(['t1', 't2'])
+      expect(await store.count({ model: MODEL, where: { tags: { in: ['a', 'b'] } } })).toBe(2)
+      expect(await ids(store, { model: MODEL, where: { tags: { isNull: true } } })).toEqual(['t3'])
+      await store.close()
+    })
+
+    it('strings with separator characters and long strings with a common start match only themselves', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['name'] })
+      const long = 'x'.repeat(400)
+      const values = ['a', 'a\u0000b', 'a\u0001', 'ab', `${long}1`, `${long}2`, '']
+      for (const [i, value] of values.entries()) await putDoc(store, `s${i}`, { name: value }, i)
+      for (const [i, value] of values.entries()) {
+        expect(await ids(store, { model: MODEL, where: { name: value } })).toEqual([`s${i}`])
+        expect(await store.count({ model: MODEL, where: { name: value } })).toBe(1)
+      }
+      expect(await ids(store, { model: MODEL, where: { name: { greaterThan: 'a', lessThan: 'b' } }, sort: { name: 'asc' } })).toEqual(['s1', 's2', 's3'])
+      await store.close()
+    })
+
+    it('documents stored before an index was declared are found once reindexed; a moved one is handed back', async () => {
+      const name = uniqueName()
+      const store = await harness.open(name)
+      const tip1 = await putDoc(store, 'r1', {}, 1)
+      const tip2 = await putDoc(store, 'r2', {}, 2)
+      await store.declareIndex({ model: MODEL, fields: ['lang'] })
+      expect(await store.indexes()).toEqual([{ model: MODEL, fields: ['lang'], ready: false }])
+      expect(await ids(store, { model: MODEL, where: { lang: 'en' } })).toEqual([])
+      const moved = await store.reindex([{ id: 'r1', tip: tip1, fields: { lang: 'en' } }, { id: 'r2', tip: 'bafy-not-its-tip', fields: { lang: 'en' } }])
+      expect(moved).toEqual(['r2'])
+      expect(await ids(store, { model: MODEL, where: { lang: 'en' } })).toEqual(['r1'])
+      expect((await store.getStream('r1'))?.fields).toEqual({ lang: 'en' })
+      await store.reindex([{ id: 'r2', tip: tip2, fields: { lang: 'de' } }])
+      await store.setIndexReady({ model: MODEL, fields: ['lang'] })
+      await store.declareIndex({ model: MODEL, fields: ['lang'] }) // again: nothing changes
+      expect(await store.indexes()).toEqual([{ model: MODEL, fields: ['lang'], ready: true }])
+      if (harness.persistent) {
+        await store.close()
+        const reopened = await harness.open(name)
+        expect(await reopened.indexes()).toEqual([{ model: MODEL, fields: ['lang'], ready: true }])
+        expect(await ids(reopened, { model: MODEL, where: { lang: 'de' } })).toEqual(['r2'])
+        await reopened.close()
+      } else {
+        await store.close()
+      }
+    })
+
+    it('the record query filters (controller) combine with a field index', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['score'] })
+      await putDoc(store, 'c1', { score: 1 }, 1, 'did:key:ann')
+      await putDoc(store, 'c2', { score: 1 }, 2, 'did:key:bob')
+      expect(await ids(store, { model: MODEL, controller: 'did:key:bob', where: { score: 1 } })).toEqual(['c2'])
+      expect(await store.count({ model: MODEL, controller: 'did:key:bob', where: { score: 1 } })).toBe(1)
+      expect(await store.count({ model: MODEL, controller: 'did:key:bob' })).toBe(1)
+      await store.close()
+    })
+  })
+}
