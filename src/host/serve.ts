@@ -123,6 +123,10 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     async follow (wanted) {
       const follow = parseFollow(wanted)
       if (await follows().add(follow)) syncSoon('a new follow')
+      // The Model itself too: its definition says which relation fields its documents index.
+      if (!await node.has(follow.model)) {
+        await fetchFromPeers(follow.model).catch((err: unknown) => { log.error('fetching followed Model %s failed: %s', follow.model, (err as Error)?.message) })
+      }
       return await statusOf(follow)
     },
     async unfollow (wanted) {

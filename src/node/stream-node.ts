@@ -17,7 +17,7 @@ import {
 import { type Logger, silentLogger } from '../logger.js'
 import type { Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
-import { matchesWhere } from '../store/field-index.js'
+import { matchesWhere, usesFields } from '../store/field-index.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { mergeContent, sameJson } from '../streams/merge.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
@@ -214,6 +214,14 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const fields = await fieldIndexes.fieldsOf(record.model, state)
     if (Object.keys(fields).length > 0) record.fields = fields
     return record
+  }
+
+  /**
+   * A field query on a Model this node does not hold yet (followed, not synced) has no documents;
+   * its relation indexes are unknown until the Model arrives, so it is answered empty, not refused.
+   */
+  async function modelNotHeld (query: StreamQuery): Promise<boolean> {
+    return usesFields(query) && query.model != null && await findRecord(StreamID.fromString(query.model).toString()) == null
   }
 
   async function setPinned (id: string, pinned: boolean): Promise<void> {
@@ -466,6 +474,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
 
     async query (query, page) {
+      if (await modelNotHeld(query)) return { items: [] }
       await fieldIndexes.ready(query)
       const result = await store.query(query, page)
       const items = await Promise.all(result.items.map(async (record) => toSnapshot(await stateAt(record), record)))
@@ -473,6 +482,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     },
 
     async count (query) {
+      if (await modelNotHeld(query)) return 0
       await fieldIndexes.ready(query)
       return await store.count(query)
     },
