@@ -31,6 +31,7 @@ import { genesisPlan } from './create-plan.js'
 import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
 import { createFieldIndexes } from './field-indexes.js'
+import { createViews } from './views.js'
 import { createWriteQueue } from './write-queue.js'
 
 export interface StreamNodeComponents {
@@ -216,6 +217,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return record
   }
 
+  const withViews = createViews({
+    viewsOf: async (model) => ((await loadState(StreamID.fromString(model))).content as { views?: Record<string, unknown> } | null)?.views,
+    query: async (query, limit) => (await node.query(query, { limit })).items.map((s) => s.id),
+    count: async (query) => await node.count(query)
+  })
+
   /**
    * A field query on a Model this node does not hold yet (followed, not synced) has no documents;
    * its relation indexes are unknown until the Model arrives, so it is answered empty, not refused.
@@ -372,7 +379,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return kept.length === 0 ? undefined : Object.fromEntries(kept) as DataHeader
   }
 
-  return {
+  const node: StreamNode = {
     get controller () { return identity.author()?.controller },
 
     async create (options) {
@@ -424,9 +431,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (CommitID.isCommitID(parsed)) {
         const state = await stateAt(record, parsed.commit.toString())
         if (!state.log.some((e) => e.cid.equals(parsed.commit))) throw new StreamNotFoundError(`Commit ${parsed.commit.toString()} is not part of ${record.id}`)
-        return toSnapshot(state, record, true)
+        return await withViews(toSnapshot(state, record, true))
       }
-      return toSnapshot(await stateAt(record), record)
+      return await withViews(toSnapshot(await stateAt(record), record))
     },
 
     async history (id) {
@@ -477,7 +484,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (await modelNotHeld(query)) return { items: [] }
       await fieldIndexes.ready(query)
       const result = await store.query(query, page)
-      const items = await Promise.all(result.items.map(async (record) => toSnapshot(await stateAt(record), record)))
+      const items = await Promise.all(result.items.map(async (record) => await withViews(toSnapshot(await stateAt(record), record))))
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
 
@@ -522,6 +529,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       await store.close()
     }
   }
+  return node
 }
 
 function headsOf (record: StreamRecord): StreamHeads {
