@@ -116,6 +116,13 @@ export interface StreamNode {
   ingest: (streamId: string, tip: string, source: BlockSource, options?: IngestWitness) => Promise<StreamSnapshot>
   pin: (id: string) => Promise<void>
   unpin: (id: string) => Promise<void>
+  /**
+   * Drops a stream this node holds but no longer needs (an unfollowed Model's document); false,
+   * keeping it, when it is pinned or not held. Sync may bring it again if it is wanted again.
+   */
+  forget: (id: string) => Promise<boolean>
+  /** Calls `listener` with the id of every stream `forget` dropped. */
+  onForget: (listener: (id: string) => void) => () => void
   stats: () => Promise<NodeStats>
   close: () => Promise<void>
 }
@@ -131,6 +138,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   const cache = createStateCache()
   const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
   const commitListeners = new Set<(event: CommitEvent) => void>()
+  const forgetListeners = new Set<(id: string) => void>()
   const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
   // Queries list streams in creation order; two streams created in one millisecond must still
   // get distinct, increasing times, or their order would fall back to their random ids.
@@ -229,6 +237,17 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
    */
   async function modelNotHeld (query: StreamQuery): Promise<boolean> {
     return usesFields(query) && query.model != null && await findRecord(StreamID.fromString(query.model).toString()) == null
+  }
+
+  /**
+   * The blocks only this commit uses: its envelope and signed payload (both name the stream). Its
+   * capability and an anchor's proof and path may be shared with other streams, so they stay.
+   */
+  async function ownBlocksOf (cid: string): Promise<string[]> {
+    const commit = await loadCommit(parseCidOrThrow(cid), storeSource).catch(() => undefined)
+    if (commit == null) return [cid]
+    if (commit.kind === 'time' || commit.signature == null) return [cid]
+    return commit.blocks.slice(0, 2).map((b) => b.cid.toString())
   }
 
   async function setPinned (id: string, pinned: boolean): Promise<void> {
@@ -515,6 +534,26 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source, options?.witnessedAt)
     },
 
+    async forget (id) {
+      const streamId = StreamID.fromString(id).toString()
+      const forgotten = await queue.run(streamId, async () => {
+        const record = await findRecord(streamId)
+        if (record == null || record.pinned) return false
+        const blocks: string[] = []
+        for (const { cid } of await store.getCommits(streamId)) blocks.push(...await ownBlocksOf(cid))
+        await store.forget(streamId, blocks)
+        cache.forget(streamId)
+        return true
+      })
+      if (forgotten) for (const listener of forgetListeners) { try { listener(streamId) } catch (err) { queueMicrotask(() => { throw err }) } }
+      return forgotten
+    },
+
+    onForget (listener) {
+      forgetListeners.add(listener)
+      return () => { forgetListeners.delete(listener) }
+    },
+
     async pin (id) { await setPinned(id, true) },
     async unpin (id) { await setPinned(id, false) },
 
@@ -525,6 +564,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async close () {
       listeners.clear()
       commitListeners.clear()
+      forgetListeners.clear()
       await queue.drain()
       await store.close()
     }
