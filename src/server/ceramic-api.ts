@@ -25,6 +25,7 @@ import { eventCar, ingestEventCar } from './ceramic-events.js'
 import { decodeMultibase, encodeEventData, parseEventCid, toCeramicStreamState } from './ceramic-formats.js'
 import type { EventFeed } from './event-feed.js'
 import { RETRY_AFTER_SECONDS, httpStatusOf } from './http-status.js'
+import { decodeSegment } from './http-request.js'
 
 /** The ceramic-one API version whose routes and shapes this serves. */
 export const CERAMIC_API_VERSION = '0.58.0'
@@ -71,14 +72,14 @@ export function createCeramicApi (init: CeramicApiInit): (req: IncomingMessage, 
     }
     const event = /^\/events\/([^/]+)$/.exec(path)
     if (event != null && get) {
-      const cid = parseEventCid(decodeURIComponent(event[1]))
+      const cid = parseEventCid(decodeSegment(event[1]))
       const car = await eventCar(node, cid)
       if (car == null) return text(res, 404, `Event not found : ${cid.toString()}`)
       return json(res, 200, { id: cid.toString(), data: encodeEventData(car) })
     }
     const stream = /^\/streams\/([^/]+)$/.exec(path)
     if (stream != null && get) {
-      const id = StreamID.fromString(decodeURIComponent(stream[1])).toString()
+      const id = StreamID.fromString(decodeSegment(stream[1])).toString()
       try {
         return json(res, 200, toCeramicStreamState(await node.load(id)))
       } catch (err) {
@@ -94,7 +95,7 @@ export function createCeramicApi (init: CeramicApiInit): (req: IncomingMessage, 
     }
     const sortKey = /^\/interests\/([^/]+)\/([^/]+)$/.exec(path)
     if (sortKey != null && method === 'POST') {
-      const posted: Record<string, unknown> = { sep: decodeURIComponent(sortKey[1]), sepValue: decodeURIComponent(sortKey[2]) }
+      const posted: Record<string, unknown> = { sep: decodeSegment(sortKey[1]), sepValue: decodeSegment(sortKey[2]) }
       for (const key of ['controller', 'streamId']) { const value = query.get(key); if (value != null) posted[key] = value }
       requireCovered(parseInterest(posted))
       return empty(res, 204)

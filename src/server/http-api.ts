@@ -11,10 +11,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
-import { InvalidIdError, InvalidInputError, errorToPlain } from '../errors.js'
+import { errorToPlain } from '../errors.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { SyncStatus } from '../sync/sync.js'
 import { RETRY_AFTER_SECONDS, httpStatusOf } from './http-status.js'
+import { decodeSegment, pathOf } from './http-request.js'
 
 export interface HttpApiInit {
   node: StreamNode
@@ -98,24 +99,6 @@ export function createHttpApi (init: HttpApiInit): Server {
   })
   server.maxConnections = limits.maxConnections
   return server
-}
-
-/** The path of a request target; one that is not a URL (`http://[`) is the client's error. */
-function pathOf (target: string): string {
-  try {
-    return new URL(target, 'http://kiln.invalid').pathname
-  } catch (err) {
-    throw new InvalidInputError('The request target is not a valid URL', { target: target.slice(0, 200) }, { cause: err })
-  }
-}
-
-/** A percent-decoded path segment; a malformed escape (`%zz`, `%C0%AF`) is the client's error. */
-function decodeSegment (segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch (err) {
-    throw new InvalidIdError('The stream id has a malformed percent-escape', { segment: segment.slice(0, 200) }, { cause: err })
-  }
 }
 
 function json (res: ServerResponse, status: number, body: unknown): void {
