@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  Conflict, ConflictResolution, CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -19,6 +19,10 @@ export interface NodeCalls {
   /** Whether this node holds the stream (of a StreamID or CommitID), without reading its state or asking peers. */
   has: (ref: string) => Promise<boolean>
   history: (id: string) => Promise<HistoryEntry[]>
+  /** The stream's open conflicts (its snapshots carry them too, so subscriptions hear of new ones). */
+  conflicts: (id: string) => Promise<Conflict[]>
+  /** Writes the chosen value with a resolution marker; the conflict closes on every node that syncs it. */
+  resolveConflict: (id: string, resolution: ConflictResolution) => Promise<StreamSnapshot>
   /** Documents by record fields, or a Model's documents by content fields (`where`, `sort`) from its indexes. */
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   /** How many streams a query matches, from the same indexes. */
@@ -101,6 +105,8 @@ export const CALLS = {
   load: { retrySafe: true, servedBy: 'host' },
   has: { retrySafe: true, servedBy: 'node' },
   history: { retrySafe: true, servedBy: 'node' },
+  conflicts: { retrySafe: true, servedBy: 'node' },
+  resolveConflict: { retrySafe: false, servedBy: 'node' },
   query: { retrySafe: true, servedBy: 'node' },
   count: { retrySafe: true, servedBy: 'node' },
   indexModel: { retrySafe: true, servedBy: 'node' },

@@ -57,6 +57,38 @@ export interface StreamSnapshot {
    * answered by `load` and `query` from the indexes.
    */
   views?: Record<string, unknown>
+  /** Open conflicts between this stream's branches (present only when there are some). */
+  conflicts?: Conflict[]
+}
+
+/**
+ * Two branches of a stream changed one path to different values: the content shows one (the
+ * conflict rule's pick), the other is kept in history. Every node holding both branches reports
+ * it until a resolution commit (`resolveConflict`, from any device) closes it.
+ */
+export interface Conflict {
+  stream: string
+  /** JSON Pointer (`/title`; `` for the whole content). */
+  path: string
+  /** The value before either branch changed it (undefined: absent). */
+  base: unknown
+  /** What the content shows now, and the tip of that branch. */
+  shown: ConflictSide
+  /** The other branch's value and tip. */
+  other: ConflictSide
+}
+
+export interface ConflictSide {
+  value: unknown
+  commit: string
+  /** The account that signed the branch's tip (a wallet session's account, or a did:key). */
+  author?: string
+}
+
+/** How a conflict is settled: the value to keep at its path (either side's, or a new one); no `value` removes it. */
+export interface ConflictResolution {
+  path: string
+  value?: unknown
 }
 
 /** What an imported CAR held: the stream's state after it, and the branch tips and commits it took. */

@@ -9,7 +9,7 @@ import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import type { CreateOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { Conflict, ConflictResolution, CreateOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
 import {
   CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
@@ -32,6 +32,7 @@ import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
 import { createFieldIndexes } from './field-indexes.js'
 import { createViews } from './views.js'
+import { openConflicts, resolutionPatch } from './conflicts.js'
 import { createWriteQueue } from './write-queue.js'
 
 export interface StreamNodeComponents {
@@ -85,6 +86,10 @@ export interface StreamNode {
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). */
   load: (ref: string) => Promise<StreamSnapshot>
   history: (id: string) => Promise<HistoryEntry[]>
+  /** Open conflicts between the stream's branches, as every node holding both derives them (node/conflicts.ts). */
+  conflicts: (id: string) => Promise<Conflict[]>
+  /** Sets a conflict's path to the chosen value in one commit that also marks it resolved. */
+  resolveConflict: (id: string, resolution: ConflictResolution) => Promise<StreamSnapshot>
   /** Whether the node holds the stream of a StreamID or CommitID: a record lookup, no state is read. */
   has: (ref: string) => Promise<boolean>
   /** One held stream's heads (undefined if not held): what sync compares and answers with. */
@@ -231,6 +236,30 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     count: async (query) => await node.count(query)
   })
 
+  // Derived conflicts by stream and branch tips: recomputed only when the tips change.
+  const conflictCache = new Map<string, Promise<Conflict[]>>()
+  const MAX_CACHED_CONFLICTS = 256
+  async function conflictsOf (record: StreamRecord): Promise<Conflict[]> {
+    if (record.tips.length < 2) return []
+    const key = `${record.id} ${record.tip} ${record.tips.join(',')}`
+    let found = conflictCache.get(key)
+    if (found == null) {
+      found = openConflicts(record, { stateAt, loadCommit: async (cid) => await loadCommit(cid, storeSource) })
+      found.catch(() => { conflictCache.delete(key) })
+      if (conflictCache.size >= MAX_CACHED_CONFLICTS) conflictCache.delete(conflictCache.keys().next().value as string)
+      conflictCache.set(key, found)
+    }
+    return await found
+  }
+
+  /** What a page sees of a stream: its snapshot, with its Model's views and its open conflicts. */
+  async function present (state: StreamState, record: StreamRecord, readOnly = false): Promise<StreamSnapshot> {
+    const snapshot = await withViews(toSnapshot(state, record, readOnly))
+    if (readOnly) return snapshot
+    const conflicts = await conflictsOf(record)
+    return conflicts.length === 0 ? snapshot : { ...snapshot, conflicts }
+  }
+
   /**
    * A field query on a Model this node does not hold yet (followed, not synced) has no documents;
    * its relation indexes are unknown until the Model arrives, so it is answered empty, not refused.
@@ -305,7 +334,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     await write.catch((err: unknown) => { cache.forget(streamId.toString()); throw err })
     cache.remember(next, tip, state)
     const canonical = canonicalTip === tip ? state : await stateAt(next, canonicalTip)
-    const snapshot = toSnapshot(canonical, next)
+    const snapshot = await present(canonical, next)
     if (canonicalTip !== record?.tip) notify(snapshot, next)
     const event: CommitEvent = { id: next.id, tip, controller: next.controller, local }
     if (next.model != null) event.model = next.model
@@ -450,9 +479,25 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (CommitID.isCommitID(parsed)) {
         const state = await stateAt(record, parsed.commit.toString())
         if (!state.log.some((e) => e.cid.equals(parsed.commit))) throw new StreamNotFoundError(`Commit ${parsed.commit.toString()} is not part of ${record.id}`)
-        return await withViews(toSnapshot(state, record, true))
+        return await present(state, record, true)
       }
-      return await withViews(toSnapshot(await stateAt(record), record))
+      return await present(await stateAt(record), record)
+    },
+
+    async conflicts (id) {
+      return await conflictsOf(await readRecord(StreamID.fromString(id).toString()))
+    },
+
+    async resolveConflict (id, resolution) {
+      const streamId = StreamID.fromString(id)
+      return await queue.run(streamId.toString(), async () => {
+        const record = await readRecord(streamId.toString())
+        const state = await stateAt(record)
+        const author = requireSignerFor(controllerOf(state))
+        const value = resolution != null && 'value' in resolution ? resolution.value : undefined
+        const patch = resolutionPatch(state.content, resolution?.path, value)
+        return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), patch, author)], record, state)
+      })
     },
 
     async history (id) {
@@ -503,7 +548,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (await modelNotHeld(query)) return { items: [] }
       await fieldIndexes.ready(query)
       const result = await store.query(query, page)
-      const items = await Promise.all(result.items.map(async (record) => await withViews(toSnapshot(await stateAt(record), record))))
+      const items = await Promise.all(result.items.map(async (record) => await present(await stateAt(record), record)))
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
 
@@ -516,9 +561,11 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     indexModel: async (model, indexes) => await fieldIndexes.declare(StreamID.fromString(model).toString(), indexes),
     indexes: async (model) => await fieldIndexes.statuses(model == null ? undefined : StreamID.fromString(model).toString()),
 
-    async exportCar (id) {
-      const record = await readRecord(StreamID.fromString(id).toString())
-      return await exportStreamCar(await stateAt(record), storeSource)
+    async exportCar (ref) {
+      // A CommitID exports that version's log: how a branch that is not canonical is handed on.
+      const parsed = parseStreamRef(ref)
+      const record = await readRecord(parsed.baseID.toString())
+      return await exportStreamCar(await stateAt(record, CommitID.isCommitID(parsed) ? parsed.commit.toString() : record.tip), storeSource)
     },
 
     async importCar (bytes) {

@@ -402,6 +402,11 @@ const SAMPLES: { [M in CallName]: Sample } = {
   load: { call: async (api, { stream }) => await api.load(stream.id) },
   has: { call: async (api, { stream }) => await api.has(stream.id) },
   history: { call: async (api, { stream }) => await api.history(stream.id) },
+  conflicts: { call: async (api, { stream }) => await api.conflicts(stream.id) },
+  resolveConflict: {
+    call: async (api, { stream }) => await api.resolveConflict(stream.id, { path: '/list', value: ['settled'] }),
+    effect: { count: async (node, { stream }) => (await node.history(stream.id)).length, by: 1 }
+  },
   query: { call: async (api, { stream }) => await api.query({ controller: stream.metadata.controllers[0] }) },
   count: { call: async (api, { stream }) => await api.count({ controller: stream.metadata.controllers[0] }) },
   indexModel: { call: async (api) => await api.indexModel(A_MODEL, [['title']]) },

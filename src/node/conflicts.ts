@@ -1,0 +1,100 @@
+import type { Operation } from 'fast-json-patch'
+import type { CID } from 'multiformats/cid'
+import type { Conflict, ConflictSide } from '../api/types.js'
+import type { RawCommit } from '../commits/decode.js'
+import { InvalidInputError } from '../errors.js'
+import type { StreamRecord } from '../store/store.js'
+import { mergeContent, sameJson } from '../streams/merge.js'
+import type { StreamState } from '../streams/state.js'
+
+/**
+ * Open conflicts of a stream, derived from its commits alone, so every node that holds both
+ * branches reports the same ones (a node that cannot sign for the stream too) and a resolution
+ * written anywhere closes them everywhere:
+ * - every branch tip other than the canonical one is compared with it by a three-way merge from
+ *   their common ancestor; a path both changed to different values, where the canonical content
+ *   does not show the other branch's value, is a conflict (what the merge could not settle);
+ * - a canonical commit after the fork that `test`s the path is a resolution: it closes it. A
+ *   `test` changes no content and is plain JSON Patch, so the resolution is an ordinary commit
+ *   that Ceramic's handlers accept; Kiln's own writes never test, its resolutions always do.
+ */
+export interface ConflictContext {
+  stateAt: (record: StreamRecord, tip: string) => Promise<StreamState>
+  loadCommit: (cid: CID) => Promise<RawCommit>
+}
+
+export async function openConflicts (record: StreamRecord, ctx: ConflictContext): Promise<Conflict[]> {
+  if (record.tips.length < 2) return []
+  const canonical = await ctx.stateAt(record, record.tip)
+  const found: Conflict[] = []
+  for (const tip of record.tips) {
+    if (tip === record.tip) continue
+    const other = await ctx.stateAt(record, tip)
+    const fork = canonical.log.findIndex((entry, i) => !entry.cid.equals(other.log[i]?.cid ?? entry.cid))
+    // A tip the canonical log contains, or one that extends it, is no fork.
+    if (fork <= 0) continue
+    const base = await ctx.stateAt(record, canonical.log[fork - 1].cid.toString())
+    const { conflicts } = mergeContent(base.content, other.content, canonical.content)
+    if (conflicts.length === 0) continue
+    const resolved = await testedPaths(canonical.log.slice(fork).map((e) => e.cid), ctx)
+    const sides = await Promise.all([sideOf(canonical, ctx), sideOf(other, ctx)])
+    for (const conflict of conflicts) {
+      if (resolved.has(conflict.path)) continue
+      found.push({
+        stream: record.id,
+        path: conflict.path,
+        base: conflict.base,
+        shown: { ...sides[0], value: conflict.theirs },
+        other: { ...sides[1], value: conflict.mine }
+      })
+    }
+  }
+  return found
+}
+
+/** Paths `test`ed by these commits' patches: resolutions. */
+async function testedPaths (cids: CID[], ctx: ConflictContext): Promise<Set<string>> {
+  const paths = new Set<string>()
+  for (const cid of cids) {
+    const commit = await ctx.loadCommit(cid)
+    if (commit.kind !== 'data' || !Array.isArray(commit.payload.data)) continue
+    for (const op of commit.payload.data as Operation[]) if (op.op === 'test') paths.add(op.path)
+  }
+  return paths
+}
+
+/** A branch's tip and who signed it: the account (a CACAO's issuer) or the signing did:key. */
+async function sideOf (state: StreamState, ctx: ConflictContext): Promise<Omit<ConflictSide, 'value'>> {
+  const tip = state.log[state.log.length - 1].cid
+  const commit = await ctx.loadCommit(tip)
+  const signature = commit.kind === 'time' ? undefined : commit.signature
+  const author = signature?.capability?.p.iss ?? signature?.envelope.header.kid.split('#')[0]
+  return author == null ? { commit: tip.toString() } : { commit: tip.toString(), author }
+}
+
+/**
+ * The patch that resolves a conflict at `path`: a `test` of what the content shows now (the
+ * marker every node reads), then the change to the chosen value; `value` undefined removes it.
+ */
+export function resolutionPatch (content: unknown, path: string, value: unknown): Operation[] {
+  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) throw new InvalidInputError(`Not a JSON Pointer: ${String(path)}`, { path })
+  const current = valueAt(content, path)
+  // `test` needs a value to compare: an absent path is added and removed around it (no net change).
+  const marker: Operation[] = current === undefined
+    ? [{ op: 'add', path, value: null }, { op: 'test', path, value: null }, { op: 'remove', path }]
+    : [{ op: 'test', path, value: current }]
+  if (sameJson(current, value)) return marker
+  if (value === undefined) return [...marker, { op: 'remove', path }]
+  return [...marker, { op: current === undefined ? 'add' : 'replace', path, value }]
+}
+
+function valueAt (content: unknown, path: string): unknown {
+  if (path === '') return content
+  let value = content
+  for (const raw of path.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (value == null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
