@@ -86,6 +86,11 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       // `published` is in the index but only after `author`: sorting every author by it needs another index.
       await expect(store.query({ model: MODEL, sort: { published: 'asc' } })).rejects.toMatchObject({ code: 'ERR_NOT_INDEXED' })
       await expect(store.query({ model: MODEL, where: { author: { like: 'a' } as never } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      // Values of a kind no index holds, as JSON from a query string may carry them, are refused too.
+      for (const condition of [{ equalTo: {} }, ['ann'], { in: [{ a: 1 }] }, { notIn: 'ann' }, { isNull: 'yes' }, { notEqualTo: [1] }]) {
+        await expect(store.query({ model: MODEL, where: { author: condition as never } }), JSON.stringify(condition)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+        await expect(store.count({ model: MODEL, where: { author: condition as never } }), JSON.stringify(condition)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      }
       await expect(store.query({ where: { author: 'ann' } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
       await store.close()
     })
