@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -19,7 +19,19 @@ export interface NodeCalls {
   /** Whether this node holds the stream (of a StreamID or CommitID), without reading its state or asking peers. */
   has: (ref: string) => Promise<boolean>
   history: (id: string) => Promise<HistoryEntry[]>
+  /** Documents by record fields, or a Model's documents by content fields (`where`, `sort`) from its indexes. */
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
+  /** How many streams a query matches, from the same indexes. */
+  count: (query: StreamQuery) => Promise<number>
+  /**
+   * Declares field indexes of a Model (each a list of dotted content paths, `$controller` for the
+   * account): kept on every write from now on; documents held already are indexed in the
+   * background (see `indexes`), and queries that need an index wait for it. Relation fields are
+   * indexed without being declared.
+   */
+  indexModel: (model: string, indexes: string[][]) => Promise<IndexStatus[]>
+  /** The field indexes of one Model, or of every Model, with build progress. */
+  indexes: (model?: string) => Promise<IndexStatus[]>
   exportCar: (id: string) => Promise<Uint8Array>
   /** Verifies and stores every commit of a CAR (any root, every branch); a bad CAR stores nothing. */
   importCar: (bytes: Uint8Array) => Promise<ImportedCar>
@@ -86,6 +98,9 @@ export const CALLS = {
   has: { retrySafe: true, servedBy: 'node' },
   history: { retrySafe: true, servedBy: 'node' },
   query: { retrySafe: true, servedBy: 'node' },
+  count: { retrySafe: true, servedBy: 'node' },
+  indexModel: { retrySafe: true, servedBy: 'node' },
+  indexes: { retrySafe: true, servedBy: 'node' },
   exportCar: { retrySafe: true, servedBy: 'node' },
   importCar: { retrySafe: false, servedBy: 'node' },
   pin: { retrySafe: true, servedBy: 'node' },

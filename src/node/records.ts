@@ -6,7 +6,7 @@ import type { CommitRecord, StreamRecord } from '../store/store.js'
 import type { StreamState } from '../streams/state.js'
 
 /** The store's record of a stream (tips and indexed fields), from its state at the canonical tip. */
-export function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned'>): StreamRecord {
+export function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned' | 'fields'>): StreamRecord {
   const record: StreamRecord = { id: state.id.toString(), type: state.type, controller: state.metadata.controllers[0], ...fields }
   if (state.metadata.model != null && state.type === StreamType.MID) record.model = state.metadata.model.toString()
   if (state.metadata.family != null) record.family = state.metadata.family

@@ -9,7 +9,7 @@ import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import type { CreateOptions, HistoryEntry, ImportedCar, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { CreateOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
 import {
   CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
@@ -17,6 +17,7 @@ import {
 import { type Logger, silentLogger } from '../logger.js'
 import type { Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
+import { matchesWhere } from '../store/field-index.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { mergeContent, sameJson } from '../streams/merge.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
@@ -29,6 +30,7 @@ import { toSnapshot } from './snapshot.js'
 import { genesisPlan } from './create-plan.js'
 import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
+import { createFieldIndexes } from './field-indexes.js'
 import { createWriteQueue } from './write-queue.js'
 
 export interface StreamNodeComponents {
@@ -96,7 +98,12 @@ export interface StreamNode {
   block: (cid: string) => Promise<Uint8Array | undefined>
   /** Every commit stored for a stream, on every branch (no order), with its `prev` and when this node accepted it: what sync indexes and attests. */
   commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
+  /** With `where`/`sort` (and `model`): from the Model's field indexes, once they are built. */
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
+  count: (query: StreamQuery) => Promise<number>
+  /** Declares field indexes of a Model (lists of dotted content paths); relation fields are indexed by themselves. */
+  indexModel: (model: string, indexes: string[][]) => Promise<IndexStatus[]>
+  indexes: (model?: string) => Promise<IndexStatus[]>
   exportCar: (id: string) => Promise<Uint8Array>
   /**
    * Imports every commit a CAR holds, whatever its root, on every branch (each verified before it
@@ -190,6 +197,25 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     }
   }
 
+  const fieldIndexes = createFieldIndexes({
+    store,
+    log,
+    stateOf: async (record) => await stateAt(record),
+    relationFields: async (model) => {
+      const definition = (await loadState(StreamID.fromString(model))).content as { relations?: Record<string, unknown> } | null
+      return Object.keys(definition?.relations ?? {})
+    }
+  })
+
+  /** What a stream's record holds: its tips and, for a Model document, its indexed field values. */
+  async function recordOf (state: StreamState, known: Omit<Parameters<typeof recordFor>[1], 'fields'>): Promise<StreamRecord> {
+    const record = recordFor(state, known)
+    if (record.model == null) return record
+    const fields = await fieldIndexes.fieldsOf(record.model, state)
+    if (Object.keys(fields).length > 0) record.fields = fields
+    return record
+  }
+
   async function setPinned (id: string, pinned: boolean): Promise<void> {
     const record = await readRecord(StreamID.fromString(id).toString())
     await store.setPinned(record.id, pinned)
@@ -198,7 +224,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
   function notify (snapshot: StreamSnapshot, record: StreamRecord): void {
     for (const { target, listener } of listeners) {
-      const wanted = typeof target === 'string' ? target === snapshot.id : matches(record, target)
+      const wanted = typeof target === 'string' ? target === snapshot.id : matches(record, target) && matchesWhere(record.fields, target.where)
       if (!wanted) continue
       try {
         listener(snapshot)
@@ -226,7 +252,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const logs = await Promise.all(tips.map(async (t) => t === tip ? state.log : (await stateAt(record as StreamRecord, t)).log))
     const canonicalLog = pickCanonicalAmong(logs)
     const canonicalTip = canonicalLog[canonicalLog.length - 1].cid.toString()
-    const next = recordFor(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
+    const next = await recordOf(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
       tips, tip: canonicalTip, createdAt: record?.createdAt ?? nextCreationTime(), updatedAt: now, pinned: record?.pinned ?? false
     })
     const records = commits.map((c) => commitRecord(streamId.toString(), c, acceptedAt(c.cid.toString()), local))
@@ -429,6 +455,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     },
 
     async heads (query, page) {
+      await fieldIndexes.ready(query)
       const result = await store.query(query, page)
       const items = result.items.map(headsOf)
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
@@ -439,10 +466,19 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
 
     async query (query, page) {
+      await fieldIndexes.ready(query)
       const result = await store.query(query, page)
       const items = await Promise.all(result.items.map(async (record) => toSnapshot(await stateAt(record), record)))
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
+
+    async count (query) {
+      await fieldIndexes.ready(query)
+      return await store.count(query)
+    },
+
+    indexModel: async (model, indexes) => await fieldIndexes.declare(StreamID.fromString(model).toString(), indexes),
+    indexes: async (model) => await fieldIndexes.statuses(model == null ? undefined : StreamID.fromString(model).toString()),
 
     async exportCar (id) {
       const record = await readRecord(StreamID.fromString(id).toString())
