@@ -69,6 +69,11 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       }
       const filtered: StreamQuery = { model: MODEL, where: { score: { in: [5, 0, 12] } }, sort: { score: 'desc' } }
       expect(await paged(store, filtered, 1)).toEqual(['d3', 'd5', 'd1', 'd7'])
+      // A cursor is plain text a command line or a URL carries (the keys inside it hold \0), and a
+      // string that is not one is refused, not read as a position.
+      const { cursor } = await store.query({ model: MODEL, sort: { score: 'asc' } }, { limit: 2 })
+      expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/)
+      await expect(store.query({ model: MODEL, sort: { score: 'asc' } }, { cursor: 'not a cursor\u0000' })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
       await store.close()
     })
 
