@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { readFile, writeFile } from 'node:fs/promises'
-import type { StreamQuery } from '../api/types.js'
+import type { IndexStatus, StreamQuery } from '../api/types.js'
 import { KilnError, InvalidInputError } from '../errors.js'
 import { createStreamNode, type StreamNode } from '../node/stream-node.js'
 import { createDiskStore } from '../store/disk-store.js'
@@ -37,6 +37,9 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
 ${SERVE_USAGE}
 
 Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.`
+
+/** How often `kiln index` looks whether the index it declared is built. */
+const INDEX_POLL_MS = 50
 
 const OPTIONS = {
   dir: { type: 'string' },
@@ -157,7 +160,8 @@ async function run (node: StreamNode, command: string, args: string[], values: V
     case 'index': {
       const { model, fields } = parseIndexSpec(required(args[0], `index ${INDEX_SPEC_USAGE}`))
       await node.indexModel(model, [fields])
-      return print(await node.indexes(model))
+      // Documents held already are indexed in the background; this process ends when it prints, so it waits.
+      return print(await builtIndexes(node, model))
     }
     case 'indexes':
       return print(await node.indexes(values.model))
@@ -185,6 +189,14 @@ async function run (node: StreamNode, command: string, args: string[], values: V
       return print(await node.stats())
     default:
       throw new InvalidInputError(`Unknown command "${command}"; see kiln --help`)
+  }
+}
+
+async function builtIndexes (node: StreamNode, model: string): Promise<IndexStatus[]> {
+  for (;;) {
+    const statuses = await node.indexes(model)
+    if (statuses.every((s) => s.state === 'ready')) return statuses
+    await new Promise((resolve) => setTimeout(resolve, INDEX_POLL_MS))
   }
 }
 

