@@ -45,13 +45,21 @@ test('following a Model brings other people\'s documents of it, live and across 
     await expect(b.locator('#status')).toHaveText('ready')
     expect(await b.evaluate(async () => await window.kiln!.follows())).toEqual([{ model, held: 2 }])
 
-    // After unfollowing, new documents of the Model no longer come (what Bob holds stays current).
-    await b.evaluate(async (m) => { await window.kiln!.unfollow({ model: m }) }, model)
+    // Unfollowing forgets what Bob no longer needs (a pinned document stays), and new documents
+    // of the Model no longer come.
+    const pinned = (await b.evaluate(async (m) => (await window.kiln!.query({ model: m })).items, model)).find((s) => (s.content as { text: string }).text === 'live')!
+    await b.evaluate(async (id) => { await window.kiln!.pin(id) }, pinned.id)
+    expect(await b.evaluate(async (m) => await window.kiln!.unfollow({ model: m }), model)).toEqual({ forgotten: 1 })
     expect(await b.evaluate(async () => await window.kiln!.follows())).toEqual([])
+    expect(await texts(b, model)).toEqual(['live'])
     const later = await post(a, model, 'after the unfollow')
     await expect.poll(async () => await servers.peer.node.has(later), { timeout: 15_000 }).toBe(true)
     await b.waitForTimeout(3_000)
-    expect(await texts(b, model)).toEqual(['before the follow', 'live'])
+    expect(await texts(b, model)).toEqual(['live'])
+
+    // Following again brings everything back, the forgotten document too.
+    await b.evaluate(async (m) => { await window.kiln!.follow({ model: m }) }, model)
+    await expect.poll(async () => await texts(b, model), { timeout: 20_000 }).toEqual(['after the unfollow', 'before the follow', 'live'])
 
     const refused = await b.evaluate(async () => await window.kiln!.follow({ model: 'not-a-model' }).then(() => null, (err: { code?: string }) => err.code))
     expect(refused).toBe('ERR_INVALID_INPUT')

@@ -53,7 +53,11 @@ export interface NodeCalls {
    * and keeps them current, across restarts, until `unfollow`. Query and subscribe as usual.
    */
   follow: (follow: Follow) => Promise<FollowStatus>
-  unfollow: (follow: Follow) => Promise<void>
+  /**
+   * Stops following, and forgets the documents of it this node no longer needs: its own accounts',
+   * pinned ones and those another follow covers stay. Returns how many were forgotten.
+   */
+  unfollow: (follow: Follow) => Promise<{ forgotten: number }>
   follows: () => Promise<FollowStatus[]>
 }
 

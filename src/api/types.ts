@@ -51,6 +51,12 @@ export interface StreamSnapshot {
   tips: string[]
   /** True for a state loaded at a CommitID: history is read-only. */
   readOnly: boolean
+  /**
+   * A Model document's views, by the names its Model gives them (ComposeDB's: documentAccount,
+   * documentVersion, relationDocument, relationFrom (StreamIDs, first 100), relationCountFrom);
+   * answered by `load` and `query` from the indexes.
+   */
+  views?: Record<string, unknown>
 }
 
 /** What an imported CAR held: the stream's state after it, and the branch tips and commits it took. */

@@ -9,7 +9,7 @@ import type { Follow, FollowStatus, NodeMode, NodeStatus, StreamSnapshot } from 
 import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
 import type { SessionKeeper } from '../identity/sessions.js'
 import type { Logger } from '../logger.js'
-import type { StreamNode } from '../node/stream-node.js'
+import type { StreamHeads, StreamNode } from '../node/stream-node.js'
 import { allHeads } from '../sync/local-streams.js'
 import type { BrowserNetwork } from './browser-network.js'
 import { type Follows, parseFollow } from './follows.js'
@@ -80,6 +80,19 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     return { ...follow, held }
   }
 
+  /** Forgets the documents of an unfollowed follow that nothing else this node keeps needs. */
+  const forgetUnneeded = async (follow: Follow): Promise<number> => {
+    const own = new Set([node.controller, ...(init.sessions?.list() ?? []).map((s) => s.account)])
+    const remaining = follows().list()
+    const needed = (heads: StreamHeads): boolean => own.has(heads.controller) ||
+      remaining.some((f) => f.model === heads.model && (f.controller == null || f.controller === heads.controller))
+    const unneeded: string[] = []
+    for await (const heads of allHeads(node, follow)) if (!needed(heads)) unneeded.push(heads.id)
+    let forgotten = 0
+    for (const id of unneeded) if (await node.forget(id)) forgotten++
+    return forgotten
+  }
+
   /** A catch-up round now, so a new follow (or sign-in) does not wait for the periodic one. */
   const syncSoon = (why: string): void => {
     void network?.then(async (running) => { await running.syncNow() })
@@ -123,13 +136,19 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     async follow (wanted) {
       const follow = parseFollow(wanted)
       if (await follows().add(follow)) syncSoon('a new follow')
+      // The Model itself too: its definition says which relation fields its documents index.
+      if (!await node.has(follow.model)) {
+        await fetchFromPeers(follow.model).catch((err: unknown) => { log.error('fetching followed Model %s failed: %s', follow.model, (err as Error)?.message) })
+      }
       return await statusOf(follow)
     },
     async unfollow (wanted) {
-      await follows().remove(parseFollow(wanted))
+      const follow = parseFollow(wanted)
+      await follows().remove(follow)
       // Answered once gossip no longer takes new documents of it.
       const running = await network?.catch(() => undefined)
       await running?.refreshWants()
+      return { forgotten: await forgetUnneeded(follow) }
     },
     follows: async () => await Promise.all(follows().list().map(statusOf)),
     sessions: async () => init.sessions?.list() ?? [],

@@ -17,7 +17,7 @@ import {
 import { type Logger, silentLogger } from '../logger.js'
 import type { Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
-import { matchesWhere } from '../store/field-index.js'
+import { matchesWhere, usesFields } from '../store/field-index.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
 import { mergeContent, sameJson } from '../streams/merge.js'
 import { type LoadContext, applyCommits, readLog } from '../streams/load.js'
@@ -31,6 +31,7 @@ import { genesisPlan } from './create-plan.js'
 import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
 import { createFieldIndexes } from './field-indexes.js'
+import { createViews } from './views.js'
 import { createWriteQueue } from './write-queue.js'
 
 export interface StreamNodeComponents {
@@ -115,6 +116,13 @@ export interface StreamNode {
   ingest: (streamId: string, tip: string, source: BlockSource, options?: IngestWitness) => Promise<StreamSnapshot>
   pin: (id: string) => Promise<void>
   unpin: (id: string) => Promise<void>
+  /**
+   * Drops a stream this node holds but no longer needs (an unfollowed Model's document); false,
+   * keeping it, when it is pinned or not held. Sync may bring it again if it is wanted again.
+   */
+  forget: (id: string) => Promise<boolean>
+  /** Calls `listener` with the id of every stream `forget` dropped. */
+  onForget: (listener: (id: string) => void) => () => void
   stats: () => Promise<NodeStats>
   close: () => Promise<void>
 }
@@ -130,6 +138,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   const cache = createStateCache()
   const listeners = new Set<{ target: string | StreamQuery, listener: StreamListener }>()
   const commitListeners = new Set<(event: CommitEvent) => void>()
+  const forgetListeners = new Set<(id: string) => void>()
   const storeSource: BlockSource = async (cid) => await store.getBlock(cid.toString())
   // Queries list streams in creation order; two streams created in one millisecond must still
   // get distinct, increasing times, or their order would fall back to their random ids.
@@ -214,6 +223,31 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const fields = await fieldIndexes.fieldsOf(record.model, state)
     if (Object.keys(fields).length > 0) record.fields = fields
     return record
+  }
+
+  const withViews = createViews({
+    viewsOf: async (model) => ((await loadState(StreamID.fromString(model))).content as { views?: Record<string, unknown> } | null)?.views,
+    query: async (query, limit) => (await node.query(query, { limit })).items.map((s) => s.id),
+    count: async (query) => await node.count(query)
+  })
+
+  /**
+   * A field query on a Model this node does not hold yet (followed, not synced) has no documents;
+   * its relation indexes are unknown until the Model arrives, so it is answered empty, not refused.
+   */
+  async function modelNotHeld (query: StreamQuery): Promise<boolean> {
+    return usesFields(query) && query.model != null && await findRecord(StreamID.fromString(query.model).toString()) == null
+  }
+
+  /**
+   * The blocks only this commit uses: its envelope and signed payload (both name the stream). Its
+   * capability and an anchor's proof and path may be shared with other streams, so they stay.
+   */
+  async function ownBlocksOf (cid: string): Promise<string[]> {
+    const commit = await loadCommit(parseCidOrThrow(cid), storeSource).catch(() => undefined)
+    if (commit == null) return [cid]
+    if (commit.kind === 'time' || commit.signature == null) return [cid]
+    return commit.blocks.slice(0, 2).map((b) => b.cid.toString())
   }
 
   async function setPinned (id: string, pinned: boolean): Promise<void> {
@@ -364,7 +398,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return kept.length === 0 ? undefined : Object.fromEntries(kept) as DataHeader
   }
 
-  return {
+  const node: StreamNode = {
     get controller () { return identity.author()?.controller },
 
     async create (options) {
@@ -416,9 +450,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (CommitID.isCommitID(parsed)) {
         const state = await stateAt(record, parsed.commit.toString())
         if (!state.log.some((e) => e.cid.equals(parsed.commit))) throw new StreamNotFoundError(`Commit ${parsed.commit.toString()} is not part of ${record.id}`)
-        return toSnapshot(state, record, true)
+        return await withViews(toSnapshot(state, record, true))
       }
-      return toSnapshot(await stateAt(record), record)
+      return await withViews(toSnapshot(await stateAt(record), record))
     },
 
     async history (id) {
@@ -466,13 +500,15 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
 
     async query (query, page) {
+      if (await modelNotHeld(query)) return { items: [] }
       await fieldIndexes.ready(query)
       const result = await store.query(query, page)
-      const items = await Promise.all(result.items.map(async (record) => toSnapshot(await stateAt(record), record)))
+      const items = await Promise.all(result.items.map(async (record) => await withViews(toSnapshot(await stateAt(record), record))))
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
 
     async count (query) {
+      if (await modelNotHeld(query)) return 0
       await fieldIndexes.ready(query)
       return await store.count(query)
     },
@@ -498,6 +534,26 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source, options?.witnessedAt)
     },
 
+    async forget (id) {
+      const streamId = StreamID.fromString(id).toString()
+      const forgotten = await queue.run(streamId, async () => {
+        const record = await findRecord(streamId)
+        if (record == null || record.pinned) return false
+        const blocks: string[] = []
+        for (const { cid } of await store.getCommits(streamId)) blocks.push(...await ownBlocksOf(cid))
+        await store.forget(streamId, blocks)
+        cache.forget(streamId)
+        return true
+      })
+      if (forgotten) for (const listener of forgetListeners) { try { listener(streamId) } catch (err) { queueMicrotask(() => { throw err }) } }
+      return forgotten
+    },
+
+    onForget (listener) {
+      forgetListeners.add(listener)
+      return () => { forgetListeners.delete(listener) }
+    },
+
     async pin (id) { await setPinned(id, true) },
     async unpin (id) { await setPinned(id, false) },
 
@@ -508,10 +564,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     async close () {
       listeners.clear()
       commitListeners.clear()
+      forgetListeners.clear()
       await queue.drain()
       await store.close()
     }
   }
+  return node
 }
 
 function headsOf (record: StreamRecord): StreamHeads {

@@ -255,6 +255,26 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
       await w.write({ ops, blocks: [], newStreams: 0, newCommits: 0 })
     })),
 
+    forget: async (id, blockCids) => await run(async () => await serialised(id, async () => {
+      const record = await readRecord(id)
+      if (record == null) return
+      const prefix = `${esc(id)}!`
+      const [commitKeys, stateKeys, held] = await Promise.all([
+        commits.keys({ gt: prefix, lt: prefixEnd(prefix) }).all(),
+        states.keys({ gt: prefix, lt: prefixEnd(prefix) }).all(),
+        blockCids.length === 0 ? [] : blocks.hasMany(blockCids)
+      ])
+      const ops: DiskOp[] = [
+        { type: 'del', sublevel: streams, key: id },
+        ...indexKeys(record).map((key): DiskOp => ({ type: 'del', sublevel: index, key })),
+        ...fieldKeys(record, declared).map((key): DiskOp => ({ type: 'del', sublevel: fields, key })),
+        ...commitKeys.map((key): DiskOp => ({ type: 'del', sublevel: commits, key })),
+        ...stateKeys.map((key): DiskOp => ({ type: 'del', sublevel: states, key })),
+        ...blockCids.map((key): DiskOp => ({ type: 'del', sublevel: blocks, key }))
+      ]
+      await w.write({ ops, blocks: [], newStreams: -1, newCommits: -commitKeys.length, droppedBlocks: held.filter(Boolean).length })
+    })),
+
     stats: async () => await run(async () => w.stats()),
 
     async close () {

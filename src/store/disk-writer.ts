@@ -12,8 +12,11 @@ export interface DiskWrite {
   ops: DiskOp[]
   /** CIDs of the blocks `ops` put; only those not stored yet are counted. */
   blocks: string[]
+  /** Negative when streams or commits are forgotten. */
   newStreams: number
   newCommits: number
+  /** Stored blocks this write deletes. */
+  droppedBlocks?: number
 }
 
 export interface DiskWriter {
@@ -51,7 +54,7 @@ export async function createDiskWriter (db: DiskDb, init: { path: string, sync: 
     const next: StoreStats = {
       streams: counts.streams + group.reduce((n, job) => n + job.write.newStreams, 0),
       commits: counts.commits + group.reduce((n, job) => n + job.write.newCommits, 0),
-      blocks: counts.blocks + known.filter((has) => !has).length
+      blocks: counts.blocks + known.filter((has) => !has).length - group.reduce((n, job) => n + (job.write.droppedBlocks ?? 0), 0)
     }
     const ops = group.flatMap((job) => job.write.ops)
     for (const n of names) ops.push({ type: 'put', sublevel: meta, key: COUNTER_KEYS[n], value: String(next[n]) })

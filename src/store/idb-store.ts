@@ -285,6 +285,21 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       await tx.done
     }),
 
+    forget: guarded(async (id: string, blockCids: string[]) => {
+      const tx = db.transaction(['streams', 'fields', 'commits', 'states', 'blocks'], 'readwrite', { durability: WRITE_DURABILITY })
+      tx.done.catch(() => {})
+      const row = await tx.objectStore('streams').get(id)
+      if (row == null) { await tx.done; return }
+      const requests: Array<Promise<unknown>> = [
+        tx.objectStore('streams').delete(id),
+        tx.objectStore('commits').delete(IDBKeyRange.bound([id], [id, []])),
+        tx.objectStore('states').delete(IDBKeyRange.bound([id], [id, []])),
+        ...fieldKeys(row, declared).map(async (key) => await tx.objectStore('fields').delete(key)),
+        ...blockCids.map(async (cid) => await tx.objectStore('blocks').delete(cid))
+      ]
+      await Promise.all([...requests, tx.done])
+    }),
+
     stats: guarded(async () => {
       const tx = db.transaction(['streams', 'commits', 'blocks'], 'readonly')
       const [streams, commits, blocks] = await Promise.all([

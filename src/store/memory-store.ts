@@ -125,6 +125,18 @@ export function createMemoryStore (): Store {
       if (record != null) record.pinned = pinned
     },
 
+    async forget (id, blockCids) {
+      open()
+      const record = streams.get(id)
+      if (record == null) return
+      for (const key of indexKeys(record)) indexes.get(key)?.delete(orderKey(record))
+      for (const key of fieldKeys(record, declared)) fieldIndex.delete(key)
+      for (const tip of record.tips) states.delete(stateKey(id, tip))
+      for (const cid of blockCids) blocks.delete(cid)
+      commits.delete(id)
+      streams.delete(id)
+    },
+
     async stats () {
       open()
       let commitCount = 0

@@ -41,6 +41,12 @@ export interface Store {
    */
   reindex: (items: Array<{ id: string, tip: string, fields: IndexedFields }>) => Promise<string[]>
   setPinned: (id: string, pinned: boolean) => Promise<void>
+  /**
+   * Drops a stream this node no longer needs, in one transaction: its record, index entries,
+   * commit records and states, and the given blocks (the caller names those only this stream
+   * uses; capabilities and anchor proofs may be shared). Unknown ids change nothing.
+   */
+  forget: (id: string, blocks: string[]) => Promise<void>
   stats: () => Promise<StoreStats>
   close: () => Promise<void>
 }

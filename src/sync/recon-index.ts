@@ -148,6 +148,20 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
       log('could not index %s at %s: %s', event.id, event.tip, (err as Error).message)
     })
   })
+  // A forgotten stream's keys go, so a later session asks peers for it again.
+  const offForget = node.onForget((id) => {
+    pending = pending.then(() => {
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = hex(keys[i])
+        const value = values.get(key)
+        if (value?.stream !== id) continue
+        keys.splice(i, 1)
+        lanes.splice(i, 1)
+        values.delete(key)
+        commits.delete(value.cid)
+      }
+    })
+  })
   pending = build().catch((err: unknown) => { log('could not build the index: %s', (err as Error).message) })
 
   const slice = (first: Uint8Array, last: Uint8Array): [number, number] => [lowerBound(first), Math.max(lowerBound(first), lowerBound(last))]
@@ -177,6 +191,6 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
       return cuts
     },
     idle: async () => { await pending },
-    stop: off
+    stop: () => { off(); offForget() }
   }
 }

@@ -168,6 +168,39 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       }
     })
 
+    it('a forgotten stream leaves no trace in records, indexes, commits or stats; other streams and shared blocks stay', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['score'] })
+      const gone = await makeBatch({ id: 'g1', n: 0, expectedTip: null, createdAt: 1, fields: { model: MODEL, fields: { score: 1 } } })
+      const kept = await makeBatch({ id: 'g2', n: 0, expectedTip: null, createdAt: 2, fields: { model: MODEL, fields: { score: 1 } } })
+      // A block both streams use, as a wallet session's capability is.
+      const shared = (await makeBatch({ id: 'shared', n: 0, expectedTip: null })).blocks[0]
+      gone.blocks.push(shared)
+      kept.blocks.push(shared)
+      await store.putCommit(gone)
+      await store.putCommit(kept)
+      const next = await makeBatch({ id: 'g1', n: 1, prev: gone.commit.cid, expectedTip: gone.commit.cid, createdAt: 1, fields: { model: MODEL, fields: { score: 2 } } })
+      await store.putCommit(next)
+      const before = await store.stats()
+
+      await store.forget('g1', [gone.commit.cid, next.commit.cid])
+      expect(await store.getStream('g1')).toBeUndefined()
+      expect(await store.getCommits('g1')).toEqual([])
+      expect(await store.getState('g1', next.commit.cid)).toBeUndefined()
+      expect(await store.getBlock(gone.commit.cid)).toBeUndefined()
+      expect(await store.getBlock(shared.cid.toString())).toEqual(shared.bytes)
+      expect(await ids(store, { model: MODEL })).toEqual(['g2'])
+      expect(await ids(store, { model: MODEL, sort: { score: 'asc' } })).toEqual(['g2'])
+      expect(await store.count({ model: MODEL, where: { score: 2 } })).toBe(0)
+      expect(await store.stats()).toEqual({ streams: before.streams - 1, commits: before.commits - 2, blocks: before.blocks - 2 })
+      expect((await store.getStream('g2'))?.tip).toBe(kept.commit.cid)
+      await store.forget('never-held', [])
+      // Forgotten, it can be stored again from scratch (synced anew).
+      await store.putCommit(gone)
+      expect((await store.getStream('g1'))?.tip).toBe(gone.commit.cid)
+      await store.close()
+    })
+
     it('the record query filters (controller) combine with a field index', async () => {
       const store = await harness.open(uniqueName())
       await store.declareIndex({ model: MODEL, fields: ['score'] })

@@ -80,6 +80,33 @@ describe('Model documents queried by content fields', () => {
     expect(await node.count({ model: comments.id, where: { postID: second.id } })).toBe(1)
   })
 
+  it('a document\'s views (ComposeDB\'s) come with it: its account, its version, the comments that point at it and their count', async () => {
+    const node = await nodeOf('hana')
+    // A relation to a document of any Model (model null), so the Post Model can name this one in its views.
+    const comments = await node.create({ type: 'model', content: { ...commentModel('unused'), relations: { postID: { type: 'document', model: null } } } })
+    const posts = await node.create({
+      type: 'model',
+      content: {
+        ...postModel,
+        views: {
+          author: { type: 'documentAccount' },
+          version: { type: 'documentVersion' },
+          comments: { type: 'relationFrom', model: comments.id, property: 'postID' },
+          commentCount: { type: 'relationCountFrom', model: comments.id, property: 'postID' }
+        }
+      }
+    })
+    const post = await node.create({ type: 'MID', model: posts.id, content: { title: 'with views', published: 1 } })
+    const said = []
+    for (const text of ['one', 'two']) said.push((await node.create({ type: 'MID', model: comments.id, content: { postID: post.id, text } })).id)
+    const loaded = await node.load(post.id)
+    expect(loaded.views).toEqual({ author: node.controller, version: loaded.commitId, comments: said, commentCount: 2 })
+    const [queried] = (await node.query({ model: posts.id })).items
+    expect(queried.views).toMatchObject({ commentCount: 2 })
+    // A Model without views gives documents without them.
+    expect((await node.load(said[0])).views).toBeUndefined()
+  })
+
   it('an index declared over documents already held is built in the background; queries wait for it', async () => {
     const node = await nodeOf('dave')
     const model = await node.create({ type: 'model', content: postModel })
