@@ -8,7 +8,7 @@
  *   GET /models/:model/documents?where=<JSON>&sort=<JSON>&controller=&limit=&cursor=
  *                          → { items: snapshots, cursor? }: the Model's documents matching `where`
  *                            (by dotted content path, ComposeDB's filter names, a bare value is
- *                            equalTo), in `sort` order (`{"published":"desc"}`), else oldest first
+ *                            equalTo), in `sort` order (`{"published":"desc"}`), else the index's
  *   GET /models/:model/count?where=<JSON>&controller=
  *                          → { count }
  *   GET /models/:model/indexes
