@@ -18,6 +18,7 @@
  * next page (URL-encoded: it is opaque). `where` and `sort` need an index that holds their fields
  * (`kiln serve --index`): a field none holds is ERR_NOT_INDEXED, never a scan (http-query.ts reads
  * the parameters).
+ * Limits on header size, request time and connections are `HttpLimits` (431, 408, dropped).
  * Errors are `{ error: { code, message } }`, their status from http-status.ts (a 503 carries
  * Retry-After); a malformed id, URL or query is a 400, never a 500. Everything it serves is public
  * stream data, so any origin may read it (CORS *).
@@ -38,6 +39,29 @@ export interface HttpApiInit {
   log: Logger
   /** Serves `/ceramic/…`; given the path after `/ceramic`, with its query. */
   ceramic?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>
+  limits?: Partial<HttpLimits>
+}
+
+/** What one client may hold of the server; past them Node answers 431/408 or drops the socket. */
+export interface HttpLimits {
+  /** Request line and headers, in bytes (past it: 431). */
+  maxHeaderBytes: number
+  /** Time to receive the headers (a slow client past it: 408, then closed). */
+  headersTimeoutMs: number
+  /** Time to receive the whole request, body included. */
+  requestTimeoutMs: number
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number
+  /** Open connections at once; more are closed on arrival. */
+  maxConnections: number
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024
 }
 
 export function createHttpApi (init: HttpApiInit): Server {
@@ -83,7 +107,15 @@ export function createHttpApi (init: HttpApiInit): Server {
     res.writeHead(200, { 'content-type': 'application/vnd.ipld.car', 'content-length': car.length })
     res.end(car)
   }
-  return createServer((req, res) => {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...init.limits }
+  const server = createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often Node checks the two timeouts above (its default, 30 s, would let them run long).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)))
+  }, (req, res) => {
     routes(req, res).catch((err: unknown) => {
       const plain = errorToPlain(err)
       const status = httpStatusOf(err)
@@ -93,6 +125,8 @@ export function createHttpApi (init: HttpApiInit): Server {
       json(res, status, { error: { code: plain.code, message: plain.message } })
     })
   })
+  server.maxConnections = limits.maxConnections
+  return server
 }
 
 /** The path and query string of a request target; one that is not a URL (`http://[`) is the client's error. */

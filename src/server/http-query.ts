@@ -13,8 +13,8 @@ import { MAX_PAGE_SIZE } from '../store/store.js'
 
 /**
  * Longest query string accepted, in characters as sent. Room for an `in` of a hundred DIDs;
- * beyond it a query costs the server more to plan than it is worth. (Node itself refuses request
- * heads over 16 KiB with a 431.)
+ * beyond it a query costs the server more to plan than it is worth. (A request head past
+ * `HttpLimits.maxHeaderBytes`, 16 KiB by default, is a 431 before it gets here.)
  */
 export const MAX_QUERY_STRING_CHARS = 8192
 

@@ -14,7 +14,7 @@ import { startSync, type Sync } from '../sync/sync.js'
 import { ALL_STREAMS, type SyncInterest } from '../sync/interests.js'
 import { createCeramicApi } from './ceramic-api.js'
 import { createEventFeed } from './event-feed.js'
-import { createHttpApi } from './http-api.js'
+import { type HttpLimits, createHttpApi } from './http-api.js'
 import { indexesByModel } from './index-spec.js'
 import { loadOrCreatePeerKey } from './peer-key-file.js'
 import { fillNode20Builtins } from './node20-builtins.js'
@@ -30,6 +30,8 @@ export interface ServerPeerInit {
   /** Host and port of the HTTP API (port 0 picks a free one). */
   httpHost: string
   httpPort: number
+  /** Header size, request time and connection limits of the HTTP API (defaults: DEFAULT_HTTP_LIMITS). */
+  httpLimits?: Partial<HttpLimits>
   bootstrap?: string[]
   interests?: SyncInterest[]
   /**
@@ -69,7 +71,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
     const running = sync
     const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
     const ceramic = createCeramicApi({ node, feed, interests: init.interests ?? [ALL_STREAMS], kilnVersion: KILN_VERSION, log: log.newScope('ceramic') })
-    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic })
+    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, limits: init.httpLimits })
     const url = await listen(http, init.httpHost, init.httpPort)
     const server = http
     log('server peer %s listening on %s, HTTP on %s', libp2p.peerId.toString(), multiaddrs().join(' '), url)

@@ -72,3 +72,55 @@ describe('HTTP API errors', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'ERR_STORE_FULL' } })
   })
 })
+
+describe('HTTP limits', () => {
+  /** A server with small limits, so a test can reach them quickly. */
+  async function limited (limits: Parameters<typeof createHttpApi>[0]['limits']): Promise<{ base: string, port: number }> {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const server = createHttpApi({ node, peerId: 'test', multiaddrs: () => [], sync: idle, log: quiet, limits })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    stopped.push(async () => { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)) })
+    const port = (server.address() as AddressInfo).port
+    return { base: `http://127.0.0.1:${port}`, port }
+  }
+
+  /** Opens a socket, writes `data` (if any), and resolves with what came back once the server closed it. */
+  async function heldOpen (port: number, data?: string): Promise<{ answer: string, closedAfterMs: number }> {
+    const started = Date.now()
+    return await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => { if (data != null) socket.write(data) })
+      let answer = ''
+      socket.on('data', (chunk) => { answer += chunk.toString() })
+      socket.on('close', () => { resolve({ answer, closedAfterMs: Date.now() - started }) })
+      socket.on('error', reject)
+    })
+  }
+
+  it('headers past the size limit get 431, and the server goes on serving', async () => {
+    const { base } = await limited({ maxHeaderBytes: 2048 })
+    expect(await rawStatus(base, `GET /healthz HTTP/1.1\r\nX-Big: ${'a'.repeat(4096)}`)).toMatch(/^HTTP\/1\.1 431/)
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+  })
+
+  it('a client that sends its headers too slowly is answered 408 and let go', async () => {
+    const { port, base } = await limited({ headersTimeoutMs: 400, requestTimeoutMs: 400 })
+    // Half a request line, then nothing: a slowloris client.
+    const { answer, closedAfterMs } = await heldOpen(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n')
+    expect(answer).toMatch(/^HTTP\/1\.1 408/)
+    expect(closedAfterMs).toBeLessThan(5_000)
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+  })
+
+  it('connections past the limit are closed on arrival; the ones within it are served', async () => {
+    const { port, base } = await limited({ maxConnections: 2, headersTimeoutMs: 3_000, requestTimeoutMs: 3_000 })
+    const sockets = await Promise.all([0, 1].map(async () => await new Promise<ReturnType<typeof connect>>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => { resolve(socket) })
+    })))
+    const third = await heldOpen(port)
+    expect(third.answer).toBe('')
+    expect(third.closedAfterMs).toBeLessThan(1_000)
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+  })
+})
