@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { readFile, writeFile } from 'node:fs/promises'
+import type { IndexStatus, StreamQuery } from '../api/types.js'
 import { KilnError, InvalidInputError } from '../errors.js'
 import { createStreamNode, type StreamNode } from '../node/stream-node.js'
 import { createDiskStore } from '../store/disk-store.js'
 import { createLogger } from '../logger.js'
 import { withoutUndefined } from '../commits/genesis.js'
 import { initIdentity, loadIdentity } from './identity-file.js'
+import { INDEX_SPEC_USAGE, parseIndexSpec } from '../server/index-spec.js'
 import { SERVE_USAGE } from '../server/serve-usage.js'
 
 const USAGE = `kiln — a Ceramic-compatible stream node
@@ -22,12 +24,22 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
   show <id|commitId>                      the stream's state (id, content, metadata, log)
   history <id>                            every version, oldest first
   query [--controller d] [--model m] [--family f] [--schema s] [--limit n] [--cursor c]
+        [--where '<json>'] [--sort '<json>'] [--count]
+                                          streams matching every field, a page at a time; with --model, --where
+                                          filters its documents by content ('{"tag":"a","n":{"greaterThan":2}}')
+                                          and --sort orders them ('{"n":"desc"}'), from an index that holds the
+                                          fields; --count prints { count } instead of a page
+  index <modelId>:<field>[+<field>…]      declare a field index of a Model's documents (built over what is held)
+  indexes [--model m]                     the declared and relation indexes, with whether each is built
   export <id> [--out file.car]            the stream's log as a CAR file (stdout by default)
   import <file.car | ->                   verify and store every commit in a CAR file (any root, every branch)
   pin <id> | unpin <id> | stats
 ${SERVE_USAGE}
 
 Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.`
+
+/** How often `kiln index` looks whether the index it declared is built. */
+const INDEX_POLL_MS = 50
 
 const OPTIONS = {
   dir: { type: 'string' },
@@ -43,6 +55,9 @@ const OPTIONS = {
   controller: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  where: { type: 'string' },
+  sort: { type: 'string' },
+  count: { type: 'boolean' },
   out: { type: 'string' },
   'expected-tip': { type: 'string' },
   // serve
@@ -52,6 +67,7 @@ const OPTIONS = {
   'http-port': { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
   interest: { type: 'string', multiple: true },
+  index: { type: 'string', multiple: true },
   topic: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -129,11 +145,26 @@ async function run (node: StreamNode, command: string, args: string[], values: V
       return print(await node.load(required(args[0], 'show <id|commitId>')))
     case 'history':
       return print(await node.history(required(args[0], 'history <id>')))
-    case 'query':
-      return print(await node.query(
-        { controller: values.controller, model: values.model, family: values.family, schema: values.schema },
-        { limit: values.limit == null ? undefined : Number(values.limit), cursor: values.cursor }
-      ))
+    case 'query': {
+      const query = withoutUndefined({
+        controller: values.controller,
+        model: values.model,
+        family: values.family,
+        schema: values.schema,
+        where: values.where == null ? undefined : jsonObject(values.where, '--where') as StreamQuery['where'],
+        sort: values.sort == null ? undefined : jsonObject(values.sort, '--sort') as StreamQuery['sort']
+      })
+      if (values.count === true) return print({ count: await node.count(query) })
+      return print(await node.query(query, { limit: values.limit == null ? undefined : pageLimit(values.limit), cursor: values.cursor }))
+    }
+    case 'index': {
+      const { model, fields } = parseIndexSpec(required(args[0], `index ${INDEX_SPEC_USAGE}`))
+      await node.indexModel(model, [fields])
+      // Documents held already are indexed in the background; this process ends when it prints, so it waits.
+      return print(await builtIndexes(node, model))
+    }
+    case 'indexes':
+      return print(await node.indexes(values.model))
     case 'export': {
       const car = await node.exportCar(required(args[0], 'export <id>'))
       if (values.out != null) {
@@ -161,6 +192,14 @@ async function run (node: StreamNode, command: string, args: string[], values: V
   }
 }
 
+async function builtIndexes (node: StreamNode, model: string): Promise<IndexStatus[]> {
+  for (;;) {
+    const statuses = await node.indexes(model)
+    if (statuses.every((s) => s.state === 'ready')) return statuses
+    await new Promise((resolve) => setTimeout(resolve, INDEX_POLL_MS))
+  }
+}
+
 function print (value: unknown): number {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n')
   return 0
@@ -180,6 +219,17 @@ function json (text: string, flag: string): unknown {
   } catch (err) {
     throw new InvalidInputError(`${flag} is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+function jsonObject (text: string, flag: string): Record<string, unknown> {
+  const value = json(text, flag)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidInputError(`${flag} must be a JSON object`)
+  return value as Record<string, unknown>
+}
+
+function pageLimit (text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidInputError(`--limit must be a whole number from 1, not "${text}"`)
+  return Number(text)
 }
 
 function list (text: string | undefined): string[] | undefined {

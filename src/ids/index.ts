@@ -2,7 +2,7 @@ export { StreamType, streamTypeName, streamTypeCode } from './stream-type.js'
 export type { StreamTypeCode, StreamTypeName } from './stream-type.js'
 export { StreamID } from './stream-id.js'
 export { CommitID } from './commit-id.js'
-export { parseStreamRef } from './parse.js'
+export { parseModelId, parseStreamRef } from './parse.js'
 export { STREAMID_CODEC } from './stream-ref-codec.js'
 export type { CIDLike } from './stream-ref-codec.js'
 export {

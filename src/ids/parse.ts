@@ -1,5 +1,7 @@
+import { InvalidIdError } from '../errors.js'
 import { CommitID } from './commit-id.js'
 import { StreamID } from './stream-id.js'
+import { StreamType } from './stream-type.js'
 import { decodeStreamRef, parseStreamRefString } from './stream-ref-codec.js'
 
 /**
@@ -15,4 +17,15 @@ export function parseStreamRef (input: string | Uint8Array): StreamID | CommitID
   return parts.commit === undefined
     ? new StreamID(parts.type, parts.genesis)
     : new CommitID(parts.type, parts.genesis, parts.commit)
+}
+
+/**
+ * A Model's StreamID (a Model or an interface): what a MID names as its model. Another stream's
+ * id is refused, since as a model it could only ever match nothing.
+ * @example parseModelId('kjzl6hvfrbw6c…') // StreamID of type 2
+ */
+export function parseModelId (input: string): StreamID {
+  const id = StreamID.fromString(input)
+  if (id.type !== StreamType.MODEL) throw new InvalidIdError(`${id.toString()} is a ${id.typeName} stream, not a Model`, { id: id.toString() })
+  return id
 }

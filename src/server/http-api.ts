@@ -3,10 +3,24 @@
  *   GET /healthz           → { ok, peerId, multiaddrs, peers, streams, sync }
  *   GET /streams/:id       → the stream's snapshot (StreamID or CommitID)
  *   GET /streams/:id/car   → the stream's log as a CAR file
+ *   GET /streams?model=&controller=&family=&schema=&limit=&cursor=
+ *                          → { items: snapshots, cursor? }, oldest first
+ *   GET /models/:model/documents?where=<JSON>&sort=<JSON>&controller=&limit=&cursor=
+ *                          → { items: snapshots, cursor? }: the Model's documents matching `where`
+ *                            (by dotted content path, ComposeDB's filter names, a bare value is
+ *                            equalTo), in `sort` order (`{"published":"desc"}`), else the index's
+ *   GET /models/:model/count?where=<JSON>&controller=
+ *                          → { count }
+ *   GET /models/:model/indexes
+ *                          → IndexStatus[]: the Model's field indexes (declared and relation ones)
  *   /ceramic/…             → ceramic-one's API (ceramic-api.ts), the only part that takes writes
+ * Snapshots are as /streams/:id gives them. A page's `cursor` is passed back as `cursor=` for the
+ * next page (URL-encoded: it is opaque). `where` and `sort` need an index that holds their fields
+ * (`kiln serve --index`): a field none holds is ERR_NOT_INDEXED, never a scan (http-query.ts reads
+ * the parameters).
  * Limits on header size, request time and connections are `HttpLimits` (431, 408, dropped).
  * Errors are `{ error: { code, message } }`, their status from http-status.ts (a 503 carries
- * Retry-After); a malformed id or URL is a 400, never a 500. Everything it serves is public
+ * Retry-After); a malformed id, URL or query is a 400, never a 500. Everything it serves is public
  * stream data, so any origin may read it (CORS *).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -14,8 +28,9 @@ import type { Logger } from '@libp2p/interface'
 import { errorToPlain } from '../errors.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { SyncStatus } from '../sync/sync.js'
+import { modelCountQuery, modelDocumentsRequest, modelIndexesModel, streamsRequest } from './http-query.js'
 import { RETRY_AFTER_SECONDS, httpStatusOf } from './http-status.js'
-import { decodeSegment, pathOf } from './http-request.js'
+import { decodeSegment, targetOf } from './http-request.js'
 
 export interface HttpApiInit {
   node: StreamNode
@@ -59,7 +74,7 @@ export function createHttpApi (init: HttpApiInit): Server {
       return await init.ceramic(req, res, url.slice('/ceramic'.length) || '/')
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: 'ERR_METHOD', message: 'Only GET is supported' } })
-    const path = pathOf(url)
+    const { pathname: path, search } = targetOf(url)
     if (path === '/healthz') {
       const sync = init.sync()
       return json(res, 200, {
@@ -70,6 +85,20 @@ export function createHttpApi (init: HttpApiInit): Server {
         streams: (await node.stats()).streams,
         sync: { lastSyncAt: sync.lastSyncAt, synced: sync.synced, failed: sync.failed, invalid: sync.invalid, banned: sync.banned }
       })
+    }
+    if (path === '/streams') {
+      const { query, page } = streamsRequest(search)
+      return json(res, 200, await node.query(query, page))
+    }
+    const model = /^\/models\/([^/]+)\/(documents|count|indexes)$/.exec(path)
+    if (model != null) {
+      const id = decodeSegment(model[1])
+      if (model[2] === 'documents') {
+        const { query, page } = modelDocumentsRequest(id, search)
+        return json(res, 200, await node.query(query, page))
+      }
+      if (model[2] === 'count') return json(res, 200, { count: await node.count(modelCountQuery(id, search)) })
+      return json(res, 200, await node.indexes(modelIndexesModel(id, search)))
     }
     const match = /^\/streams\/([^/]+)(\/car)?$/.exec(path)
     if (match == null) return json(res, 404, { error: { code: 'ERR_NOT_FOUND', message: `No route for ${path}` } })

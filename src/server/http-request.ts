@@ -1,10 +1,11 @@
 /** Reading a request target safely: a malformed one is the client's error (400), never a 500. */
 import { InvalidIdError, InvalidInputError } from '../errors.js'
 
-/** The path of a request target; one that is not a URL (`http://[`) is the client's error. */
-export function pathOf (target: string): string {
+/** The path and query string of a request target; one that is not a URL (`http://[`) is the client's error. */
+export function targetOf (target: string): { pathname: string, search: string } {
   try {
-    return new URL(target, 'http://kiln.invalid').pathname
+    const { pathname, search } = new URL(target, 'http://kiln.invalid')
+    return { pathname, search }
   } catch (err) {
     throw new InvalidInputError('The request target is not a valid URL', { target: target.slice(0, 200) }, { cause: err })
   }

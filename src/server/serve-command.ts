@@ -5,11 +5,13 @@
  * `{"ready":true,"peerId":…,"multiaddrs":[…],"http":…}`.
  */
 import { readFileSync } from 'node:fs'
+import type { IndexDefinition } from '../api/types.js'
 import { InvalidInputError } from '../errors.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { parseInterest } from '../sync/interests.js'
 import { parseMultiaddr } from '../sync/bootstrap.js'
 import { DEFAULT_TOPIC } from '../sync/constants.js'
+import { parseIndexSpec } from './index-spec.js'
 import { startServerPeer } from './server-peer.js'
 import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_PORT, DEFAULT_TLS_PORT } from './serve-usage.js'
 
@@ -21,6 +23,7 @@ export interface ServeValues {
   'http-port'?: string
   bootstrap?: string[]
   interest?: string[]
+  index?: string[]
   topic?: string
   'tls-cert'?: string
   'tls-key'?: string
@@ -33,13 +36,15 @@ export interface ServeOptions {
   httpPort: number
   bootstrap: string[]
   interests: ReturnType<typeof parseInterest>[]
+  /** Field indexes declared at start (`--index <modelId>:<field>[+<field>…]`); relation fields need none. */
+  indexes: IndexDefinition[]
   topic: string
   tls?: { cert: string, key: string }
 }
 
 /** A config file holds the flags' values under the flags' names, e.g. `{"port": 4010, "bootstrap": ["/ip4/…"]}`. */
-const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'topic', 'tls-cert', 'tls-key', 'tls-port'] as const
-const LIST_KEYS = new Set(['listen', 'bootstrap', 'interest'])
+const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port'] as const
+const LIST_KEYS = new Set(['listen', 'bootstrap', 'interest', 'index'])
 
 export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const file = readConfig(flags.config ?? nonEmpty(env.KILN_CONFIG))
@@ -49,6 +54,7 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     port: nonEmpty(env.KILN_PORT),
     'http-port': nonEmpty(env.KILN_HTTP_PORT),
     bootstrap: list(nonEmpty(env.KILN_BOOTSTRAP)),
+    index: list(nonEmpty(env.KILN_INDEX)),
     topic: nonEmpty(env.KILN_TOPIC),
     'tls-cert': nonEmpty(env.KILN_TLS_CERT),
     'tls-key': nonEmpty(env.KILN_TLS_KEY),
@@ -76,6 +82,7 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     httpPort: parsePort(values['http-port'], DEFAULT_HTTP_PORT, '--http-port'),
     bootstrap,
     interests: (values.interest ?? ['all']).map(parseInterest),
+    indexes: (values.index ?? []).map(parseIndexSpec),
     topic: values.topic ?? DEFAULT_TOPIC
   }
   if (tls != null) options.tls = tls

@@ -6,9 +6,12 @@ export const DEFAULT_HTTP_PORT = 4011
 export const DEFAULT_TLS_PORT = 4443
 
 export const SERVE_USAGE = `  serve [--port 4010] [--host 127.0.0.1] [--listen <multiaddr>]… [--http-port 4011]
-        [--bootstrap <multiaddr>]… [--interest all|model:<id>|controller:<did>|stream:<id>]… [--topic /kiln/dev]
+        [--bootstrap <multiaddr>]… [--topic /kiln/dev] [--index <modelId>:<field>[+<field>…]]…
+        [--interest all|model:<id>|controller:<did>|family:<f>|schema:<commitId>|stream:<id>]…
         [--tls-cert cert.pem --tls-key key.pem [--tls-port 4443]] [--config kiln.json]
                                           run a server peer (libp2p WebSockets, wss with a certificate, + HTTP API)
-                                          until SIGINT/SIGTERM; env: KILN_HOST, KILN_PORT, KILN_HTTP_PORT,
-                                          KILN_BOOTSTRAP (a,b), KILN_TOPIC, KILN_TLS_CERT, KILN_TLS_KEY, KILN_TLS_PORT,
+                                          until SIGINT/SIGTERM. --index declares a field index of a Model's documents
+                                          for GET /models/<id>/documents?where=&sort= (relation fields are indexed
+                                          without it); env: KILN_HOST, KILN_PORT, KILN_HTTP_PORT, KILN_BOOTSTRAP (a,b),
+                                          KILN_INDEX (a,b), KILN_TOPIC, KILN_TLS_CERT, KILN_TLS_KEY, KILN_TLS_PORT,
                                           KILN_CONFIG (a JSON file with the flags' names as keys)`

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
+import type { IndexDefinition } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { createKilnLibp2p, type KilnLibp2p } from '../sync/libp2p-config.js'
 import { createDenyList } from '../sync/peer-score.js'
@@ -14,6 +15,7 @@ import { ALL_STREAMS, type SyncInterest } from '../sync/interests.js'
 import { createCeramicApi } from './ceramic-api.js'
 import { createEventFeed } from './event-feed.js'
 import { type HttpLimits, createHttpApi } from './http-api.js'
+import { indexesByModel } from './index-spec.js'
 import { loadOrCreatePeerKey } from './peer-key-file.js'
 import { fillNode20Builtins } from './node20-builtins.js'
 
@@ -32,6 +34,11 @@ export interface ServerPeerInit {
   httpLimits?: Partial<HttpLimits>
   bootstrap?: string[]
   interests?: SyncInterest[]
+  /**
+   * Field indexes to declare before serving (kept in the store; declaring one again changes
+   * nothing). Every relation field of a Model is indexed without being named here.
+   */
+  indexes?: IndexDefinition[]
   topic?: string
   syncIntervalMs?: number
 }
@@ -51,6 +58,7 @@ export interface ServerPeer {
 export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer> {
   const { node } = init
   await fillNode20Builtins()
+  for (const [model, fields] of indexesByModel(init.indexes ?? [])) await node.indexModel(model, fields)
   const { key } = await loadOrCreatePeerKey(init.dir)
   const denyList = createDenyList()
   const libp2p = await createKilnLibp2p({ privateKey: key, listen: init.listen, relay: true, denyList, tls: init.tls })

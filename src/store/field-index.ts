@@ -114,12 +114,27 @@ function pinnedValues (filter: FieldFilter): IndexValue[] | undefined {
   return undefined
 }
 
+function isIndexValue (value: unknown): value is IndexValue {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+}
+
+// Conditions may come straight from JSON (a query string, a page): a value of the wrong kind must
+// be refused here, before a key is encoded from it.
 function assertValidWhere (where: Record<string, FieldCondition>): void {
   for (const [path, condition] of Object.entries(where)) {
+    if (Array.isArray(condition)) throw new InvalidInputError(`The condition on ${path} is a list; use { in: [...] }`, { path })
     const filter = asFilter(condition)
     for (const op of Object.keys(filter)) {
       if (!FILTER_OPS.has(op)) throw new InvalidInputError(`Unknown condition ${op} on ${path}; use one of ${[...FILTER_OPS].join(', ')}`, { path, op })
     }
+    for (const op of ['equalTo', 'notEqualTo'] as const) {
+      if (filter[op] !== undefined && !isIndexValue(filter[op])) throw new InvalidInputError(`${op} on ${path} needs a string, number, boolean or null`, { path, op })
+    }
+    for (const op of ['in', 'notIn'] as const) {
+      const list = filter[op]
+      if (list != null && (!Array.isArray(list) || !list.every(isIndexValue))) throw new InvalidInputError(`${op} on ${path} needs a list of strings, numbers, booleans or nulls`, { path, op })
+    }
+    if (filter.isNull !== undefined && typeof filter.isNull !== 'boolean') throw new InvalidInputError(`isNull on ${path} needs true or false`, { path })
     for (const op of RANGE_OPS) {
       const bound = filter[op]
       if (bound != null && typeof bound !== 'number' && typeof bound !== 'string') throw new InvalidInputError(`${op} on ${path} needs a number or a string`, { path })

@@ -1,4 +1,6 @@
+import { base64url } from 'multiformats/bases/base64'
 import type { Page, PageRequest, StreamQuery } from '../api/types.js'
+import { InvalidInputError } from '../errors.js'
 import { type FieldPlan, type KeyRange, idOfKey, matchesWhere } from './field-index.js'
 import { matches, pageSize, type StreamRecord } from './store.js'
 
@@ -25,14 +27,15 @@ const MAX_CHUNK = 1000
 /** A page of a field query: each of the plan's ranges read in order, merged by the keys' common suffix. */
 export async function readFieldQuery (plan: FieldPlan, query: StreamQuery, page: PageRequest, reader: FieldIndexReader): Promise<Page<StreamRecord>> {
   const limit = pageSize(page)
-  const sources: Source[] = plan.ranges.map((r) => ({ prefix: r.prefix, range: afterCursor(r, page.cursor, plan.reverse), buffer: [], done: false, chunk: limit + 1 }))
+  const after = page.cursor == null ? undefined : fromCursor(page.cursor)
+  const sources: Source[] = plan.ranges.map((r) => ({ prefix: r.prefix, range: afterCursor(r, after, plan.reverse), buffer: [], done: false, chunk: limit + 1 }))
   const items: StreamRecord[] = []
   let last: string | undefined
   for (;;) {
     await Promise.all(sources.map(async (source) => { await fill(source, query, plan.reverse, reader) }))
     const next = pickNext(sources, plan.reverse)
     if (next == null) return { items }
-    if (items.length === limit) return { items, cursor: last }
+    if (items.length === limit) return { items, cursor: toCursor(last as string) }
     const { suffix, record } = next.buffer.shift() as Source['buffer'][number]
     // An `in` over an array field finds one document through several ranges at the same place.
     if (suffix === last) continue
@@ -70,6 +73,20 @@ function hasBaseFilters (query: StreamQuery): boolean {
 
 function accepts (record: StreamRecord, query: StreamQuery): boolean {
   return matches(record, query) && matchesWhere(record.fields, query.where)
+}
+
+// A cursor is the last key's suffix (its values and order key), which holds \0 separators: no
+// command line, header or copied text carries those, so it leaves the store as base64url.
+function toCursor (suffix: string): string {
+  return base64url.baseEncode(new TextEncoder().encode(suffix))
+}
+
+function fromCursor (cursor: string): string {
+  try {
+    return new TextDecoder().decode(base64url.baseDecode(cursor))
+  } catch (err) {
+    throw new InvalidInputError('Not a cursor of a field query: pass back the cursor of the previous page', { cursor: cursor.slice(0, 100) }, { cause: err })
+  }
 }
 
 /** A range with the keys up to the cursor (exclusive of it) cut off, in the reading direction. */

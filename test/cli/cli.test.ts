@@ -29,6 +29,16 @@ async function ok (dir: string, ...args: string[]): Promise<any> {
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'kiln-cli-'))
 
+/** Documents with a title and a score. */
+const scoredModel = {
+  version: '2.0',
+  name: 'Scored',
+  interface: false,
+  implements: [],
+  accountRelation: { type: 'list' },
+  schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false, properties: { title: { type: 'string' }, score: { type: 'integer' } }, required: ['title'] }
+}
+
 describe('kiln CLI', () => {
   it('round trip: create, update, export, import into a second data dir, show the same state', async () => {
     const a = tempDir()
@@ -74,6 +84,34 @@ describe('kiln CLI', () => {
     const usage = await kiln(dir, '--bogus')
     expect(usage.code).toBe(2)
   }, 60_000)
+
+  it('query filters, sorts, pages and counts a Model\'s documents by content once an index is declared', async () => {
+    const dir = tempDir()
+    await ok(dir, 'init')
+    const model = await ok(dir, 'create', '--type', 'model', '--content', JSON.stringify(scoredModel))
+    for (const [title, score] of [['a', 3], ['b', 1], ['d', 5]] as const) {
+      await ok(dir, 'create', '--type', 'MID', '--model', model.id, '--content', JSON.stringify({ title, score }))
+    }
+    const titles = (page: { items: Array<{ content: { title: string } }> }): string[] => page.items.map((s) => s.content.title)
+    const unindexed = await kiln(dir, 'query', '--model', model.id, '--where', '{"score":1}')
+    expect(unindexed.code).toBe(1)
+    expect(JSON.parse(unindexed.stderr).error.code).toBe('ERR_NOT_INDEXED')
+
+    // Declared after the documents were written: they are indexed too.
+    expect(await ok(dir, 'index', `${model.id}:score`)).toEqual(expect.arrayContaining([expect.objectContaining({ model: model.id, fields: ['score'], state: 'ready' })]))
+    const where = ['--model', model.id, '--where', '{"score":{"greaterThan":1}}']
+    expect(titles(await ok(dir, 'query', ...where, '--sort', '{"score":"desc"}'))).toEqual(['d', 'a'])
+    expect(await ok(dir, 'query', ...where, '--count')).toEqual({ count: 2 })
+    const first = await ok(dir, 'query', ...where, '--sort', '{"score":"asc"}', '--limit', '1')
+    expect(titles(first)).toEqual(['a'])
+    expect(titles(await ok(dir, 'query', ...where, '--sort', '{"score":"asc"}', '--limit', '1', '--cursor', first.cursor))).toEqual(['d'])
+    expect(await ok(dir, 'indexes', '--model', model.id)).toEqual(expect.arrayContaining([expect.objectContaining({ fields: ['score'] })]))
+    // Each run starts a process: two bad inputs stand for the rest (the HTTP tests cover them all).
+    for (const args of [['--where', '[1]'], ['--limit', 'x']]) {
+      const refused = await kiln(dir, 'query', '--model', model.id, ...args)
+      expect(JSON.parse(refused.stderr).error.code, args.join(' ')).toBe('ERR_INVALID_INPUT')
+    }
+  }, 120_000)
 
   it('without an identity the node reads but refuses to write', async () => {
     const dir = tempDir()

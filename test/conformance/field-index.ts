@@ -69,6 +69,11 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       }
       const filtered: StreamQuery = { model: MODEL, where: { score: { in: [5, 0, 12] } }, sort: { score: 'desc' } }
       expect(await paged(store, filtered, 1)).toEqual(['d3', 'd5', 'd1', 'd7'])
+      // A cursor is plain text a command line or a URL carries (the keys inside it hold \0), and a
+      // string that is not one is refused, not read as a position.
+      const { cursor } = await store.query({ model: MODEL, sort: { score: 'asc' } }, { limit: 2 })
+      expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/)
+      await expect(store.query({ model: MODEL, sort: { score: 'asc' } }, { cursor: 'not a cursor\u0000' })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
       await store.close()
     })
 
@@ -86,6 +91,11 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       // `published` is in the index but only after `author`: sorting every author by it needs another index.
       await expect(store.query({ model: MODEL, sort: { published: 'asc' } })).rejects.toMatchObject({ code: 'ERR_NOT_INDEXED' })
       await expect(store.query({ model: MODEL, where: { author: { like: 'a' } as never } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      // Values of a kind no index holds, as JSON from a query string may carry them, are refused too.
+      for (const condition of [{ equalTo: {} }, ['ann'], { in: [{ a: 1 }] }, { notIn: 'ann' }, { isNull: 'yes' }, { notEqualTo: [1] }]) {
+        await expect(store.query({ model: MODEL, where: { author: condition as never } }), JSON.stringify(condition)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+        await expect(store.count({ model: MODEL, where: { author: condition as never } }), JSON.stringify(condition)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      }
       await expect(store.query({ where: { author: 'ann' } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
       await store.close()
     })

@@ -5,8 +5,12 @@ import { delimiter, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { generate } from 'selfsigned'
 import { createStreamNode } from '../../src/node/stream-node.js'
+import { serveOptions } from '../../src/server/serve-command.js'
+import { createDiskStore } from '../../src/store/disk-store.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { DEFAULT_TOPIC } from '../../src/sync/constants.js'
+import { kilnSigner } from '../fixtures/identities.js'
+import { commentModel, postModel } from '../fixtures/models.js'
 import { type TestPeer, startPeer, waitFor } from '../sync/peers.js'
 import { type Server, get, serve as startServe, stop, tempDir } from './kiln-serve.js'
 
@@ -107,6 +111,51 @@ describe('kiln serve', () => {
     writeFileSync(join(dir, 'two.json'), JSON.stringify({ bootstrap: [secure], topic: '/kiln/dev' }))
     const two = await serve(tempDir(), ['--config', join(dir, 'two.json')], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') })
     await expectRelayed(two, one)
+  }, 60_000)
+
+  it('declares --index at start over the documents it already holds, relation fields without one, and answers Model queries over HTTP', async () => {
+    const dir = tempDir()
+    const writer = createStreamNode({ store: await createDiskStore({ path: join(dir, 'store') }), signer: await kilnSigner('alice') })
+    const posts = await writer.create({ type: 'model', content: postModel })
+    const comments = await writer.create({ type: 'model', content: commentModel(posts.id) })
+    const post = async (title: string, published: number, lang: string): Promise<string> =>
+      (await writer.create({ type: 'MID', model: posts.id, content: { title, published, meta: { lang } } })).id
+    const one = await post('one', 3, 'en')
+    const two = await post('two', 1, 'de')
+    await post('three', 2, 'en')
+    await writer.create({ type: 'MID', model: comments.id, content: { postID: one, text: 'first!' } })
+    await writer.create({ type: 'MID', model: comments.id, content: { postID: two, text: 'hello' } })
+    await writer.close()
+
+    const server = await serve(dir, ['--index', `${posts.id}:meta.lang+published`, '--index', `${posts.id}:published`])
+    const titles = async (model: string, where: unknown, sort?: unknown): Promise<unknown> => {
+      const sorted = sort == null ? '' : `&sort=${encodeURIComponent(JSON.stringify(sort))}`
+      const { status, body } = await get(server, `/models/${model}/documents?where=${encodeURIComponent(JSON.stringify(where))}${sorted}`)
+      expect(status, JSON.stringify(body)).toBe(200)
+      return body.items.map((s: { content: { title?: string, text?: string } }) => s.content.title ?? s.content.text)
+    }
+    expect(await titles(posts.id, { 'meta.lang': 'en' }, { published: 'desc' })).toEqual(['one', 'three'])
+    expect(await titles(posts.id, { published: { lessThan: 3 } }, { published: 'asc' })).toEqual(['two', 'three'])
+    expect((await get(server, `/models/${posts.id}/count?where=${encodeURIComponent('{"published":{"greaterThan":1}}')}`)).body).toEqual({ count: 2 })
+    expect(await titles(comments.id, { postID: one })).toEqual(['first!'])
+    expect((await get(server, `/models/${posts.id}/indexes`)).body).toEqual(expect.arrayContaining([
+      expect.objectContaining({ fields: ['meta.lang', 'published'], state: 'ready' }),
+      expect.objectContaining({ fields: ['published'], state: 'ready' })
+    ]))
+    expect((await get(server, `/models/${comments.id}/indexes`)).body).toEqual([expect.objectContaining({ fields: ['postID'], relation: true, state: 'ready' })])
+    // No index holds `title`: refused by name, not scanned.
+    expect((await get(server, `/models/${posts.id}/documents?where=${encodeURIComponent('{"title":"one"}')}`))).toMatchObject({ status: 400, body: { error: { code: 'ERR_NOT_INDEXED' } } })
+    expect(await stop(server)).toBe(0)
+
+    await expect(serve(tempDir(), ['--index', 'nonsense'])).rejects.toThrow(/ERR_INVALID_INPUT.*<modelId>:<field>/)
+    // The same parsing, in process: the flag, KILN_INDEX and a config file's "index" list.
+    expect(serveOptions({ index: [`${posts.id}:meta.lang+published`] }, {}).indexes).toEqual([{ model: posts.id, fields: ['meta.lang', 'published'] }])
+    expect(serveOptions({}, { KILN_INDEX: `${posts.id}:published, ${comments.id}:text` }).indexes).toEqual([{ model: posts.id, fields: ['published'] }, { model: comments.id, fields: ['text'] }])
+    writeFileSync(join(dir, 'kiln.json'), JSON.stringify({ index: [`${posts.id}:title`] }))
+    expect(serveOptions({ config: join(dir, 'kiln.json') }, {}).indexes).toEqual([{ model: posts.id, fields: ['title'] }])
+    for (const [spec, code] of [[`${posts.id}:`, 'ERR_INVALID_INPUT'], [`${posts.id}:a++b`, 'ERR_INVALID_INPUT'], [`${one}:title`, 'ERR_INVALID_ID'], ['kjzl:title', 'ERR_INVALID_ID']]) {
+      expect(() => serveOptions({ index: [spec] }, {}), spec).toThrow(expect.objectContaining({ code }))
+    }
   }, 60_000)
 
   it('refuses a config file with an unknown key, and a wss address without a certificate, with typed errors', async () => {
