@@ -140,6 +140,8 @@ function assertValidWhere (where: Record<string, FieldCondition>): void {
       if (bound != null && typeof bound !== 'number' && typeof bound !== 'string') throw new InvalidInputError(`${op} on ${path} needs a number or a string`, { path })
     }
     if (filter.in != null && (!Array.isArray(filter.in) || filter.in.length === 0)) throw new InvalidInputError(`in on ${path} needs a non-empty list`, { path })
+    // Each value is a key range of its own; past this many, a query would read like a scan.
+    if (filter.in != null && filter.in.length > MAX_RANGES) throw new InvalidInputError(`in on ${path} takes at most ${MAX_RANGES} values`, { path, values: filter.in.length })
   }
 }
 

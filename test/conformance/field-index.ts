@@ -97,6 +97,8 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
         await expect(store.count({ model: MODEL, where: { author: condition as never } }), JSON.stringify(condition)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
       }
       await expect(store.query({ where: { author: 'ann' } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+      // Each `in` value is a range of its own: a list past the cap is refused, never read like a scan.
+      await expect(store.query({ model: MODEL, where: { author: { in: [...Array(65).keys()].map(String) } } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
       await store.close()
     })
 
