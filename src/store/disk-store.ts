@@ -1,5 +1,5 @@
 import { Level } from 'level'
-import { CorruptStoreError, StaleTipError, StoreClosedError } from '../errors.js'
+import { CorruptStoreError, InvalidInputError, StaleTipError, StoreClosedError } from '../errors.js'
 import {
   INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
   type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
@@ -9,7 +9,7 @@ import { INDEXES_KEY, prepareDiskSchema, SUBLEVELS, type DiskDb } from './disk-s
 import { planFieldQuery, sameIndex, usesFields } from './field-index.js'
 import { countFieldQuery, readFieldQuery, type FieldIndexReader } from './field-query.js'
 import { type Logger, silentLogger } from '../logger.js'
-import { createDiskWriter, type DiskOp, type DiskWriter } from './disk-writer.js'
+import { createDiskWriter, type DiskOp, type DiskWrite, type DiskWriter } from './disk-writer.js'
 
 export { DISK_SCHEMA_VERSION } from './disk-schema.js'
 
@@ -142,7 +142,8 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
     return json == null ? undefined : parse<StreamRecord>(json, `stream record ${id}`)
   }
 
-  async function putCommit (batch: CommitBatch): Promise<void> {
+  /** The write one batch makes, checked against the stream's record: refused if it moved. */
+  async function writeFor (batch: CommitBatch): Promise<DiskWrite> {
     const id = batch.stream.id
     const previous = await readRecord(id)
     if ((previous?.tip ?? null) !== batch.expectedTip) {
@@ -164,12 +165,30 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
     for (const key of indexKeys(batch.stream)) ops.push({ type: 'put', sublevel: index, key, value: id })
     ops.push(...fieldOps(previous, batch.stream))
     ops.push({ type: 'put', sublevel: streams, key: id, value: JSON.stringify(batch.stream) })
-    await w.write({
+    return {
       ops,
       blocks: batch.blocks.map((b) => b.cid.toString()),
       newStreams: previous == null ? 1 : 0,
       newCommits: known.filter((has) => !has).length
-    })
+    }
+  }
+
+  /** Several streams' batches as one LevelDB batch, each stream taking its turn; all or nothing. */
+  async function putCommits (batches: CommitBatch[]): Promise<void> {
+    const ids = [...new Set(batches.map((b) => b.stream.id))].sort()
+    if (ids.length !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
+    // Waits for every stream's turn by nesting (sorted, so two such calls cannot wait on each other).
+    const inTurn = async (at: number): Promise<void> => {
+      if (at < ids.length) return await serialised(ids[at], async () => { await inTurn(at + 1) })
+      const writes = await Promise.all(batches.map(writeFor))
+      await w.write({
+        ops: writes.flatMap((x) => x.ops),
+        blocks: writes.flatMap((x) => x.blocks),
+        newStreams: writes.reduce((n, x) => n + x.newStreams, 0),
+        newCommits: writes.reduce((n, x) => n + x.newCommits, 0)
+      })
+    }
+    await inTurn(0)
   }
 
   async function query (q: StreamQuery, page: PageRequest): Promise<Page<StreamRecord>> {
@@ -201,7 +220,8 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
   }
 
   return {
-    putCommit: async (batch) => await run(async () => await serialised(batch.stream.id, async () => await putCommit(batch))),
+    putCommit: async (batch) => await run(async () => await serialised(batch.stream.id, async () => { await w.write(await writeFor(batch)) })),
+    putCommits: async (batches) => await run(async () => { await putCommits(batches) }),
     getBlock: async (cid) => await run(async () => plain(await blocks.get(cid))),
     getStream: async (id) => await run(async () => await readRecord(id)),
     getState: async (id, tip) => await run(async () => plain(await states.get(`${esc(id)}!${tip}`))),

@@ -1,6 +1,6 @@
 import { openDB, type IDBPDatabase } from 'idb'
 import {
-  KilnError, StaleTipError, codeOf, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
+  InvalidInputError, KilnError, StaleTipError, codeOf, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
 } from '../errors.js'
 import { DEFAULT_NODE_NAME, storeLock } from '../api/names.js'
 import { type Logger, silentLogger } from '../logger.js'
@@ -37,8 +37,9 @@ const WRITE_DURABILITY: IDBTransactionDurability = 'strict'
 /** Batches written in one transaction at most (keeps one transaction's size and time bounded). */
 const MAX_GROUP_SIZE = 100
 
+/** One caller's batches (one per stream): stored together or not at all. */
 interface PendingWrite {
-  batch: CommitBatch
+  batches: CommitBatch[]
   resolve: () => void
   reject: (err: unknown) => void
 }
@@ -116,6 +117,10 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
    */
   const pending: PendingWrite[] = []
   let flushing = false
+  const enqueue = async (batches: CommitBatch[]): Promise<void> => await new Promise<void>((resolve, reject) => {
+    pending.push({ batches, resolve, reject })
+    if (!flushing) void flush()
+  })
   const flush = async (): Promise<void> => {
     flushing = true
     while (pending.length > 0) await writeGroup(pending.splice(0, MAX_GROUP_SIZE))
@@ -123,7 +128,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   }
   const writeGroup = async (group: PendingWrite[]): Promise<void> => {
     // Everything that is not IDB happens before the transaction opens: it closes itself when idle.
-    const prepared = group.map((item) => ({ item, row: { ...item.batch.stream, order: orderKey(item.batch.stream) } as StreamRow }))
+    const prepared = group.map((item) => ({ item, rows: item.batches.map((b) => ({ ...b.stream, order: orderKey(b.stream) }) as StreamRow) }))
     const accepted: PendingWrite[] = []
     let tx
     try {
@@ -136,24 +141,34 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     const requests: Array<Promise<unknown>> = []
     const latest = new Map<string, StreamRow | undefined>()
     try {
-      for (const { item, row } of prepared) {
-        const { batch } = item
-        const id = batch.stream.id
-        const previous = latest.has(id) ? latest.get(id) : await tx.objectStore('streams').get(id)
-        if ((previous?.tip ?? null) !== batch.expectedTip) {
-          item.reject(new StaleTipError(`Stream ${id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`, { stream: id, tip: previous?.tip, expectedTip: batch.expectedTip }))
+      for (const { item, rows } of prepared) {
+        // Every batch of the item is checked before any of it is written.
+        const previous: Array<StreamRow | undefined> = []
+        for (const batch of item.batches) {
+          const id = batch.stream.id
+          previous.push(latest.has(id) ? latest.get(id) : await tx.objectStore('streams').get(id))
+        }
+        const stale = item.batches.findIndex((batch, i) => (previous[i]?.tip ?? null) !== batch.expectedTip)
+        if (stale >= 0) {
+          const { stream: { id }, expectedTip } = item.batches[stale]
+          const tip = previous[stale]?.tip
+          item.reject(new StaleTipError(`Stream ${id} moved to ${tip ?? 'nothing'}; the write expected ${expectedTip ?? 'a new stream'}`, { stream: id, tip, expectedTip }))
           continue
         }
-        latest.set(id, row)
         accepted.push(item)
-        const fields = tx.objectStore('fields')
-        if (previous != null) for (const key of fieldKeys(previous, declared)) requests.push(fields.delete(key))
-        for (const key of fieldKeys(row, declared)) requests.push(fields.put('', key))
-        const states = tx.objectStore('states')
-        for (const block of batch.blocks) requests.push(tx.objectStore('blocks').put(block.bytes, block.cid.toString()))
-        for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) requests.push(tx.objectStore('commits').put({ ...commit }))
-        requests.push(states.put(batch.state, [id, batch.commit.cid]), tx.objectStore('streams').put(row))
-        if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) requests.push(states.delete([id, batch.replacedTip]))
+        item.batches.forEach((batch, i) => {
+          const id = batch.stream.id
+          const row = rows[i]
+          latest.set(id, row)
+          const fields = tx.objectStore('fields')
+          if (previous[i] != null) for (const key of fieldKeys(previous[i] as StreamRow, declared)) requests.push(fields.delete(key))
+          for (const key of fieldKeys(row, declared)) requests.push(fields.put('', key))
+          const states = tx.objectStore('states')
+          for (const block of batch.blocks) requests.push(tx.objectStore('blocks').put(block.bytes, block.cid.toString()))
+          for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) requests.push(tx.objectStore('commits').put({ ...commit }))
+          requests.push(states.put(batch.state, [id, batch.commit.cid]), tx.objectStore('streams').put(row))
+          if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) requests.push(states.delete([id, batch.replacedTip]))
+        })
       }
       // A quota failure surfaces on commit: tx.done rejects and every put above is rolled back.
       await Promise.all([...requests, tx.done])
@@ -216,10 +231,11 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   }
 
   return {
-    putCommit: guarded(async (batch: CommitBatch) => await new Promise<void>((resolve, reject) => {
-      pending.push({ batch, resolve, reject })
-      if (!flushing) void flush()
-    })),
+    putCommit: guarded(async (batch: CommitBatch) => { await enqueue([batch]) }),
+    putCommits: guarded(async (batches: CommitBatch[]) => {
+      if (new Set(batches.map((b) => b.stream.id)).size !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
+      await enqueue(batches)
+    }),
 
     getBlock: guarded(async (cid: string) => await reader('blocks').get(cid)),
     getStream: guarded(async (id: string) => toRecord(await reader('streams').get(id))),

@@ -1,4 +1,4 @@
-import { StaleTipError, StoreClosedError } from '../errors.js'
+import { InvalidInputError, StaleTipError, StoreClosedError } from '../errors.js'
 import {
   INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
   type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
@@ -34,28 +34,44 @@ export function createMemoryStore (): Store {
     ...INDEXED_FIELDS.filter((f) => record[f] != null).map((f) => `${f}=${String(record[f])}`)
   ]
 
+  function assertFresh (batch: CommitBatch): void {
+    const previous = streams.get(batch.stream.id)
+    if ((previous?.tip ?? null) !== batch.expectedTip) {
+      throw new StaleTipError(`Stream ${batch.stream.id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`)
+    }
+  }
+
+  function apply (batch: CommitBatch): void {
+    const previous = streams.get(batch.stream.id)
+    for (const block of batch.blocks) blocks.set(block.cid.toString(), block.bytes)
+    let log = commits.get(batch.stream.id)
+    if (log == null) commits.set(batch.stream.id, log = new Map())
+    for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) log.set(commit.cid, { ...commit })
+    states.set(stateKey(batch.stream.id, batch.commit.cid), batch.state)
+    if (batch.replacedTip != null) states.delete(stateKey(batch.stream.id, batch.replacedTip))
+    if (previous != null) for (const key of indexKeys(previous)) indexes.get(key)?.delete(orderKey(previous))
+    for (const key of indexKeys(batch.stream)) {
+      let index = indexes.get(key)
+      if (index == null) indexes.set(key, index = new Map())
+      index.set(orderKey(batch.stream), batch.stream.id)
+    }
+    if (previous != null) for (const key of fieldKeys(previous, declared)) fieldIndex.delete(key)
+    for (const key of fieldKeys(batch.stream, declared)) fieldIndex.add(key)
+    streams.set(batch.stream.id, structuredClone(batch.stream))
+  }
+
   return {
     async putCommit (batch: CommitBatch) {
       open()
-      const previous = streams.get(batch.stream.id)
-      if ((previous?.tip ?? null) !== batch.expectedTip) {
-        throw new StaleTipError(`Stream ${batch.stream.id} moved to ${previous?.tip ?? 'nothing'}; the write expected ${batch.expectedTip ?? 'a new stream'}`)
-      }
-      for (const block of batch.blocks) blocks.set(block.cid.toString(), block.bytes)
-      let log = commits.get(batch.stream.id)
-      if (log == null) commits.set(batch.stream.id, log = new Map())
-      for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) log.set(commit.cid, { ...commit })
-      states.set(stateKey(batch.stream.id, batch.commit.cid), batch.state)
-      if (batch.replacedTip != null) states.delete(stateKey(batch.stream.id, batch.replacedTip))
-      if (previous != null) for (const key of indexKeys(previous)) indexes.get(key)?.delete(orderKey(previous))
-      for (const key of indexKeys(batch.stream)) {
-        let index = indexes.get(key)
-        if (index == null) indexes.set(key, index = new Map())
-        index.set(orderKey(batch.stream), batch.stream.id)
-      }
-      if (previous != null) for (const key of fieldKeys(previous, declared)) fieldIndex.delete(key)
-      for (const key of fieldKeys(batch.stream, declared)) fieldIndex.add(key)
-      streams.set(batch.stream.id, structuredClone(batch.stream))
+      assertFresh(batch)
+      apply(batch)
+    },
+
+    async putCommits (batches) {
+      open()
+      if (new Set(batches.map((b) => b.stream.id)).size !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
+      for (const batch of batches) assertFresh(batch)
+      for (const batch of batches) apply(batch)
     },
 
     async getBlock (cid) { open(); return blocks.get(cid) },

@@ -14,6 +14,11 @@ export interface Store {
    * Throws StaleTipError when the stream's canonical tip is no longer `batch.expectedTip`.
    */
   putCommit: (batch: CommitBatch) => Promise<void>
+  /**
+   * Writes several streams' batches (one per stream) in one transaction, all or nothing: if any
+   * stream moved from its `expectedTip`, StaleTipError and nothing of any is stored.
+   */
+  putCommits: (batches: CommitBatch[]) => Promise<void>
   getBlock: (cid: string) => Promise<Uint8Array | undefined>
   getStream: (id: string) => Promise<StreamRecord | undefined>
   /** The encoded state at one of the stream's tips (see streams/state-codec). */

@@ -185,6 +185,27 @@ export function storeConformance (name: string, harness: StoreHarness): void {
       await store.close()
     })
 
+    it('several streams written together land together, or none does when one of them moved', async () => {
+      const store = await harness.open(uniqueName())
+      const existing = await makeBatch({ id: 'b0', n: 0, expectedTip: null })
+      await store.putCommit(existing)
+      const fresh = await Promise.all(['b1', 'b2', 'b3'].map(async (id, n) => await makeBatch({ id, n, expectedTip: null, fields: { model: 'kbatch' } })))
+      const next = await makeBatch({ id: 'b0', n: 1, prev: existing.commit.cid, expectedTip: existing.commit.cid, createdAt: existing.stream.createdAt })
+      // One batch built on a tip b0 no longer has: nothing of the call is stored.
+      const stale = await makeBatch({ id: 'b0', n: 2, prev: 'bafy-elsewhere', expectedTip: 'bafy-elsewhere' })
+      await expect(store.putCommits([...fresh, stale])).rejects.toMatchObject({ code: 'ERR_STALE_TIP' })
+      for (const id of ['b1', 'b2', 'b3']) expect(await store.getStream(id)).toBeUndefined()
+      expect((await store.getStream('b0'))?.tip).toBe(existing.commit.cid)
+      expect(await store.stats()).toMatchObject({ streams: 1, commits: 1 })
+      await expect(store.putCommits([next, next])).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
+
+      await store.putCommits([...fresh, next])
+      expect((await store.query({ model: 'kbatch' })).items.map((r) => r.id)).toEqual(['b1', 'b2', 'b3'])
+      expect((await store.getStream('b0'))?.tip).toBe(next.commit.cid)
+      expect(await store.stats()).toMatchObject({ streams: 4, commits: 5 })
+      await store.close()
+    })
+
     it('many concurrent writes to different streams all land', async () => {
       const store = await harness.open(uniqueName())
       const batches = await Promise.all(Array.from({ length: 200 }, async (_, i) => await makeBatch({ id: `c${i}`, n: i, expectedTip: null })))
