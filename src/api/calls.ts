@@ -7,13 +7,19 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  Conflict, ConflictResolution, CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  BatchWrite, Conflict, ConflictResolution, CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
 export interface NodeCalls {
   create: (options: CreateOptions) => Promise<StreamSnapshot>
   update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /**
+   * Many creates and updates in one call and one store transaction, all or nothing: signed
+   * concurrently, each commit verified, then stored together. Returns each write's stream as
+   * it is after the call, in the order given.
+   */
+  writeMany: (writes: BatchWrite[]) => Promise<StreamSnapshot[]>
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). Fetched from peers if not held. */
   load: (ref: string) => Promise<StreamSnapshot>
   /** Whether this node holds the stream (of a StreamID or CommitID), without reading its state or asking peers. */
@@ -102,6 +108,7 @@ export interface CallRule {
 export const CALLS = {
   create: { retrySafe: false, servedBy: 'node' },
   update: { retrySafe: false, servedBy: 'node' },
+  writeMany: { retrySafe: false, servedBy: 'node' },
   load: { retrySafe: true, servedBy: 'host' },
   has: { retrySafe: true, servedBy: 'node' },
   history: { retrySafe: true, servedBy: 'node' },

@@ -23,6 +23,9 @@ export interface CreateOptions {
   forbidControllerChange?: boolean
 }
 
+/** One write of `writeMany`: a new stream, or a change to one (by StreamID). */
+export type BatchWrite = { create: CreateOptions } | { id: string, update: UpdateOptions }
+
 export interface UpdateOptions {
   /** The whole new content (a JSON-Patch is computed from the current one)… */
   content?: unknown

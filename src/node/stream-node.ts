@@ -4,18 +4,18 @@ import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '
 import type { Block, BlockSource } from '../commits/block.js'
 import { buildGenesis, buildSignedCommit } from '../commits/build.js'
 import { decodeCar } from '../commits/car.js'
-import { type DataHeader, dataCommit, diffContent } from '../commits/data.js'
+import { type DataHeader, applyPatch, dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import type { Conflict, ConflictResolution, CreateOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { BatchWrite, Conflict, ConflictResolution, CreateOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
 import {
   CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
 } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { Store, StreamRecord } from '../store/store.js'
+import type { CommitBatch, Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { matchesWhere, usesFields } from '../store/field-index.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
@@ -83,6 +83,8 @@ export interface StreamNode {
   readonly controller: string | undefined
   create: (options: CreateOptions) => Promise<StreamSnapshot>
   update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /** Creates and updates many streams in one store transaction, all or nothing. */
+  writeMany: (writes: BatchWrite[]) => Promise<StreamSnapshot[]>
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). */
   load: (ref: string) => Promise<StreamSnapshot>
   history: (id: string) => Promise<HistoryEntry[]>
@@ -131,6 +133,9 @@ export interface StreamNode {
   stats: () => Promise<NodeStats>
   close: () => Promise<void>
 }
+
+/** Writes one `writeMany` call takes at most (one store transaction holds them all). */
+const MAX_BATCH_WRITES = 1000
 
 /** Why a lost write may not apply again on the winning branch: its patch, its content, or its signer. */
 const REBASE_STOPPERS = [MalformedCommitError, SchemaViolationError, ForbiddenChangeError, OversizeError, InvalidInputError, NoSignerError, CapabilityExpiredError, CapabilityScopeError]
@@ -303,6 +308,21 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
    * Every branch tip is kept; the conflict rule picks which one is canonical.
    */
   async function accept (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], local: boolean, base?: StreamState, witnessedAt?: (cid: string) => number | undefined): Promise<StreamSnapshot> {
+    const verified = await verifyRun(streamId, record, fresh, local, base, witnessedAt)
+    await stored(store.putCommit(verified.batch), [verified])
+    return await announce(verified)
+  }
+
+  /** A run of commits verified on top of `base`, and the store batch that keeps it. */
+  interface VerifiedRun {
+    batch: CommitBatch
+    /** The record before the run (undefined for a new stream). */
+    record: StreamRecord | undefined
+    state: StreamState
+    local: boolean
+  }
+
+  async function verifyRun (streamId: StreamID, record: StreamRecord | undefined, fresh: RawCommit[], local: boolean, base?: StreamState, witnessedAt?: (cid: string) => number | undefined): Promise<VerifiedRun> {
     const now = Date.now()
     // A witnessed time is never later than now: a witness can only move judgement into the past.
     const acceptedAt = (cid: string): number => Math.min(witnessedAt?.(cid) ?? now, now)
@@ -321,7 +341,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const records = commits.map((c) => commitRecord(streamId.toString(), c, acceptedAt(c.cid.toString()), local))
     const blocks = new Map<string, Block>()
     for (const block of commits.flatMap((c) => c.blocks)) blocks.set(block.cid.toString(), block)
-    const write = store.putCommit({
+    const batch: CommitBatch = {
       stream: next,
       expectedTip: record?.tip ?? null,
       commit: records[records.length - 1],
@@ -329,19 +349,96 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       blocks: [...blocks.values()],
       state: encodeState(state),
       replacedTip: attach != null && record?.tips.includes(attach) === true ? attach : undefined
-    })
-    // Whatever happened to a failed write, the cache must not claim to know this stream.
-    await write.catch((err: unknown) => { cache.forget(streamId.toString()); throw err })
+    }
+    return { batch, record, state, local }
+  }
+
+  /** Awaits a store write; whatever happened to a failed one, the cache must not claim to know its streams. */
+  async function stored (write: Promise<void>, runs: VerifiedRun[]): Promise<void> {
+    await write.catch((err: unknown) => { for (const run of runs) cache.forget(run.batch.stream.id); throw err })
+  }
+
+  /** After a run is stored: the cache, subscribers and commit listeners hear of it. */
+  async function announce ({ batch, record, state, local }: VerifiedRun): Promise<StreamSnapshot> {
+    const next = batch.stream
+    const tip = batch.commit.cid
     cache.remember(next, tip, state)
-    const canonical = canonicalTip === tip ? state : await stateAt(next, canonicalTip)
+    const canonical = next.tip === tip ? state : await stateAt(next, next.tip)
     const snapshot = await present(canonical, next)
-    if (canonicalTip !== record?.tip) notify(snapshot, next)
+    if (next.tip !== record?.tip) notify(snapshot, next)
     const event: CommitEvent = { id: next.id, tip, controller: next.controller, local }
     if (next.model != null) event.model = next.model
     for (const listener of commitListeners) {
       try { listener(event) } catch (err) { queueMicrotask(() => { throw err }) }
     }
     return snapshot
+  }
+
+  /** One stream's part of a `writeMany`: its writes in order, a genesis already built for a create. */
+  interface PlannedWrite {
+    streamId: StreamID
+    genesis?: { cid: CID, blocks: Block[], streamId: StreamID }
+    /** The genesis' content, and a single/set document's content for its first data commit. */
+    genesisContent?: unknown
+    firstContent?: unknown
+    update?: UpdateOptions
+  }
+
+  /** Builds and verifies one stream's commits for a `writeMany`, each on the one before. */
+  async function planRun (writes: PlannedWrite[]): Promise<VerifiedRun | undefined> {
+    const { streamId } = writes[0]
+    const record = await findRecord(streamId.toString())
+    const base = record == null ? undefined : await stateAt(record)
+    const built: Array<{ cid: CID, blocks: Block[] }> = []
+    let prev = base == null ? undefined : tipOf(base)
+    let content = base?.content
+    let controller = base == null ? undefined : controllerOf(base)
+    const commitOn = async (patch: Operation[], header?: DataHeader): Promise<void> => {
+      if (prev == null || controller == null) throw new StreamNotFoundError(`Stream ${streamId.toString()} is not known to this node`, { id: streamId.toString() })
+      const commit = await patchCommit(streamId, prev, patch, requireSignerFor(controller), header)
+      built.push(commit)
+      prev = commit.cid
+    }
+    for (const write of writes) {
+      if (write.genesis != null && prev == null) {
+        built.push(write.genesis)
+        prev = write.genesis.cid
+        content = write.genesisContent ?? null
+        controller = requireAuthor().controller
+        if (write.firstContent !== undefined) await commitOn(diffContent(null, write.firstContent))
+        content = write.firstContent ?? content
+      } else if (write.genesis != null) {
+        // A deterministic stream that exists already: its content is replaced, as `create` does.
+        if (write.firstContent !== undefined) await commitOn(diffContent(content, write.firstContent))
+        content = write.firstContent ?? content
+      } else {
+        const change = write.update as UpdateOptions
+        if (change.expectedTip != null && change.expectedTip !== (prev?.toString() ?? null)) {
+          throw new StaleTipError(`Stream ${streamId.toString()} is at ${prev?.toString() ?? 'nothing'}, not ${change.expectedTip}`, { tip: prev?.toString(), expectedTip: change.expectedTip })
+        }
+        if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
+        const patch = change.patch ?? (change.content === undefined ? [] : diffContent(content, change.content))
+        await commitOn(patch, change.header)
+        content = change.patch != null ? applyPatch(content, change.patch) : change.content === undefined ? content : change.content
+      }
+    }
+    // Nothing to write (a deterministic stream created again with what it holds).
+    if (built.length === 0) return undefined
+    return await verifyRun(streamId, record, await loadBuilt(built), true, base)
+  }
+
+  /** Commits this node just built, read back from their blocks as any commit is before it is verified. */
+  async function loadBuilt (built: Array<{ cid: CID, blocks: Block[] }>): Promise<RawCommit[]> {
+    const overlay = new Map(built.flatMap((commit) => commit.blocks).map((b) => [b.cid.toString(), b.bytes]))
+    const source: BlockSource = async (cid) => overlay.get(cid.toString()) ?? await storeSource(cid)
+    return await Promise.all(built.map(async (commit) => await loadCommit(commit.cid, source)))
+  }
+
+  /** Runs `task` holding the write turn of every stream in `ids` (taken in sorted order: no two calls wait on each other). */
+  async function inTurnOfAll<T> (ids: string[], task: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(ids)].sort()
+    const take = async (at: number): Promise<T> => at === sorted.length ? await task() : await queue.run(sorted[at], async () => await take(at + 1))
+    return await take(0)
   }
 
   /** A signed data commit on `prev` applying `patch` (and header changes), as this stream type writes it. */
@@ -351,10 +448,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
   /** Verifies and stores this node's own commits (oldest first) as one run: all or none. */
   async function writeLocal (streamId: StreamID, built: Array<{ cid: CID, blocks: Block[] }>, record: StreamRecord | undefined, base?: StreamState): Promise<StreamSnapshot> {
-    const overlay = new Map(built.flatMap((commit) => commit.blocks).map((b) => [b.cid.toString(), b.bytes]))
-    const source: BlockSource = async (cid) => overlay.get(cid.toString()) ?? await storeSource(cid)
-    const fresh = await Promise.all(built.map(async (commit) => await loadCommit(commit.cid, source)))
-    return await accept(streamId, record, fresh, true, base)
+    return await accept(streamId, record, await loadBuilt(built), true, base)
   }
 
   async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource, witnessedAt?: (cid: string) => number | undefined): Promise<StreamSnapshot> {
@@ -455,6 +549,41 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         if (patch.length === 0) return toSnapshot(state, existing)
         // The document exists: `content` replaces what it holds, as an update would.
         return await writeLocal(genesis.streamId, [await patchCommit(genesis.streamId, tipOf(state), patch, requireSignerFor(controllerOf(state)))], existing, state)
+      })
+    },
+
+    async writeMany (writes) {
+      if (!Array.isArray(writes) || writes.length === 0 || writes.length > MAX_BATCH_WRITES) {
+        throw new InvalidInputError(`writeMany takes 1 to ${MAX_BATCH_WRITES} writes`, { writes: Array.isArray(writes) ? writes.length : typeof writes })
+      }
+      // Every genesis is built and signed first, all at once (a create's StreamID is its genesis').
+      const planned = await Promise.all(writes.map(async (write): Promise<PlannedWrite> => {
+        if (write != null && 'create' in write) {
+          const author = requireAuthor()
+          const type = streamTypeCode(write.create.type ?? 'tile')
+          const plan = genesisPlan(type, write.create, author.controller)
+          const genesis = await buildGenesis(type, plan, author)
+          const single = type === StreamType.MID && !plan.signed
+          return { streamId: genesis.streamId, genesis, genesisContent: plan.payload.data, firstContent: single ? write.create.content : undefined }
+        }
+        if (write == null || typeof (write as { id?: unknown }).id !== 'string' || (write as { update?: unknown }).update == null) {
+          throw new InvalidInputError('Each write is { create } or { id, update }')
+        }
+        return { streamId: StreamID.fromString(write.id), update: write.update }
+      }))
+      const byStream = new Map<string, PlannedWrite[]>()
+      for (const write of planned) {
+        const id = write.streamId.toString()
+        byStream.set(id, [...(byStream.get(id) ?? []), write])
+      }
+      return await inTurnOfAll([...byStream.keys()], async () => {
+        // Each stream's commits are signed and verified concurrently with the others'.
+        const verified = await Promise.all([...byStream.values()].map(planRun))
+        const runs = verified.filter((run) => run != null)
+        if (runs.length > 0) await stored(store.putCommits(runs.map((run) => run.batch)), runs)
+        const after = new Map<string, StreamSnapshot>()
+        for (const run of runs) after.set(run.batch.stream.id, await announce(run))
+        return await Promise.all(planned.map(async (write) => after.get(write.streamId.toString()) ?? await node.load(write.streamId.toString())))
       })
     },
 

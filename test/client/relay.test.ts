@@ -395,6 +395,7 @@ const subscriptions = async (node: StreamNode): Promise<number> => (await node.s
 // with the retry rule CALLS gives it.
 const SAMPLES: { [M in CallName]: Sample } = {
   create: { call: async (api) => await api.create({ content: { made: 'once' } }), effect: { count: streams, by: 1 } },
+  writeMany: { call: async (api) => await api.writeMany([{ create: { content: { made: 'in a batch' } } }]), effect: { count: streams, by: 1 } },
   update: {
     call: async (api, { stream }) => await api.update(stream.id, { patch: [{ op: 'add', path: '/list/-', value: 'once' }] }),
     effect: { count: async (node, { stream }) => (await node.history(stream.id)).length, by: 1 }
