@@ -36,3 +36,29 @@ test('a page makes Models and documents of every relation, updates, loads and qu
   }, { posts: made.posts, post: made.post, profile: made.profile.id })
   expect(seen).toEqual({ ids: [made.post], post: { text: 'first post, edited' }, profile: { text: 'my profile' } })
 })
+
+test('a page imports many documents in one writeMany call; another tab queries them by field; a bad one refuses the call whole', async ({ context }) => {
+  const node = `batch-${Date.now()}`
+  const a = await context.newPage()
+  const b = await context.newPage()
+  await openApp(a, node)
+  await openApp(b, node)
+  const posts = await a.evaluate(async (content) => (await window.kiln!.create({ type: 'model', content })).id, model('Post', { type: 'list' }))
+  const written = await a.evaluate(async (m) => {
+    const kiln = window.kiln!
+    await kiln.indexModel(m, [['text']])
+    const results = await kiln.writeMany([...Array(200).keys()].map((i) => ({ create: { type: 'MID' as const, model: m, content: { text: `post ${String(i).padStart(3, '0')}` } } })))
+    const refused = await kiln.writeMany([
+      { create: { type: 'MID', model: m, content: { text: 'would be fine' } } },
+      { create: { type: 'MID', model: m, content: { text: 42 } } }
+    ]).then(() => null, (err: { code?: string }) => err.code)
+    return { count: results.length, refused }
+  }, posts)
+  expect(written).toEqual({ count: 200, refused: 'ERR_SCHEMA_VIOLATION' })
+  const seen = await b.evaluate(async (m) => {
+    const kiln = window.kiln!
+    const last = await kiln.query({ model: m, sort: { text: 'desc' } }, { limit: 2 })
+    return { total: await kiln.count({ model: m }), last: last.items.map((s) => (s.content as { text: string }).text), fine: await kiln.count({ model: m, where: { text: 'would be fine' } }) }
+  }, posts)
+  expect(seen).toEqual({ total: 200, last: ['post 199', 'post 198'], fine: 0 })
+})
