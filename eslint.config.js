@@ -23,15 +23,17 @@ const LAYERS = {
     types: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'errors', 'logger'],
     typesOnly: true
   },
-  // The page side: the contract and the errors, nothing of the node.
-  client: { values: ['api', 'errors'] },
+  // The standard Models and their helpers: pure data and id arithmetic, for pages and Node.
+  kit: { values: ['ids', 'commits', 'errors'], types: ['api', 'streams'] },
+  // The page side: the contract, the errors and the kit, nothing of the node.
+  client: { values: ['api', 'errors', 'kit'] },
   // The browser's composition root: the worker's node, its network and its serving side.
   host: { values: ['ids', 'identity', 'store', 'node', 'sync', 'api', 'errors', 'logger'] },
   // The Node composition roots.
   server: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'api', 'errors', 'logger'] },
   cli: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'server', 'api', 'errors', 'logger'] },
   // The package's Node entries (kiln/node, kiln/server): re-exports of what a Node user composes.
-  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'server', 'api', 'errors', 'logger'] }
+  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'server', 'api', 'errors', 'logger', 'kit'] }
 }
 
 // The entries in worker/ start the host and hold no logic of their own.

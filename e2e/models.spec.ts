@@ -62,3 +62,27 @@ test('a page imports many documents in one writeMany call; another tab queries t
   }, posts)
   expect(seen).toEqual({ total: 200, last: ['post 199', 'post 198'], fine: 0 })
 })
+
+test('the kit from a page: its Models install in the worker, a profile is found from a DID alone, followers are counted', async ({ context }) => {
+  const node = `kit-${Date.now()}`
+  const a = await context.newPage()
+  const b = await context.newPage()
+  await openApp(a, node)
+  await openApp(b, node)
+  const made = await a.evaluate(async () => {
+    const kiln = window.kiln!
+    const { KIT, installKit } = await window.loadKit()
+    await installKit(kiln)
+    const did = (await kiln.status()).did as string
+    await kiln.create({ type: 'MID', model: KIT.profile, deterministic: true, content: { name: 'Tab A', bio: 'hello' } })
+    await kiln.create({ type: 'MID', model: KIT.follow, unique: ['did:key:z6MkSomeoneElse'], content: { followed: 'did:key:z6MkSomeoneElse', since: 1 } })
+    return { did }
+  })
+  const seen = await b.evaluate(async (did) => {
+    const kiln = window.kiln!
+    const { profileId, kitQueries } = await window.loadKit()
+    const profile = await kiln.load(await profileId(did))
+    return { name: (profile.content as { name: string }).name, followers: await kiln.count(kitQueries.followersOf('did:key:z6MkSomeoneElse')) }
+  }, made.did)
+  expect(seen).toEqual({ name: 'Tab A', followers: 1 })
+})

@@ -2,13 +2,14 @@
  * A minimal app page for browser tests: connects to the origin's node and exposes the client on
  * `window.kiln`, plus `window.events` collecting what subscriptions deliver in this tab.
  */
-import { connect, type Kiln, type StreamSnapshot } from '../../src/client/index.js'
+import { connect, loadKit, type Kiln, type StreamSnapshot } from '../../src/client/index.js'
 
 declare global {
-  interface Window { kiln?: Kiln, events: StreamSnapshot[], closedWith?: unknown, connectError?: unknown }
+  interface Window { kiln?: Kiln, loadKit: typeof loadKit, events: StreamSnapshot[], closedWith?: unknown, connectError?: unknown }
 }
 
 window.events = []
+window.loadKit = loadKit
 const params = new URLSearchParams(location.search)
 const name = params.get('node') ?? 'kiln-e2e'
 // `peers`: comma-separated server peer multiaddrs to sync with.

@@ -23,3 +23,4 @@ export type { Store, StreamQuery, PageRequest, Page, StoreStats, StreamRecord } 
 export { createDidKeySigner, createKeySigner, withCapability, type Signer } from '../identity/signer.js'
 export type { AnchorValidator } from '../identity/verify.js'
 export * from '../errors.js'
+export { KIT, KIT_INDEXES, KIT_MODELS, KIT_PUBLISHER, followId, installKit, kitQueries, profileId, type KitModelName, type KitNode } from '../kit/index.js'

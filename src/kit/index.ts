@@ -1,0 +1,73 @@
+/**
+ * The kit: Kiln's standard Models for social apps (definitions.ts), as published (published.ts),
+ * and what an app does with them: install them on its node with the indexes their queries need,
+ * find an account's profile or follow from DIDs alone, and the queries for feeds and the social
+ * graph. Works with a page's `Kiln` and with a StreamNode alike.
+ */
+import { base64 } from 'multiformats/bases/base64'
+import type { IndexStatus, StreamQuery } from '../api/types.js'
+import { encodeCborBlock } from '../commits/block.js'
+import { modelInstanceGenesis } from '../commits/genesis.js'
+import { StreamID, StreamType } from '../ids/index.js'
+import type { KitModelName } from './definitions.js'
+import { PUBLISHED } from './published.js'
+
+export { KIT_MODELS, type KitModelName } from './definitions.js'
+export { KIT_PUBLISHER } from './published.js'
+
+/** The kit's Model StreamIDs. */
+export const KIT: Record<KitModelName, string> = Object.fromEntries(Object.entries(PUBLISHED).map(([name, { id }]) => [name, id])) as Record<KitModelName, string>
+
+/** The indexes the kit's queries read (relation fields are indexed by themselves). */
+export const KIT_INDEXES: Record<KitModelName, string[][]> = {
+  profile: [['name']],
+  follow: [['$controller', 'since']],
+  post: [['$controller', 'published'], ['tags', 'published'], ['published']],
+  comment: [['target', 'published']],
+  reaction: [['target', 'kind']]
+}
+
+/** What installing needs of a node: a page's `Kiln` or a StreamNode. */
+export interface KitNode {
+  has: (ref: string) => Promise<boolean>
+  importCar: (bytes: Uint8Array) => Promise<unknown>
+  indexModel: (model: string, indexes: string[][]) => Promise<IndexStatus[]>
+}
+
+/** Stores the kit's Models on the node (verified like any import) and declares their indexes. */
+export async function installKit (node: KitNode): Promise<Record<KitModelName, string>> {
+  for (const name of Object.keys(PUBLISHED) as KitModelName[]) {
+    const { id, car } = PUBLISHED[name]
+    if (!await node.has(id)) await node.importCar(base64.baseDecode(car))
+    await node.indexModel(id, KIT_INDEXES[name])
+  }
+  return KIT
+}
+
+async function deterministicId (model: string, controller: string, unique?: string[]): Promise<string> {
+  const plan = modelInstanceGenesis({ controller, model: StreamID.fromString(model), relation: unique == null ? 'single' : 'set', unique })
+  return StreamID.fromGenesis(StreamType.MID, (await encodeCborBlock(plan.payload)).cid).toString()
+}
+
+/** An account's profile's StreamID, from its DID alone: load it, no query. */
+export async function profileId (account: string): Promise<string> {
+  return await deterministicId(KIT.profile, account)
+}
+
+/** The StreamID of `follower`'s Follow of `followed` (one per pair). */
+export async function followId (follower: string, followed: string): Promise<string> {
+  return await deterministicId(KIT.follow, follower, [followed])
+}
+
+/** The queries of the social graph and the feeds, served from the kit's indexes. */
+export const kitQueries = {
+  followersOf: (account: string): StreamQuery => ({ model: KIT.follow, where: { followed: account } }),
+  followedBy: (account: string): StreamQuery => ({ model: KIT.follow, where: { $controller: account }, sort: { since: 'desc' } }),
+  postsBy: (account: string): StreamQuery => ({ model: KIT.post, where: { $controller: account }, sort: { published: 'desc' } }),
+  /** Posts of these accounts, newest first (at most 64 accounts: one index range each). */
+  feedOf: (accounts: string[]): StreamQuery => ({ model: KIT.post, where: { $controller: { in: accounts } }, sort: { published: 'desc' } }),
+  postsTagged: (tag: string): StreamQuery => ({ model: KIT.post, where: { tags: tag }, sort: { published: 'desc' } }),
+  repliesTo: (post: string): StreamQuery => ({ model: KIT.post, where: { replyTo: post } }),
+  commentsOn: (target: string): StreamQuery => ({ model: KIT.comment, where: { target }, sort: { published: 'asc' } }),
+  reactionsTo: (target: string, kind?: string): StreamQuery => ({ model: KIT.reaction, where: kind == null ? { target } : { target, kind } })
+}
