@@ -2,18 +2,15 @@ import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { StoreFullError } from '../../src/errors.js'
-import type { Logger } from '@libp2p/interface'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { createHttpApi } from '../../src/server/http-api.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import type { SyncStatus } from '../../src/sync/sync.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { idle, quiet } from '../fixtures/http-server.js'
 
 const stopped: Array<() => Promise<void>> = []
 afterEach(async () => { for (const stop of stopped.splice(0)) await stop() })
 
-const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {} }) as unknown as Logger
-const idle = (): SyncStatus => ({ peers: [], syncing: false, synced: 0, failed: 0, invalid: 0, penalties: 0, banned: 0, gossip: {} as SyncStatus['gossip'] })
 
 /** Kiln's HTTP API over `node` on a loopback port. */
 async function listen (node: StreamNode): Promise<string> {

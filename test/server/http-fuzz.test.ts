@@ -3,15 +3,14 @@ import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
-import type { Logger } from '@libp2p/interface'
 import { bases } from 'multiformats/basics'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createCeramicApi } from '../../src/server/ceramic-api.js'
 import { createEventFeed } from '../../src/server/event-feed.js'
 import { createHttpApi } from '../../src/server/http-api.js'
 import { createDiskStore } from '../../src/store/disk-store.js'
-import type { SyncStatus } from '../../src/sync/sync.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { idle, quiet } from '../fixtures/http-server.js'
 import { postModel } from '../fixtures/models.js'
 
 /**
@@ -28,8 +27,6 @@ const ANSWER_TIMEOUT_MS = 15_000
 const root = mkdtempSync(join(tmpdir(), 'kiln-http-fuzz-'))
 afterAll(() => { rmSync(root, { recursive: true, force: true }) })
 
-const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {} }) as unknown as Logger
-const idle = (): SyncStatus => ({ peers: [], syncing: false, synced: 0, failed: 0, invalid: 0, penalties: 0, banned: 0, gossip: {} as SyncStatus['gossip'] })
 
 /** mulberry32: small, seeded, good enough to pick inputs reproducibly. */
 function random (seed: number): () => number {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Logger } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StreamSnapshot } from '../../src/api/types.js'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
@@ -10,27 +9,13 @@ import { createHttpApi } from '../../src/server/http-api.js'
 import { MAX_QUERY_STRING_CHARS } from '../../src/server/http-query.js'
 import { createDiskStore } from '../../src/store/disk-store.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import type { SyncStatus } from '../../src/sync/sync.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { idle, quiet } from '../fixtures/http-server.js'
+import { listModel } from '../fixtures/models.js'
 
-const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {} }) as unknown as Logger
-const idle = (): SyncStatus => ({ peers: [], syncing: false, synced: 0, failed: 0, invalid: 0, penalties: 0, banned: 0, gossip: {} as SyncStatus['gossip'] })
 
 /** Posts with a tag and a publication time; `published` may be absent. */
-const postModel = {
-  version: '2.0',
-  name: 'Post',
-  interface: false,
-  implements: [],
-  accountRelation: { type: 'list' },
-  schema: {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    type: 'object',
-    additionalProperties: false,
-    properties: { title: { type: 'string' }, tag: { type: 'string' }, published: { type: 'integer' } },
-    required: ['title', 'tag']
-  }
-}
+const postModel = listModel('Post', { title: { type: 'string' }, tag: { type: 'string' }, published: { type: 'integer' } }, ['title', 'tag'])
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-http-models-'))
 let node: StreamNode
