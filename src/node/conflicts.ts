@@ -2,6 +2,7 @@ import type { Operation } from 'fast-json-patch'
 import type { CID } from 'multiformats/cid'
 import type { Conflict, ConflictSide } from '../api/types.js'
 import type { RawCommit } from '../commits/decode.js'
+import { diffContent } from '../commits/data.js'
 import { InvalidInputError } from '../errors.js'
 import type { StreamRecord } from '../store/store.js'
 import { mergeContent, sameJson } from '../streams/merge.js'
@@ -14,6 +15,8 @@ import type { StreamState } from '../streams/state.js'
  * - every branch tip other than the canonical one is compared with it by a three-way merge from
  *   their common ancestor; a path both changed to different values, where the canonical content
  *   does not show the other branch's value, is a conflict (what the merge could not settle);
+ * - a change of the other branch that would merge but that the canonical content does not show
+ *   (the stream's schema refused the merge, or no node could sign it yet) is one too;
  * - a canonical commit after the fork that `test`s the path is a resolution: it closes it. A
  *   `test` changes no content and is plain JSON Patch, so the resolution is an ordinary commit
  *   that Ceramic's handlers accept; Kiln's own writes never test, its resolutions always do.
@@ -34,11 +37,17 @@ export async function openConflicts (record: StreamRecord, ctx: ConflictContext)
     // A tip the canonical log contains, or one that extends it, is no fork.
     if (fork <= 0) continue
     const base = await ctx.stateAt(record, canonical.log[fork - 1].cid.toString())
-    const { conflicts } = mergeContent(base.content, other.content, canonical.content)
-    if (conflicts.length === 0) continue
+    const { merged, conflicts } = mergeContent(base.content, other.content, canonical.content)
+    // Changes of the other branch that would merge but the content does not show: a merge the
+    // stream refused (its schema) or that no node could sign yet. Reported too, never dropped.
+    const clashing = new Set(conflicts.map((c) => c.path))
+    const unmerged = [...new Set(diffContent(canonical.content, merged).map((op) => op.path))].filter((path) => !clashing.has(path))
+      .map((path) => ({ path, base: valueAt(base.content, path), theirs: valueAt(canonical.content, path), mine: valueAt(merged, path) }))
+    const open = [...conflicts, ...unmerged]
+    if (open.length === 0) continue
     const resolved = await testedPaths(canonical.log.slice(fork).map((e) => e.cid), ctx)
     const sides = await Promise.all([sideOf(canonical, ctx), sideOf(other, ctx)])
-    for (const conflict of conflicts) {
+    for (const conflict of open) {
       if (resolved.has(conflict.path)) continue
       found.push({
         stream: record.id,

@@ -4,6 +4,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { StreamSnapshot } from '../../src/api/types.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { CeramicWorld } from '../fixtures/ceramic-replay.js'
+import { listModel } from '../fixtures/models.js'
 
 async function device (name: string): Promise<StreamNode> {
   return createStreamNode({ store: createMemoryStore(), signer: await kilnSigner(name) })
@@ -101,6 +102,33 @@ describe('conflicts between offline edits', () => {
       expect(await laptop.conflicts(id), choice).toEqual([])
       expect((await laptop.load(id)).content, choice).toEqual(expected)
     }
+  })
+
+  it('a merge the document\'s schema refuses is not written: the change it would carry is reported as a conflict', async () => {
+    const laptop = await device('alice')
+    const phone = await device('alice')
+    // At most two fields: a title plus one of x or y, never both.
+    const pick = listModel('Pick', { title: { type: 'string' }, x: { type: 'integer' }, y: { type: 'integer' } }, ['title'])
+    const model = await laptop.create({ type: 'model', content: { ...pick, schema: { ...(pick.schema as object), maxProperties: 2 } } })
+    await syncTo(laptop, phone, model.id)
+    const doc = await laptop.create({ type: 'MID', model: model.id, content: { title: 't' } })
+    await syncTo(laptop, phone, doc.id)
+    await laptop.update(doc.id, { content: { title: 't', x: 1 } })
+    await phone.update(doc.id, { content: { title: 't', y: 2 } })
+    await syncTo(phone, laptop, doc.id)
+    await syncTo(laptop, phone, doc.id)
+    const [a, b] = [await laptop.load(doc.id), await phone.load(doc.id)]
+    expect(a.tip).toBe(b.tip)
+    // No merge commit: the winner's content stands, with one field.
+    expect(a.log).toHaveLength(2)
+    const [kept, lost] = 'x' in (a.content as object) ? ['/x', '/y'] : ['/y', '/x']
+    expect(kept).not.toBe(lost)
+    for (const node of [laptop, phone]) {
+      expect(await node.conflicts(doc.id)).toEqual([expect.objectContaining({ path: lost, shown: expect.objectContaining({ value: undefined }), other: expect.objectContaining({ value: lost === '/x' ? 1 : 2 }) })])
+    }
+    // Keeping what is shown closes it.
+    await laptop.resolveConflict(doc.id, { path: lost })
+    expect(await laptop.conflicts(doc.id)).toEqual([])
   })
 
   it('a resolution at a path that is not a JSON Pointer is refused and writes nothing', async () => {
