@@ -66,7 +66,8 @@ export async function measureLatency (node: WorkloadTarget, ids: string[], count
 
 export interface Percentiles { p50: number, p99: number }
 
-function percentiles (samples: number[]): Percentiles {
+/** Median and 99th percentile of samples (ms), to two decimals. */
+export function percentiles (samples: number[]): Percentiles {
   const sorted = [...samples].sort((a, b) => a - b)
   const at = (q: number): number => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2))
   return { p50: at(0.5), p99: at(0.99) }
