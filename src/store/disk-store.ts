@@ -1,7 +1,7 @@
 import { Level } from 'level'
-import { CorruptStoreError, InvalidInputError, StaleTipError, StoreClosedError } from '../errors.js'
+import { CorruptStoreError, StaleTipError, StoreClosedError } from '../errors.js'
 import {
-  INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
+  INDEXED_FIELDS, assertOneBatchPerStream, countPages, fieldKeys, matches, orderKey, pageSize,
   type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
 import { toStoreError } from './disk-errors.js'
@@ -175,8 +175,8 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
 
   /** Several streams' batches as one LevelDB batch, each stream taking its turn; all or nothing. */
   async function putCommits (batches: CommitBatch[]): Promise<void> {
-    const ids = [...new Set(batches.map((b) => b.stream.id))].sort()
-    if (ids.length !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
+    assertOneBatchPerStream(batches)
+    const ids = batches.map((b) => b.stream.id).sort()
     // Waits for every stream's turn by nesting (sorted, so two such calls cannot wait on each other).
     const inTurn = async (at: number): Promise<void> => {
       if (at < ids.length) return await serialised(ids[at], async () => { await inTurn(at + 1) })
@@ -236,11 +236,7 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
 
     count: async (q) => await run(async () => {
       if (usesFields(q)) return await countFieldQuery(planFieldQuery(q, declared), q, fieldReader)
-      let n = 0
-      for (let page = await query(q, { limit: 1000 }); ; page = await query(q, { limit: 1000, cursor: page.cursor })) {
-        n += page.items.length
-        if (page.cursor == null) return n
-      }
+      return await countPages(async (page) => await query(q, page))
     }),
 
     indexes: async () => await run(async () => structuredClone(declared)),

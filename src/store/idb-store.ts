@@ -1,13 +1,13 @@
 import { openDB, type IDBPDatabase } from 'idb'
 import {
-  InvalidInputError, KilnError, StaleTipError, codeOf, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
+  KilnError, StaleTipError, codeOf, StoreClosedError, StoreFullError, StoreLockedError, StoreVersionError
 } from '../errors.js'
 import { DEFAULT_NODE_NAME, storeLock } from '../api/names.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { ALL_STORES, IDB_SCHEMA_VERSION, INDEXES_KEY, upgradeSchema, type KilnDB, type StreamRow } from './idb-schema.js'
 import {
-  INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
-  MAX_PAGE_SIZE, type CommitBatch, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
+  INDEXED_FIELDS, assertOneBatchPerStream, countPages, fieldKeys, matches, orderKey, pageSize,
+  type CommitBatch, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
 import { type KeyRange, planFieldQuery, sameIndex, usesFields } from './field-index.js'
 import { countFieldQuery, readFieldQuery, type FieldIndexReader } from './field-query.js'
@@ -233,7 +233,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   return {
     putCommit: guarded(async (batch: CommitBatch) => { await enqueue([batch]) }),
     putCommits: guarded(async (batches: CommitBatch[]) => {
-      if (new Set(batches.map((b) => b.stream.id)).size !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
+      assertOneBatchPerStream(batches)
       await enqueue(batches)
     }),
 
@@ -255,11 +255,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
         const store = reader('streams')
         return field == null ? await store.count() : await store.index(field).count(IDBKeyRange.bound([query[field]], [query[field], []]))
       }
-      let n = 0
-      for (let page = await queryStreams(query, { limit: MAX_PAGE_SIZE }); ; page = await queryStreams(query, { limit: MAX_PAGE_SIZE, cursor: page.cursor })) {
-        n += page.items.length
-        if (page.cursor == null) return n
-      }
+      return await countPages(async (page) => await queryStreams(query, page))
     }),
 
     indexes: guarded(async () => structuredClone(declared)),

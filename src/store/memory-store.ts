@@ -1,6 +1,6 @@
-import { InvalidInputError, StaleTipError, StoreClosedError } from '../errors.js'
+import { StaleTipError, StoreClosedError } from '../errors.js'
 import {
-  INDEXED_FIELDS, fieldKeys, matches, orderKey, pageSize,
+  INDEXED_FIELDS, assertOneBatchPerStream, countPages, fieldKeys, matches, orderKey, pageSize,
   type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
 import { type KeyRange, planFieldQuery, sameIndex, usesFields } from './field-index.js'
@@ -69,7 +69,7 @@ export function createMemoryStore (): Store {
 
     async putCommits (batches) {
       open()
-      if (new Set(batches.map((b) => b.stream.id)).size !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
+      assertOneBatchPerStream(batches)
       for (const batch of batches) assertFresh(batch)
       for (const batch of batches) apply(batch)
     },
@@ -100,14 +100,7 @@ export function createMemoryStore (): Store {
     async count (query) {
       open()
       if (usesFields(query)) return await countFieldQuery(planFieldQuery(query, declared), query, fieldReader)
-      let n = 0
-      let cursor: string | undefined
-      do {
-        const page = await this.query(query, { limit: 1000, cursor })
-        n += page.items.length
-        cursor = page.cursor
-      } while (cursor != null)
-      return n
+      return await countPages(async (page) => await this.query(query, page))
     },
 
     async indexes () { open(); return structuredClone(declared) },

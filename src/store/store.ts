@@ -1,6 +1,7 @@
 import type { IndexDefinition, Page, PageRequest, StreamQuery } from '../api/types.js'
 import type { Block } from '../commits/block.js'
 import type { EventTypeCode } from '../streams/state.js'
+import { InvalidInputError } from '../errors.js'
 import { type IndexedFields, entryKeys } from './field-index.js'
 
 /**
@@ -146,4 +147,21 @@ export function fieldKeys (record: StreamRecord, indexes: IndexDefinition[]): st
   if (record.model == null) return []
   const order = orderKey(record)
   return indexes.filter((d) => d.model === record.model).flatMap((d) => entryKeys(d, record.fields, order))
+}
+
+/** How many records a paged read yields, page by page: a count for queries no single index counts. */
+export async function countPages (read: (page: PageRequest) => Promise<Page<StreamRecord>>): Promise<number> {
+  let n = 0
+  let cursor: string | undefined
+  do {
+    const page = await read({ limit: MAX_PAGE_SIZE, cursor })
+    n += page.items.length
+    cursor = page.cursor
+  } while (cursor != null)
+  return n
+}
+
+/** putCommits takes one batch per stream (a stream's commits of one call form one run). */
+export function assertOneBatchPerStream (batches: CommitBatch[]): void {
+  if (new Set(batches.map((b) => b.stream.id)).size !== batches.length) throw new InvalidInputError('putCommits takes one batch per stream')
 }
