@@ -15,7 +15,7 @@ import {
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
 } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { CommitBatch, Store, StreamRecord } from '../store/store.js'
+import type { CommitBatch, QueriedRecord, Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { matchesWhere, usesFields } from '../store/field-index.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
@@ -185,15 +185,35 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const cached = cache.state(record.id, tip)
     if (cached != null) return cached
     const bytes = await store.getState(record.id, tip)
-    if (bytes != null) {
-      const state = decodeState(bytes)
-      if (cache.record(record.id)?.tips.includes(tip) === true) cache.remember(cache.record(record.id) as StreamRecord, tip, state)
-      return state
-    }
+    if (bytes != null) return storedState(record.id, tip, bytes)
     // Not a tip: replay the log from blocks (every commit verified again, at its recorded time).
     const streamId = StreamID.fromString(record.id)
     const replayed = await readLog(parseCidOrThrow(tip), storeSource)
     return (await applyCommits(undefined, streamId, replayed, await contextFor(record.id, replayed, undefined, true))).state
+  }
+
+  /**
+   * The tip states of a page of query results: cached, read along with the records (IndexedDB), or
+   * else read from the store at once.
+   */
+  async function tipStatesOf (records: QueriedRecord[]): Promise<StreamState[]> {
+    const states = records.map((record) => cache.state(record.id, record.tip) ?? (record.tipState == null ? undefined : storedState(record.id, record.tip, record.tipState)))
+    const missing = records.filter((_, i) => states[i] == null)
+    const stored = missing.length === 0 ? [] : await store.getStates(missing.map(({ id, tip }) => ({ id, tip })))
+    let next = 0
+    return await Promise.all(records.map(async (record, i) => {
+      if (states[i] != null) return states[i]
+      const bytes = stored[next++]
+      return bytes == null ? await stateAt(record) : storedState(record.id, record.tip, bytes)
+    }))
+  }
+
+  /** A tip's state as the store kept it, cached while that stream's record is. */
+  function storedState (id: string, tip: string, bytes: Uint8Array): StreamState {
+    const state = decodeState(bytes)
+    const record = cache.record(id)
+    if (record?.tips.includes(tip) === true) cache.remember(record, tip, state)
+    return state
   }
 
   async function loadState (ref: StreamID | CommitID): Promise<StreamState> {
@@ -677,7 +697,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       if (await modelNotHeld(query)) return { items: [] }
       await fieldIndexes.ready(query)
       const result = await store.query(query, page)
-      const items = await Promise.all(result.items.map(async (record) => await present(await stateAt(record), record)))
+      const states = await tipStatesOf(result.items)
+      const items = await Promise.all(result.items.map(async ({ tipState: _, ...record }, i) => await present(states[i], record)))
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
 

@@ -225,6 +225,7 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
     getBlock: async (cid) => await run(async () => plain(await blocks.get(cid))),
     getStream: async (id) => await run(async () => await readRecord(id)),
     getState: async (id, tip) => await run(async () => plain(await states.get(`${esc(id)}!${tip}`))),
+    getStates: async (refs) => await run(async () => (await states.getMany(refs.map(({ id, tip }) => `${esc(id)}!${tip}`))).map(plain)),
 
     getCommits: async (id) => await run(async () => {
       const prefix = `${esc(id)}!`

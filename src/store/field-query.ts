@@ -1,8 +1,8 @@
 import { base64url } from 'multiformats/bases/base64'
 import type { Page, PageRequest, StreamQuery } from '../api/types.js'
 import { InvalidInputError } from '../errors.js'
-import { type FieldPlan, type KeyRange, idOfKey, matchesWhere } from './field-index.js'
-import { matches, pageSize, type StreamRecord } from './store.js'
+import { type FieldPlan, type KeyRange, entryKeys, idOfKey, matchesWhere } from './field-index.js'
+import { matches, orderKey, pageSize, type QueriedRecord, type StreamRecord } from './store.js'
 
 /** What a store gives the field-query reader: ordered keys of its field-index table, and records. */
 export interface FieldIndexReader {
@@ -11,13 +11,30 @@ export interface FieldIndexReader {
   /** How many keys are in `[lower, upper)`. */
   count: (range: KeyRange) => Promise<number>
   records: (ids: string[]) => Promise<Array<StreamRecord | undefined>>
+  /**
+   * Keys in range with their records, in one read: a store whose index holds the records (IndexedDB's
+   * multi-entry index on the rows) gives this; without it, `keys` then `records`.
+   */
+  entries?: (range: KeyRange, limit: number, reverse: boolean) => Promise<IndexEntry[]>
+}
+
+export interface IndexEntry { key: string, record: QueriedRecord | undefined }
+
+async function readEntries (reader: FieldIndexReader, range: KeyRange, limit: number, reverse: boolean): Promise<IndexEntry[]> {
+  if (reader.entries != null) return await reader.entries(range, limit, reverse)
+  const keys = await reader.keys(range, limit, reverse)
+  const records = await reader.records(keys.map(idOfKey))
+  return keys.map((key, i) => ({ key, record: records[i] }))
 }
 
 interface Source {
   prefix: string
+  /** The plan's range, whole: a document shows at its first key in it, in reading order. */
+  whole: KeyRange
+  /** What is left to read of it. */
   range: KeyRange
   /** Matching records read ahead, in index order, with their key after `prefix`. */
-  buffer: Array<{ suffix: string, record: StreamRecord }>
+  buffer: Array<{ suffix: string, record: QueriedRecord }>
   done: boolean
   chunk: number
 }
@@ -25,14 +42,14 @@ interface Source {
 const MAX_CHUNK = 1000
 
 /** A page of a field query: each of the plan's ranges read in order, merged by the keys' common suffix. */
-export async function readFieldQuery (plan: FieldPlan, query: StreamQuery, page: PageRequest, reader: FieldIndexReader): Promise<Page<StreamRecord>> {
+export async function readFieldQuery (plan: FieldPlan, query: StreamQuery, page: PageRequest, reader: FieldIndexReader): Promise<Page<QueriedRecord>> {
   const limit = pageSize(page)
   const after = page.cursor == null ? undefined : fromCursor(page.cursor)
-  const sources: Source[] = plan.ranges.map((r) => ({ prefix: r.prefix, range: afterCursor(r, after, plan.reverse), buffer: [], done: false, chunk: limit + 1 }))
-  const items: StreamRecord[] = []
+  const sources: Source[] = plan.ranges.map((r) => ({ prefix: r.prefix, whole: r, range: afterCursor(r, after, plan.reverse), buffer: [], done: false, chunk: limit + 1 }))
+  const items: QueriedRecord[] = []
   let last: string | undefined
   for (;;) {
-    await Promise.all(sources.map(async (source) => { await fill(source, query, plan.reverse, reader) }))
+    await Promise.all(sources.map(async (source) => { await fill(source, plan, query, reader) }))
     const next = pickNext(sources, plan.reverse)
     if (next == null) return { items }
     if (items.length === limit) return { items, cursor: toCursor(last as string) }
@@ -52,13 +69,15 @@ export async function countFieldQuery (plan: FieldPlan, query: StreamQuery, read
   for (const range of plan.ranges) {
     let lower = range.lower
     for (;;) {
-      const keys = await reader.keys({ lower, upper: range.upper }, MAX_CHUNK, false)
-      if (keys.length === 0) break
-      const fresh = keys.map(idOfKey)
-      if (plan.exact && !hasBaseFilters(query)) for (const id of fresh) ids.add(id)
-      else {
-        const records = await reader.records(fresh)
-        records.forEach((record, i) => { if (record != null && accepts(record, query)) ids.add(fresh[i]) })
+      const chunk = { lower, upper: range.upper }
+      let keys: string[]
+      if (plan.exact && !hasBaseFilters(query)) {
+        keys = await reader.keys(chunk, MAX_CHUNK, false)
+        for (const key of keys) ids.add(idOfKey(key))
+      } else {
+        const entries = await readEntries(reader, chunk, MAX_CHUNK, false)
+        keys = entries.map((e) => e.key)
+        for (const { key, record } of entries) if (record != null && accepts(record, query)) ids.add(idOfKey(key))
       }
       if (keys.length < MAX_CHUNK) break
       lower = keys[keys.length - 1] + '\u0000'
@@ -99,20 +118,31 @@ function afterCursor (range: KeyRange & { prefix: string }, cursor: string | und
 }
 
 /** Reads ahead until the source has a matching record or is exhausted. */
-async function fill (source: Source, query: StreamQuery, reverse: boolean, reader: FieldIndexReader): Promise<void> {
+async function fill (source: Source, plan: FieldPlan, query: StreamQuery, reader: FieldIndexReader): Promise<void> {
+  const reverse = plan.reverse
   while (source.buffer.length === 0 && !source.done) {
     if (source.range.lower >= source.range.upper) { source.done = true; return }
-    const keys = await reader.keys(source.range, source.chunk, reverse)
-    if (keys.length < source.chunk) source.done = true
-    else if (reverse) source.range = { lower: source.range.lower, upper: keys[keys.length - 1] }
-    else source.range = { lower: keys[keys.length - 1] + '\u0000', upper: source.range.upper }
+    const entries = await readEntries(reader, source.range, source.chunk, reverse)
+    const lastKey = entries.at(-1)?.key as string
+    if (entries.length < source.chunk) source.done = true
+    else if (reverse) source.range = { lower: source.range.lower, upper: lastKey }
+    else source.range = { lower: lastKey + '\u0000', upper: source.range.upper }
     source.chunk = Math.min(source.chunk * 2, MAX_CHUNK)
-    const records = await reader.records(keys.map(idOfKey))
-    records.forEach((record, i) => {
+    for (const { key, record } of entries) {
       // A record that no longer matches was changed after its entry was read: it is skipped.
-      if (record != null && accepts(record, query)) source.buffer.push({ suffix: keys[i].slice(source.prefix.length), record })
-    })
+      if (record == null || !accepts(record, query) || key !== firstKey(plan, source.whole, record)) continue
+      source.buffer.push({ suffix: key.slice(source.prefix.length), record })
+    }
   }
+}
+
+/**
+ * Where a document shows in a range: at its first key there in reading order. An array field gives
+ * a document one key per element, and two in one range would show it twice, on one page or two.
+ */
+function firstKey (plan: FieldPlan, range: KeyRange, record: StreamRecord): string | undefined {
+  const inRange = entryKeys(plan.index, record.fields, orderKey(record)).filter((k) => k >= range.lower && k < range.upper).sort()
+  return plan.reverse ? inRange.at(-1) : inRange[0]
 }
 
 function pickNext (sources: Source[], reverse: boolean): Source | undefined {

@@ -1,14 +1,18 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
-import { INDEXED_FIELDS, type CommitRecord, type StreamRecord } from './store.js'
+import { INDEXED_FIELDS, fieldKeys, type CommitRecord, type StoredIndex, type StreamRecord } from './store.js'
 
 /**
  * The IndexedDB version of Kiln's schema. A database with a higher version was written by a newer
  * Kiln and is refused (StoreVersionError); a lower one is migrated step by step by `upgradeSchema`.
  */
-export const IDB_SCHEMA_VERSION = 2
+export const IDB_SCHEMA_VERSION = 3
 
-/** A stream record as stored: `order` (= orderKey(record)) is the sort key of every index. */
-export type StreamRow = StreamRecord & { order: string }
+/**
+ * A stream record as stored: `order` (= orderKey(record)) is the sort key of every index.
+ * v3: `fieldKeys` are the record's field-index keys (see field-index.ts), served by a multi-entry
+ * index, and `state` is the encoded state at `tip`, so a page of a field query is one read.
+ */
+export type StreamRow = StreamRecord & { order: string, fieldKeys?: string[], state?: Uint8Array }
 
 export type QueryField = typeof INDEXED_FIELDS[number]
 
@@ -19,20 +23,23 @@ export interface KilnDB extends DBSchema {
    * keyPath `id`. Index `order` holds every stream; each query field has an index on
    * `[field, order]`, so a query is one key range. A record without the field is not in its index.
    */
-  streams: { key: string, value: StreamRow, indexes: Record<QueryField, [string, string]> & { order: string } }
+  streams: { key: string, value: StreamRow, indexes: Record<QueryField, [string, string]> & { order: string, fieldKeys: string } }
   /** keyPath `[stream, cid]`: a stream's log is the key range `[id] .. [id, []]`. */
   commits: { key: [string, string], value: CommitRecord }
-  /** `[stream, tip]` -> encoded state at that tip. */
+  /** `[stream, tip]` -> encoded state at that tip (the canonical one is also in the row). */
   states: { key: [string, string], value: Uint8Array }
-  /** Node-level settings (out-of-line string keys): `indexes`, the declared field indexes. */
+  /** Node-level settings (out-of-line string keys): `indexes`, the declared field indexes; Model counts. */
   meta: { key: string, value: unknown }
-  /** v2: field-index keys (see field-index.ts), out of line, each valued ''. */
-  fields: { key: string, value: '' }
 }
 
-export const ALL_STORES: Array<StoreNames<KilnDB>> = ['blocks', 'streams', 'commits', 'states', 'meta', 'fields']
+export const ALL_STORES: Array<StoreNames<KilnDB>> = ['blocks', 'streams', 'commits', 'states', 'meta']
 /** Meta key of the declared field indexes (StoredIndex[]). */
 export const INDEXES_KEY = 'indexes'
+/**
+ * v3: meta key of how many streams a Model has, kept by every write and forget: Chromium counts an
+ * index range by walking it (two seconds at 100,000 documents), and "how many posts" is asked often.
+ */
+export const modelCountKey = (model: string): string => `count:${model}`
 
 type UpgradeTx = IDBPTransaction<KilnDB, Array<StoreNames<KilnDB>>, 'versionchange'>
 type Migration = (db: IDBPDatabase<KilnDB>, tx: UpgradeTx) => void
@@ -48,11 +55,32 @@ const MIGRATIONS: Migration[] = [
     db.createObjectStore('states')
     db.createObjectStore('meta')
   },
-  // v2: field indexes. A v1 database declared none, so there is nothing to build.
+  // v2: field indexes in their own store. A v1 database declared none, so there is nothing to build.
   (db) => {
-    db.createObjectStore('fields')
+    db.createObjectStore('fields' as StoreNames<KilnDB>)
+  },
+  // v3: field-index keys and the tip's state move into the stream rows (one read per page).
+  (db, tx) => {
+    db.deleteObjectStore('fields' as StoreNames<KilnDB>)
+    tx.objectStore('streams').createIndex('fieldKeys', 'fieldKeys', { multiEntry: true })
+    // The upgrade transaction stays open while these requests chain; a failure aborts the upgrade.
+    moveIntoRows(tx).catch(() => { tx.abort() })
   }
 ]
+
+async function moveIntoRows (tx: UpgradeTx): Promise<void> {
+  const declared = (await tx.objectStore('meta').get(INDEXES_KEY) as StoredIndex[] | undefined) ?? []
+  const states = tx.objectStore('states')
+  const counts = new Map<string, number>()
+  for (let cursor = await tx.objectStore('streams').openCursor(); cursor != null; cursor = await cursor.continue()) {
+    const row = cursor.value
+    if (row.model != null) counts.set(row.model, (counts.get(row.model) ?? 0) + 1)
+    const keys = fieldKeys(row, declared)
+    const state = await states.get([row.id, row.tip])
+    await cursor.update({ ...row, ...(keys.length > 0 ? { fieldKeys: keys } : {}), ...(state != null ? { state } : {}) })
+  }
+  await Promise.all([...counts].map(async ([model, n]) => await tx.objectStore('meta').put(n, modelCountKey(model))))
+}
 
 /** The `upgrade` callback of openDB: runs every step from `oldVersion` up to IDB_SCHEMA_VERSION. */
 export function upgradeSchema (db: IDBPDatabase<KilnDB>, oldVersion: number, _newVersion: number | null, tx: UpgradeTx): void {

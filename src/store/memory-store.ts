@@ -77,6 +77,7 @@ export function createMemoryStore (): Store {
     async getBlock (cid) { open(); return blocks.get(cid) },
     async getStream (id) { open(); const r = streams.get(id); return r == null ? undefined : structuredClone(r) },
     async getState (id, tip) { open(); return states.get(stateKey(id, tip)) },
+    async getStates (refs) { open(); return refs.map(({ id, tip }) => states.get(stateKey(id, tip))) },
     async getCommits (id) { open(); return [...(commits.get(id)?.values() ?? [])].map((c) => ({ ...c })) },
 
     async query (query: StreamQuery, page: PageRequest = {}): Promise<Page<StreamRecord>> {

@@ -24,13 +24,15 @@ export interface Store {
   getStream: (id: string) => Promise<StreamRecord | undefined>
   /** The encoded state at one of the stream's tips (see streams/state-codec). */
   getState: (id: string, tip: string) => Promise<Uint8Array | undefined>
+  /** Several streams' states at once, in order (one read for a page of query results). */
+  getStates: (refs: Array<{ id: string, tip: string }>) => Promise<Array<Uint8Array | undefined>>
   /** Every commit of every branch of a stream, in no particular order. */
   getCommits: (id: string) => Promise<CommitRecord[]>
   /**
    * Streams matching every given field, oldest first, served from an index (never a full scan).
    * With `where` or `sort`, one field index of the Model serves it (see field-index.ts).
    */
-  query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamRecord>>
+  query: (query: StreamQuery, page?: PageRequest) => Promise<Page<QueriedRecord>>
   /** How many streams match a query, from the same indexes. */
   count: (query: StreamQuery) => Promise<number>
   /** The field indexes declared on this store, with whether each has been built. */
@@ -56,6 +58,9 @@ export interface Store {
   stats: () => Promise<StoreStats>
   close: () => Promise<void>
 }
+
+/** A record a query found, with the encoded state at its tip when the store read it along. */
+export type QueriedRecord = StreamRecord & { tipState?: Uint8Array }
 
 /** What the node knows of a stream without decoding its state: tips and indexed fields. */
 export interface StreamRecord {

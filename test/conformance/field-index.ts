@@ -126,6 +126,32 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       expect(await ids(store, { model: MODEL, where: { tags: { in: ['a', 'b'] } } })).toEqual(['t1', 't2'])
       expect(await store.count({ model: MODEL, where: { tags: { in: ['a', 'b'] } } })).toBe(2)
       expect(await ids(store, { model: MODEL, where: { tags: { isNull: true } } })).toEqual(['t3'])
+      // Both of t1's tags lie in one range: still one result, at its first tag in reading order,
+      // on whichever page that falls.
+      await putDoc(store, 't4', { tags: ['c', 'a'] }, 4)
+      const fromA = { model: MODEL, where: { tags: { greaterThanOrEqualTo: 'a' } } }
+      expect(await ids(store, { ...fromA, sort: { tags: 'desc' } })).toEqual(['t4', 't2', 't1'])
+      expect(await paged(store, { ...fromA, sort: { tags: 'desc' } }, 1)).toEqual(['t4', 't2', 't1'])
+      expect(await paged(store, { ...fromA, sort: { tags: 'asc' } }, 1)).toEqual(['t1', 't4', 't2'])
+      expect(await store.count(fromA)).toBe(3)
+      await store.close()
+    })
+
+    it('a state a query reads along with a document is the state at its canonical tip, across branches', async () => {
+      const store = await harness.open(uniqueName())
+      await store.declareIndex({ model: MODEL, fields: ['score'] })
+      const first = await putDoc(store, 's1', { score: 1 }, 1)
+      const second = await makeBatch({ id: 's1', n: 1, prev: first, expectedTip: first, createdAt: 1, fields: { model: MODEL, fields: { score: 2 } } })
+      await store.putCommit(second)
+      // A concurrent branch from the first commit that does not become canonical.
+      const branch = await makeBatch({ id: 's1', n: 2, prev: first, expectedTip: second.commit.cid, createdAt: 1, tips: (cid) => [second.commit.cid, cid], fields: { model: MODEL, tip: second.commit.cid, fields: { score: 2 } } })
+      branch.replacedTip = undefined
+      await store.putCommit(branch)
+      const [found] = (await store.query({ model: MODEL, where: { score: 2 } })).items
+      expect(found.tip).toBe(second.commit.cid)
+      expect(found.tips.sort()).toEqual([second.commit.cid, branch.commit.cid].sort())
+      if (found.tipState != null) expect(found.tipState).toEqual(second.state)
+      expect(await store.getState('s1', branch.commit.cid)).toEqual(branch.state)
       await store.close()
     })
 
@@ -194,12 +220,14 @@ export function fieldIndexConformance (name: string, harness: StoreHarness): voi
       expect(await ids(store, { model: MODEL })).toEqual(['g2'])
       expect(await ids(store, { model: MODEL, sort: { score: 'asc' } })).toEqual(['g2'])
       expect(await store.count({ model: MODEL, where: { score: 2 } })).toBe(0)
+      expect(await store.count({ model: MODEL })).toBe(1)
       expect(await store.stats()).toEqual({ streams: before.streams - 1, commits: before.commits - 2, blocks: before.blocks - 2 })
       expect((await store.getStream('g2'))?.tip).toBe(kept.commit.cid)
       await store.forget('never-held', [])
       // Forgotten, it can be stored again from scratch (synced anew).
       await store.putCommit(gone)
       expect((await store.getStream('g1'))?.tip).toBe(gone.commit.cid)
+      expect(await store.count({ model: MODEL })).toBe(2)
       await store.close()
     })
 

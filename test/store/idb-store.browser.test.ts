@@ -86,13 +86,60 @@ describe('idb store in Chromium', () => {
     const name = uniqueName()
     await (await createIdbStore({ name })).close()
     const db = await openRaw(name, IDB_SCHEMA_VERSION)
-    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'fields', 'meta', 'states', 'streams'])
+    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'meta', 'states', 'streams'])
     const streams = db.transaction('streams').objectStore('streams')
     const indexes = Object.fromEntries(Array.from(streams.indexNames).map((n) => [n, streams.index(n).keyPath]))
     expect(indexes).toEqual({
-      order: 'order', model: ['model', 'order'], controller: ['controller', 'order'], family: ['family', 'order'], schema: ['schema', 'order']
+      order: 'order', model: ['model', 'order'], controller: ['controller', 'order'], family: ['family', 'order'], schema: ['schema', 'order'], fieldKeys: 'fieldKeys'
     })
+    // A document's field-index keys are entries of one multi-entry index over the rows.
+    expect(streams.index('fieldKeys').multiEntry).toBe(true)
     db.close()
+  })
+
+  it('a version-2 database (field indexes in their own store) is upgraded: its indexed documents are found, with their states', async () => {
+    const name = uniqueName()
+    const v2 = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name, 2)
+      // Kiln's v2 layout: v1's stores plus `fields`, keys valued ''.
+      request.onupgradeneeded = () => {
+        const db = request.result
+        db.createObjectStore('blocks')
+        const streams = db.createObjectStore('streams', { keyPath: 'id' })
+        streams.createIndex('order', 'order', { unique: true })
+        for (const field of ['model', 'controller', 'family', 'schema']) streams.createIndex(field, [field, 'order'])
+        db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
+        db.createObjectStore('states')
+        db.createObjectStore('meta')
+        db.createObjectStore('fields')
+      }
+      request.onsuccess = () => { resolve(request.result) }
+      request.onerror = () => { reject(request.error) }
+    })
+    const en = await makeBatch({ id: 'doc-en', n: 0, expectedTip: null, createdAt: 1, fields: { model: 'kmodel-v2', fields: { lang: 'en' } } })
+    const de = await makeBatch({ id: 'doc-de', n: 0, expectedTip: null, createdAt: 2, fields: { model: 'kmodel-v2', fields: { lang: 'de' } } })
+    await new Promise<void>((resolve, reject) => {
+      const tx = v2.transaction(['streams', 'states', 'meta'], 'readwrite')
+      for (const batch of [en, de]) {
+        tx.objectStore('streams').put({ ...batch.stream, order: `${batch.stream.createdAt.toString(16).padStart(12, '0')}:${batch.stream.id}` })
+        tx.objectStore('states').put(batch.state, [batch.stream.id, batch.commit.cid])
+      }
+      tx.objectStore('meta').put([{ model: 'kmodel-v2', fields: ['lang'], ready: true }], 'indexes')
+      tx.oncomplete = () => { resolve() }
+      tx.onerror = () => { reject(tx.error) }
+    })
+    v2.close()
+    const store = await createIdbStore({ name })
+    const found = await store.query({ model: 'kmodel-v2', where: { lang: 'de' } })
+    expect(found.items.map((r) => r.id)).toEqual(['doc-de'])
+    expect(found.items[0].tipState).toEqual(de.state)
+    expect(await store.count({ model: 'kmodel-v2', where: { lang: { in: ['en', 'de'] } } })).toBe(2)
+    // The upgrade counted each Model's documents once; writes keep the count from then on.
+    expect(await store.count({ model: 'kmodel-v2' })).toBe(2)
+    expect(await store.getState('doc-en', en.commit.cid)).toEqual(en.state)
+    // A record read by id carries no index keys or state: those stay inside the store.
+    expect(await store.getStream('doc-en')).toEqual(en.stream)
+    await store.close()
   })
 
   it('a version-1 database (before field indexes) is upgraded in place and keeps what it held', async () => {
@@ -125,6 +172,7 @@ describe('idb store in Chromium', () => {
     const store = await createIdbStore({ name })
     expect((await store.getStream('kept'))?.tip).toBe(old.commit.cid)
     expect((await store.query({ model: 'kmodel-old' })).items.map((r) => r.id)).toEqual(['kept'])
+    expect(await store.count({ model: 'kmodel-old' })).toBe(1)
     await store.declareIndex({ model: 'kmodel-old', fields: ['lang'] })
     await store.reindex([{ id: 'kept', tip: old.commit.cid, fields: { lang: 'en' } }])
     expect((await store.query({ model: 'kmodel-old', where: { lang: 'en' } })).items.map((r) => r.id)).toEqual(['kept'])
