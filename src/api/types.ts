@@ -203,6 +203,19 @@ export interface Follow {
 export interface FollowStatus extends Follow {
   /** Documents of it this node holds now. */
   held: number
+  /** How far catching up with peers is; absent while this node has no network. */
+  catchUp?: FollowCatchUp
+}
+
+export interface FollowCatchUp {
+  /** A catch-up round runs now (with some peer). */
+  syncing: boolean
+  /** Commits of it that peers listed and this node has not fetched yet (0 once caught up). */
+  pending: number
+  /** Commits of it fetched from peers since the network started. */
+  fetched: number
+  /** When the last catch-up round ended (ms since the epoch). */
+  lastSyncAt?: number
 }
 
 export interface NodeStats {

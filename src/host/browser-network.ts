@@ -1,6 +1,6 @@
 import { openIdentityDb } from '../identity/identity-db.js'
 import type { SyncInterest } from '../sync/interests.js'
-import type { Follow, NetworkStatus } from '../api/types.js'
+import type { Follow, FollowCatchUp, NetworkStatus } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
 
 export interface BrowserWants {
@@ -20,6 +20,8 @@ export interface BrowserNetwork {
   /** A catch-up round now (after a sign-in adds an account whose streams to fetch). */
   syncNow: () => Promise<void>
   status: () => NetworkStatus
+  /** How far catch-up on a follow is. */
+  catchUp: (follow: Follow) => FollowCatchUp
   stop: () => Promise<void>
 }
 
@@ -60,6 +62,11 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], wa
       const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned, syncing: s.syncing }
       if (s.lastSyncAt != null) status.lastSyncAt = s.lastSyncAt
       return status
+    },
+    catchUp (follow) {
+      const s = running.status()
+      const progress = running.progress({ ...follow }) ?? { pending: 0, fetched: 0 }
+      return { syncing: s.syncing, ...progress, ...(s.lastSyncAt != null ? { lastSyncAt: s.lastSyncAt } : {}) }
     },
     async stop () {
       await running.stop()

@@ -73,11 +73,12 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     return init.follows
   }
 
-  /** How many documents of a follow this node holds: an index walk, no state read. */
+  /** How many documents of a follow this node holds (counted in the store), and how far catch-up is. */
   const statusOf = async (follow: Follow): Promise<FollowStatus> => {
-    let held = 0
-    for await (const _ of allHeads(node, follow)) held++
-    return { ...follow, held }
+    const status: FollowStatus = { ...follow, held: await node.count({ ...follow }) }
+    const running = await network?.catch(() => undefined)
+    if (running != null) status.catchUp = running.catchUp(follow)
+    return status
   }
 
   /** Forgets the documents of an unfollowed follow that nothing else this node keeps needs. */

@@ -126,8 +126,22 @@ export function createIngester (init: IngesterInit): Ingester {
     }
   }
 
-  /** Ingests every tip the peer has of a Model or schema stream; true if any was stored. */
+  /**
+   * Ingests every tip the peer has of a Model or schema stream; true if any was stored. A catch-up
+   * of a Model's documents finds them all missing the same Model at once: one fetch serves them.
+   */
+  const dependencyFetches = new Map<string, Promise<boolean>>()
   async function fetchDependency (peer: PeerId, stream: string, depth: number, options: IngestOptions): Promise<boolean> {
+    const key = `${peer.toString()} ${stream}`
+    let fetch = dependencyFetches.get(key)
+    if (fetch == null) {
+      fetch = fetchDependencyOnce(peer, stream, depth, options).finally(() => { dependencyFetches.delete(key) })
+      dependencyFetches.set(key, fetch)
+    }
+    return await fetch || await node.has(stream)
+  }
+
+  async function fetchDependencyOnce (peer: PeerId, stream: string, depth: number, options: IngestOptions): Promise<boolean> {
     let page
     try {
       page = await requestHeads(libp2p, peer, { streams: [stream] }, options.signal)

@@ -8,10 +8,11 @@ import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interfa
 import type { StreamNode } from '../node/stream-node.js'
 import { RateLimitedError, SyncProtocolError } from '../errors.js'
 import { RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS } from './constants.js'
+import { compareEventIds } from '../ids/event-id.js'
 import { withDeadline } from './frames.js'
 import type { Ingester } from './ingest.js'
 import type { PeerScore } from './peer-score.js'
-import { type KeyRange, type ReconIndex, createReconIndex } from './recon-index.js'
+import { type KeyRange, type ReconIndex, createReconIndex, hex } from './recon-index.js'
 import { type Missing, type ReconStats, answerSession, reconcileWith } from './recon-protocol.js'
 import { ingestCommits } from './catch-up.js'
 
@@ -28,12 +29,23 @@ export interface ReconInit {
   takeAnswers?: boolean
 }
 
+export interface RangeProgress {
+  /** Commits peers listed in the range that this node lacks and has not fetched yet. */
+  pending: number
+  /** Commits of the range fetched from peers since sync started. */
+  fetched: number
+}
+
 export interface Recon {
   readonly index: ReconIndex
   /** Messages and sessions so far, both roles. */
   stats: () => ReconStats
   /** One session with `peer` as initiator over `ranges`, then the ingests; returns how many tips were handed to the ingester. */
   round: (peer: PeerId, ranges: KeyRange[]) => Promise<number>
+  /** Counts catch-up progress in these ranges from now on (the node's interests), whoever starts a session. */
+  track: (ranges: KeyRange[]) => void
+  /** How far this node's own catch-up in `range` is: commits found on peers and not fetched yet, and fetched so far. */
+  progress: (range: KeyRange) => RangeProgress
   stop: () => Promise<void>
 }
 
@@ -65,7 +77,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, init.takeAnswers !== false), signal)
       if (init.takeAnswers === false) return
       // The responder lacks these too; fetched after the session so the stream is not held open.
-      const work = ingestMissing(peer, missing)
+      const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing))
       ingests.add(work)
       await work.finally(() => ingests.delete(work))
     } catch (err) {
@@ -76,17 +88,56 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
   }
   await libp2p.handle(RECON_PROTOCOL, handler, { maxInboundStreams: 8 })
 
+  const rangeKey = (range: KeyRange): string => `${hex(range.first)}-${hex(range.last)}`
+  // Catch-up progress per range a round asked for: what each chunk found, until it is fetched.
+  const progress = new Map<string, RangeProgress & { range: KeyRange }>()
+  const progressOf = (range: KeyRange): RangeProgress & { range: KeyRange } => {
+    const key = rangeKey(range)
+    let entry = progress.get(key)
+    if (entry == null) progress.set(key, entry = { range, pending: 0, fetched: 0 })
+    return entry
+  }
+  /**
+   * Runs a fetch of missing keys, counting them as pending in each range that holds them (hex order
+   * is byte order) until it ends: fetched if it succeeded; if it failed, the next round finds them again.
+   */
+  const tracked = async <T>(entries: Array<RangeProgress & { range: KeyRange }>, missing: Missing, fetch: () => Promise<T>): Promise<T> => {
+    const found = entries.map(({ range }) => {
+      const [from, to] = [hex(range.first), hex(range.last)]
+      let n = 0
+      for (const key of missing.keys()) if (key >= from && key < to) n++
+      return n
+    })
+    entries.forEach((entry, i) => { entry.pending += found[i] })
+    let ok = false
+    try {
+      const result = await fetch()
+      ok = true
+      return result
+    } finally {
+      entries.forEach((entry, i) => { entry.pending -= found[i]; if (ok) entry.fetched += found[i] })
+    }
+  }
+
   return {
     index,
     stats: () => ({ ...stats }),
+    track (ranges) { for (const range of ranges) progressOf(range) },
+    progress (range) {
+      // A narrower range (one account's documents of a followed Model) is caught up within a wider one.
+      const entry = progress.get(rangeKey(range)) ??
+        [...progress.values()].find((e) => compareEventIds(e.range.first, range.first) <= 0 && compareEventIds(range.last, e.range.last) <= 0)
+      return { pending: entry?.pending ?? 0, fetched: entry?.fetched ?? 0 }
+    },
     async round (peer, ranges) {
       // Chunks found mid-session are fetched one after another while the session goes on;
       // together they are a large catch-up (bulk), so none is announced.
       let handed = 0
       let chunks = 0
       let fetching: Promise<void> = Promise.resolve()
+      const entries = ranges.map(progressOf)
       const take = (chunk: Missing, bulk: boolean): void => {
-        fetching = fetching.then(async () => { handed += await ingestMissing(peer, chunk, bulk) })
+        fetching = tracked(entries, chunk, async () => { await fetching; handed += await ingestMissing(peer, chunk, bulk) })
       }
       try {
         const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; take(chunk, true) })

@@ -15,7 +15,7 @@ import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
-import { type Recon, startRecon } from './recon.js'
+import { type RangeProgress, type Recon, startRecon } from './recon.js'
 import { FULL_RANGE, type KeyRange, reconRangeOf } from './recon-index.js'
 import { NETWORK, compareEventIds } from '../ids/event-id.js'
 import type { ReconStats } from './recon-protocol.js'
@@ -80,6 +80,11 @@ export interface Sync {
   /** Reads the interests again now (they changed: a follow ended), rather than at the next round. */
   refreshInterests: () => Promise<void>
   /**
+   * How far catch-up on an interest is (commits found on peers and not fetched yet, fetched so far),
+   * for interests that are Recon ranges (a Model, one account's documents of one); else undefined.
+   */
+  progress: (interest: SyncInterest) => RangeProgress | undefined
+  /**
    * Asks connected peers, one after another, for a stream this node does not hold and ingests it
    * (every commit verified). True once it is stored; false if no peer had it. Gossip then keeps
    * it current, whatever the interests.
@@ -140,11 +145,18 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     : undefined
   const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
 
+  /** Catch-up progress is counted in every Recon range of the interests, whoever starts a session. */
+  const trackProgress = (): void => {
+    recon?.track(interests.map((interest) => reconRangeOf(interest, network)).filter((range) => range != null))
+  }
+  trackProgress()
+
   async function refreshInterests (): Promise<void> {
     if (interestsOf == null) return
     const next = await interestsOf()
     // Kept when unchanged: gossip forgets which streams it found unwanted only when interests change.
     if (JSON.stringify(next) !== JSON.stringify(interests)) interests = next
+    trackProgress()
   }
 
   async function runRound (peer: PeerId): Promise<void> {
@@ -271,6 +283,10 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       return await node.has(id)
     },
     refreshInterests,
+    progress (interest) {
+      const range = reconRangeOf(interest, network)
+      return recon == null || range == null ? undefined : recon.progress(range)
+    },
     async syncNow () {
       for (const id of peers.keys()) listsDue.add(id)
       await Promise.all([...peers.values()].map(round))

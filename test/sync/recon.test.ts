@@ -111,4 +111,33 @@ describe('sync: Recon', () => {
     expect(Object.keys(await contents(indexer.node)).sort()).toEqual([...wanted, notes.id].sort())
     expect(indexer.sync.status().recon?.initiated).toBeGreaterThan(0)
   }, 60_000)
+
+  it('a follow\'s catch-up progress: commits found on the peer are pending until fetched, then counted as fetched', async () => {
+    const server = await peer('progress-server', { signerName: 'carol' })
+    const notes = await server.node.create({ type: 'model', content: noteModel })
+    const docs = 40
+    for (let i = 0; i < docs; i++) {
+      const doc = await server.node.create({ type: 'MID', model: notes.id, content: { text: `note ${i}` } })
+      if (i % 4 === 0) await server.node.update(doc.id, { content: { text: `note ${i}, edited` } })
+    }
+    const commits = docs + docs / 4
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('erin') })
+    const seenPending: number[] = []
+    const follower = await peer('progress-follower', { node, interests: [{ model: notes.id }] })
+    // What a page polling `follows()` would see while documents arrive: some still pending.
+    node.onCommit(() => { seenPending.push(follower.sync.progress({ model: notes.id })?.pending ?? -1) })
+    expect(follower.sync.progress({ model: notes.id })).toEqual({ pending: 0, fetched: 0 })
+    await connect(follower, server)
+    await waitFor(async () => await node.count({ model: notes.id }) === docs, 'the follower to hold every note')
+    await waitFor(() => !follower.sync.status().syncing, 'the catch-up round to end')
+    expect(follower.sync.progress({ model: notes.id })).toEqual({ pending: 0, fetched: commits })
+    // Every note needed the Model, which the follower did not hold: one fetch of it served them all.
+    expect(follower.sync.status().failed).toBe(0)
+    expect(seenPending[0]).toBeGreaterThan(0)
+    expect(Math.max(...seenPending)).toBeLessThanOrEqual(commits)
+    // One account's documents of the Model are caught up within the Model's range.
+    expect(follower.sync.progress({ model: notes.id, controller: server.node.controller as string })).toEqual({ pending: 0, fetched: commits })
+    // A stream list is not a key range: heads sync serves it, with no range progress.
+    expect(follower.sync.progress({ streams: [notes.id] })).toBeUndefined()
+  }, 60_000)
 })
