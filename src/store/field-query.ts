@@ -16,6 +16,8 @@ export interface FieldIndexReader {
    * multi-entry index on the rows) gives this; without it, `keys` then `records`.
    */
   entries?: (range: KeyRange, limit: number, reverse: boolean) => Promise<IndexEntry[]>
+  /** The record id of every key in range, read without the records (what an exact count needs). */
+  ids?: (range: KeyRange) => Promise<string[]>
 }
 
 export interface IndexEntry { key: string, record: QueriedRecord | undefined }
@@ -67,6 +69,10 @@ export async function countFieldQuery (plan: FieldPlan, query: StreamQuery, read
   if (pinnedAll && !hasBaseFilters(query)) return await reader.count(plan.ranges[0])
   const ids = new Set<string>()
   for (const range of plan.ranges) {
+    if (plan.exact && !hasBaseFilters(query) && reader.ids != null) {
+      for (const id of await reader.ids(range)) ids.add(id)
+      continue
+    }
     let lower = range.lower
     for (;;) {
       const chunk = { lower, upper: range.upper }

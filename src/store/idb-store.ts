@@ -237,7 +237,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       keys: async (range, limit, reverse) => (await entries(range, limit, reverse)).map((e) => e.key),
       count: async (range) => await index.count(bounds(range)),
       records: async (ids) => await Promise.all(ids.map(async (id) => toRecord(await tx.store.get(id)))),
-      entries
+      entries,
+      // An index's keys are the rows' primary keys: the stream ids.
+      ids: async (range) => await index.getAllKeys(bounds(range))
     }
   }
 
