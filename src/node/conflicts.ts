@@ -58,8 +58,11 @@ export async function openConflicts (record: StreamRecord, ctx: ConflictContext)
       })
     }
   }
-  return found
+  // Branch tips are kept in the order each node received them: sort so every node lists the same.
+  return found.sort((a, b) => compare(a.path, b.path) || compare(a.other.commit, b.other.commit))
 }
+
+const compare = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
 
 /** Paths `test`ed by these commits' patches: resolutions. */
 async function testedPaths (cids: CID[], ctx: ConflictContext): Promise<Set<string>> {
@@ -87,6 +90,10 @@ async function sideOf (state: StreamState, ctx: ConflictContext): Promise<Omit<C
  */
 export function resolutionPatch (content: unknown, path: string, value: unknown): Operation[] {
   if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) throw new InvalidInputError(`Not a JSON Pointer: ${String(path)}`, { path })
+  // A value needs somewhere to go: inside an object the content no longer has, the caller should
+  // resolve the object instead (the conflict is reported at its path).
+  const parent = valueAt(content, path.slice(0, path.lastIndexOf('/')))
+  if (path !== '' && (parent == null || typeof parent !== 'object')) throw new InvalidInputError(`Nothing holds ${path} in the content now`, { path })
   const current = valueAt(content, path)
   // `test` needs a value to compare: an absent path is added and removed around it (no net change).
   const marker: Operation[] = current === undefined
