@@ -633,7 +633,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         const state = await stateAt(record)
         const author = requireSignerFor(controllerOf(state))
         const value = resolution != null && 'value' in resolution ? resolution.value : undefined
-        const patch = resolutionPatch(state.content, resolution?.path, value)
+        // It settles the branches this node reports at the path now; one that arrives later is reported anew.
+        const settles = (await conflictsOf(record)).filter((c) => c.path === resolution?.path).map((c) => c.other.commit)
+        const patch = resolutionPatch(state.content, resolution?.path, value, settles)
         return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), patch, author)], record, state)
       })
     },

@@ -127,8 +127,22 @@ describe('conflicts between offline edits', () => {
       expect(await node.conflicts(doc.id)).toEqual([expect.objectContaining({ path: lost, shown: expect.objectContaining({ value: undefined }), other: expect.objectContaining({ value: lost === '/x' ? 1 : 2 }) })])
     }
     // Keeping what is shown closes it.
-    await laptop.resolveConflict(doc.id, { path: lost })
+    const resolved = await laptop.resolveConflict(doc.id, { path: lost })
     expect(await laptop.conflicts(doc.id)).toEqual([])
+    // Ceramic's own Model instance handler replays the resolution (its marker names what it settles).
+    const world = new CeramicWorld()
+    await world.addCar(await laptop.exportCar(model.id), model.id)
+    await world.addCar(await laptop.exportCar(doc.id), doc.id)
+    expect((await world.view(doc.id, resolved.tip)).content).toEqual(resolved.content)
+  })
+
+  it('a `test` of the path that names no branch (a marker without `settles`) closes the conflict with every branch', async () => {
+    const { laptop, phone, id } = await offlineEdits()
+    const [conflict] = await laptop.conflicts(id)
+    await laptop.update(id, { patch: [{ op: 'test', path: '/title', value: conflict.shown.value }] })
+    expect(await laptop.conflicts(id)).toEqual([])
+    await syncTo(laptop, phone, id)
+    expect(await phone.conflicts(id)).toEqual([])
   })
 
   it('a resolution at a path that is not a JSON Pointer is refused and writes nothing', async () => {
@@ -283,5 +297,26 @@ describe('conflicts: the cases of issue 20', () => {
     for (const got of heard) expect(got.some((s) => s.conflicts?.length === 2)).toBe(true)
     const after = await resolvedEverywhere(devices, id, 2, '/title', conflicts[0].other.value)
     expect(after).toEqual({ title: conflicts[0].other.value, body: 'phone body', done: true })
+  })
+})
+
+describe('conflicts: a branch that arrives after a resolution', () => {
+  it('a device that edited the same field but was away while the others resolved it still gets its edit reported', async () => {
+    const [laptop, phone, tablet] = await Promise.all(['alice', 'alice', 'alice'].map(device))
+    const note = await laptop.create({ content: { title: 'draft' } })
+    for (const other of [phone, tablet]) await syncTo(laptop, other, note.id)
+    await laptop.update(note.id, { content: { title: 'laptop title' } })
+    await phone.update(note.id, { content: { title: 'phone title' } })
+    await tablet.update(note.id, { content: { title: 'tablet title' } })
+    // The laptop and the phone meet and settle the title; the tablet is still away.
+    await syncAll([laptop, phone], note.id)
+    await resolvedEverywhere([laptop, phone], note.id, 0, '/title', 'agreed title')
+    // The tablet comes back: nobody chose against its title, so it is a conflict, not lost.
+    await syncAll([laptop, phone, tablet], note.id)
+    const { content, conflicts } = await agreed([laptop, phone, tablet], note.id)
+    expect(content.title).toBe('agreed title')
+    expect(conflicts).toEqual([expect.objectContaining({ path: '/title', shown: expect.objectContaining({ value: 'agreed title' }), other: expect.objectContaining({ value: 'tablet title' }) })])
+    // Settled from the tablet, it closes everywhere; the earlier branches stay settled.
+    expect(await resolvedEverywhere([laptop, phone, tablet], note.id, 2, '/title', 'tablet title')).toEqual({ title: 'tablet title' })
   })
 })
