@@ -1,5 +1,5 @@
 // The demo app: notes kept by Kiln. It imports the built library exactly as an app would.
-import { connect, type EthereumProvider, type Kiln, type StreamSnapshot } from 'kiln'
+import { connect, type Conflict, type ConflictSide, type EthereumProvider, type Kiln, type StreamSnapshot } from 'kiln'
 
 declare global {
   interface Window { ethereum?: EthereumProvider }
@@ -127,6 +127,69 @@ async function open (note: StreamSnapshot): Promise<void> {
     return item
   }))
   for (const button of document.querySelectorAll<HTMLButtonElement>('#notes button')) button.setAttribute('aria-current', String(button.dataset.id === note.id))
+  showConflicts(note)
+}
+
+/**
+ * Edits two devices made to one field while apart: the note shows one (the same on every device),
+ * the other is listed here with it, and whichever the user keeps (or a value they type) is written
+ * as a resolution that closes the conflict on every device.
+ */
+function showConflicts (note: StreamSnapshot): void {
+  const conflicts = note.conflicts ?? []
+  $('#conflicts').hidden = conflicts.length === 0
+  $('#conflict-list').replaceChildren(...conflicts.map((conflict) => {
+    const item = document.createElement('li')
+    item.className = 'conflict'
+    const field = conflict.path.slice(1).replace(/\//g, '.') || 'the whole note'
+    const heading = document.createElement('strong')
+    heading.textContent = field
+    item.append(heading, ` (was ${shownValue(conflict.base)})`,
+      conflictSide(conflict, conflict.shown, 'shown now'), conflictSide(conflict, conflict.other, 'the other edit'), customValue(conflict))
+    return item
+  }))
+}
+
+function conflictSide (conflict: Conflict, side: ConflictSide, label: string): HTMLElement {
+  const row = document.createElement('div')
+  row.className = 'conflict-side'
+  const value = document.createElement('code')
+  value.textContent = shownValue(side.value)
+  const who = document.createElement('span')
+  who.className = 'muted'
+  who.textContent = `${label} · by ${side.author ?? 'unknown'} · version ${side.commit.slice(-8)}`
+  const keep = document.createElement('button')
+  keep.textContent = 'Keep this'
+  keep.addEventListener('click', () => { void resolve(conflict, side.value) })
+  row.append(value, who, keep)
+  return row
+}
+
+/** A value of the user's own instead of either side's (text, as the note's fields are). */
+function customValue (conflict: Conflict): HTMLElement {
+  const form = document.createElement('form')
+  form.className = 'conflict-custom'
+  const label = document.createElement('label')
+  const input = document.createElement('input')
+  label.append('Or another value ', input)
+  const use = document.createElement('button')
+  use.textContent = 'Use this value'
+  form.append(label, use)
+  form.addEventListener('submit', (event) => { event.preventDefault(); void resolve(conflict, input.value) })
+  return form
+}
+
+async function resolve (conflict: Conflict, value: unknown): Promise<void> {
+  await run(async () => {
+    await open(await kiln.resolveConflict(conflict.stream, { path: conflict.path, value }))
+    $('#message').textContent = 'conflict resolved'
+  })
+}
+
+/** A value as the user reads it: text as is, anything else as JSON, an absent one as "(removed)". */
+function shownValue (value: unknown): string {
+  if (value === undefined) return '(removed)'
+  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value)
 }
 
 async function run (action: () => Promise<void>): Promise<void> {

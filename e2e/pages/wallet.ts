@@ -5,7 +5,7 @@
  * key than the account it claims: a forged wallet), `peers` (server peers to sync with).
  */
 import { privateKeyToAccount } from 'viem/accounts'
-import { connect, type Kiln } from '../../src/client/index.js'
+import { connect, type Kiln, type StreamSnapshot } from '../../src/client/index.js'
 import type { EthereumProvider } from '../../src/client/sign-in.js'
 
 // Well-known public test keys (Hardhat's dev accounts 0 and 1); never hold value with them.
@@ -15,7 +15,7 @@ const KEYS = [
 ] as const
 
 declare global {
-  interface Window { kiln?: Kiln, ethereum?: EthereumProvider, connectError?: unknown, walletPrompts: number }
+  interface Window { kiln?: Kiln, ethereum?: EthereumProvider, connectError?: unknown, walletPrompts: number, events: StreamSnapshot[] }
 }
 
 const params = new URLSearchParams(location.search)
@@ -24,6 +24,8 @@ const signer = privateKeyToAccount(KEYS[Number(params.get('signer') ?? params.ge
 const chainId = Number(params.get('chain') ?? 1)
 
 window.walletPrompts = 0
+// What subscriptions in this tab delivered (tests subscribe with `(s) => window.events.push(s)`).
+window.events = []
 window.ethereum = {
   async request ({ method, params: args = [] }) {
     switch (method) {

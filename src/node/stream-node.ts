@@ -385,13 +385,22 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     cache.remember(next, tip, state)
     const canonical = next.tip === tip ? state : await stateAt(next, next.tip)
     const snapshot = await present(canonical, next)
-    if (next.tip !== record?.tip) notify(snapshot, next)
+    if (next.tip !== record?.tip || await conflictsChanged(record, next, snapshot)) notify(snapshot, next)
     const event: CommitEvent = { id: next.id, tip, controller: next.controller, local }
     if (next.model != null) event.model = next.model
     for (const listener of commitListeners) {
       try { listener(event) } catch (err) { queueMicrotask(() => { throw err }) }
     }
     return snapshot
+  }
+
+  /**
+   * A branch that leaves the canonical tip as it was can still bring a conflict (the other
+   * device's edits all clashed, so it wrote no merge): subscribers hear of that too.
+   */
+  async function conflictsChanged (before: StreamRecord | undefined, next: StreamRecord, snapshot: StreamSnapshot): Promise<boolean> {
+    if (before == null || before.tips.join() === next.tips.join()) return false
+    return !sameJson(snapshot.conflicts ?? [], await conflictsOf(before))
   }
 
   /** One stream's part of a `writeMany`: its writes in order, a genesis already built for a create. */
@@ -644,7 +653,9 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         const state = await stateAt(record)
         const author = requireSignerFor(controllerOf(state))
         const value = resolution != null && 'value' in resolution ? resolution.value : undefined
-        const patch = resolutionPatch(state.content, resolution?.path, value)
+        // It settles the branches this node reports at the path now; one that arrives later is reported anew.
+        const settles = (await conflictsOf(record)).filter((c) => c.path === resolution?.path).map((c) => c.other.commit)
+        const patch = resolutionPatch(state.content, resolution?.path, value, settles)
         return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), patch, author)], record, state)
       })
     },

@@ -40,7 +40,12 @@ function mergeAt (path: string, base: unknown, mine: unknown, theirs: unknown, c
   }
   if (Array.isArray(base) && Array.isArray(mine) && Array.isArray(theirs)) {
     // Both sides only appended (a list each device added to): keep every addition, the winner's first.
-    if (startsWith(mine, base) && startsWith(theirs, base)) return [...theirs, ...mine.slice(base.length)]
+    if (startsWith(mine, base) && startsWith(theirs, base)) {
+      const added = mine.slice(base.length)
+      // Already carried by an earlier merge (it ends the winner's list): merging again adds nothing,
+      // so a lost branch compared with the merged tip (node/conflicts.ts) shows no change left over.
+      return endsWith(theirs, added) ? theirs : [...theirs, ...added]
+    }
   }
   conflicts.push({ path, base, mine, theirs })
   return theirs
@@ -52,6 +57,10 @@ function isObject (value: unknown): value is Record<string, unknown> {
 
 function startsWith (list: unknown[], prefix: unknown[]): boolean {
   return list.length >= prefix.length && prefix.every((item, i) => sameJson(item, list[i]))
+}
+
+function endsWith (list: unknown[], suffix: unknown[]): boolean {
+  return startsWith(list.slice(list.length - suffix.length), suffix)
 }
 
 /** Equal as JSON (key order ignored); `undefined` stands for "absent". */
