@@ -15,6 +15,26 @@ const uniqueName = (): string => { const name = `kiln-idb-${Date.now()}-${counte
 // Every database this file made is deleted; a store still open is closed by its `blocking` handler.
 afterAll(async () => { await Promise.all([...opened].map(async (name) => { await deleteDB(name) })) })
 
+/** A database in an earlier Kiln's layout, as its migrations made it: v1's stores, plus `fields` in v2. */
+async function openOldLayout (name: string, version: 1 | 2): Promise<IDBDatabase> {
+  return await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(name, version)
+    request.onupgradeneeded = () => {
+      const db = request.result
+      db.createObjectStore('blocks')
+      const streams = db.createObjectStore('streams', { keyPath: 'id' })
+      streams.createIndex('order', 'order', { unique: true })
+      for (const field of ['model', 'controller', 'family', 'schema']) streams.createIndex(field, [field, 'order'])
+      db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
+      db.createObjectStore('states')
+      db.createObjectStore('meta')
+      if (version === 2) db.createObjectStore('fields') // field-index keys, each valued ''
+    }
+    request.onsuccess = () => { resolve(request.result) }
+    request.onerror = () => { reject(request.error) }
+  })
+}
+
 // The quota override is origin-wide: other files' writes in this origin are refused while it lasts.
 describe('idb store over quota', () => {
   // Chromium's IndexedDB trusts the free space it last read from the quota manager for up to 30 s
@@ -99,23 +119,7 @@ describe('idb store in Chromium', () => {
 
   it('a version-2 database (field indexes in their own store) is upgraded: its indexed documents are found, with their states', async () => {
     const name = uniqueName()
-    const v2 = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(name, 2)
-      // Kiln's v2 layout: v1's stores plus `fields`, keys valued ''.
-      request.onupgradeneeded = () => {
-        const db = request.result
-        db.createObjectStore('blocks')
-        const streams = db.createObjectStore('streams', { keyPath: 'id' })
-        streams.createIndex('order', 'order', { unique: true })
-        for (const field of ['model', 'controller', 'family', 'schema']) streams.createIndex(field, [field, 'order'])
-        db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
-        db.createObjectStore('states')
-        db.createObjectStore('meta')
-        db.createObjectStore('fields')
-      }
-      request.onsuccess = () => { resolve(request.result) }
-      request.onerror = () => { reject(request.error) }
-    })
+    const v2 = await openOldLayout(name, 2)
     const en = await makeBatch({ id: 'doc-en', n: 0, expectedTip: null, createdAt: 1, fields: { model: 'kmodel-v2', fields: { lang: 'en' } } })
     const de = await makeBatch({ id: 'doc-de', n: 0, expectedTip: null, createdAt: 2, fields: { model: 'kmodel-v2', fields: { lang: 'de' } } })
     await new Promise<void>((resolve, reject) => {
@@ -144,22 +148,7 @@ describe('idb store in Chromium', () => {
 
   it('a version-1 database (before field indexes) is upgraded in place and keeps what it held', async () => {
     const name = uniqueName()
-    const v1 = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(name, 1)
-      // Kiln 1's layout, as its migration made it.
-      request.onupgradeneeded = () => {
-        const db = request.result
-        db.createObjectStore('blocks')
-        const streams = db.createObjectStore('streams', { keyPath: 'id' })
-        streams.createIndex('order', 'order', { unique: true })
-        for (const field of ['model', 'controller', 'family', 'schema']) streams.createIndex(field, [field, 'order'])
-        db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
-        db.createObjectStore('states')
-        db.createObjectStore('meta')
-      }
-      request.onsuccess = () => { resolve(request.result) }
-      request.onerror = () => { reject(request.error) }
-    })
+    const v1 = await openOldLayout(name, 1)
     const old = await makeBatch({ id: 'kept', n: 0, expectedTip: null, fields: { model: 'kmodel-old' } })
     await new Promise<void>((resolve, reject) => {
       const tx = v1.transaction(['streams', 'blocks'], 'readwrite')
