@@ -1,7 +1,7 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
-import { privateKeyToAccount } from 'viem/accounts'
 import type { Conflict } from '../src/api/types.js'
 import { browserProfile, newProfileDir, serverPeerForTests, type ServerPeer } from './fixtures/server-peer.js'
+import { saveNewNote, testWallet as wallet, withInjectedWallet as withWallet } from './fixtures/demo-pages.js'
 
 // Two devices of ONE wallet account (two persistent Chromium profiles, each with its own IndexedDB,
 // SharedWorker node and session key) sync through a server peer in this process. A device goes
@@ -103,24 +103,6 @@ test('two devices of one account edit offline: different fields both stay; the s
   }
 })
 
-// The demo app with an injected wallet (a viem local account; the same test key as e2e/pages/wallet.ts).
-const wallet = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-
-async function withWallet (context: BrowserContext): Promise<BrowserContext> {
-  await context.exposeBinding('walletSign', async (_source, hex: `0x${string}`) => await wallet.signMessage({ message: { raw: hex } }))
-  await context.addInitScript((address) => {
-    (window as unknown as { ethereum: unknown }).ethereum = {
-      async request ({ method, params }: { method: string, params?: unknown[] }) {
-        if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [address]
-        if (method === 'eth_chainId') return '0x1'
-        if (method === 'personal_sign') return await (window as unknown as { walletSign: (hex: unknown) => Promise<string> }).walletSign(params?.[0])
-        throw new Error(`unsupported ${method}`)
-      }
-    }
-  }, wallet.address)
-  return context
-}
-
 /** The demo (it imports the built library: `npm run build` first), online through the server peer or offline. */
 async function openDemo (context: BrowserContext, online: boolean): Promise<Page> {
   const page = await context.newPage()
@@ -140,12 +122,7 @@ test('the demo lists conflicts between two devices with both values and who wrot
     const pageA = await openDemo(a, true)
     await pageA.getByRole('button', { name: 'Connect wallet' }).click()
     await expect(pageA.locator('#account')).toContainText(`Signed in as ${account}`)
-    await pageA.getByRole('button', { name: 'New note' }).click()
-    await pageA.getByLabel('Title').fill('Trip plan')
-    await pageA.getByLabel('Text').fill('train at 9')
-    await pageA.getByRole('button', { name: 'Save' }).click()
-    await expect(pageA.locator('#message')).toHaveText('saved')
-    const id = await pageA.locator('#note-id').textContent() as string
+    const id = await saveNewNote(pageA, 'Trip plan', 'train at 9')
 
     let pageB = await openDemo(b, true)
     await pageB.getByRole('button', { name: 'Connect wallet' }).click()

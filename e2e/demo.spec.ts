@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test'
+import { testWallet, withInjectedWallet } from './fixtures/demo-pages.js'
 
 // The demo imports the built library (dist/kiln.js); `npm test` builds it before these tests.
 test('the demo: create a note, edit it, see its history, and watch a second tab update', async ({ context }) => {
@@ -44,20 +45,9 @@ test('the built library falls back to a dedicated worker where SharedWorker is m
 })
 
 test('the demo\'s Connect wallet button signs in with an injected wallet and shows the account and its streams', async ({ context }) => {
-  // The injected wallet: `window.ethereum` in the page, its key in this test (a viem local account).
-  const { privateKeyToAccount } = await import('viem/accounts')
-  const wallet = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-  await context.exposeBinding('walletSign', async (_source, hex: `0x${string}`) => await wallet.signMessage({ message: { raw: hex } }))
-  await context.addInitScript((address) => {
-    (window as unknown as { ethereum: unknown }).ethereum = {
-      async request ({ method, params }: { method: string, params?: unknown[] }) {
-        if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [address]
-        if (method === 'eth_chainId') return '0x1'
-        if (method === 'personal_sign') return await (window as unknown as { walletSign: (hex: unknown) => Promise<string> }).walletSign(params?.[0])
-        throw new Error(`unsupported ${method}`)
-      }
-    }
-  }, wallet.address)
+  // The injected wallet: `window.ethereum` in the page, its key in this test.
+  await withInjectedWallet(context)
+  const wallet = testWallet
   const page = await context.newPage()
   await page.goto('/')
   await expect(page.locator('#status')).toContainText('shared-worker')

@@ -1,5 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { browserProfile, newProfileDir, openAppWithPeer, serverPeerForTests } from './fixtures/server-peer.js'
+import { saveNewNote } from './fixtures/demo-pages.js'
 
 // A server peer in this test process (a StreamNode with libp2p on WebSockets, as `kiln serve` runs),
 // and two browser profiles: two devices, each with its own IndexedDB and its own SharedWorker node.
@@ -130,12 +131,7 @@ test('the demo: a note shared by its id opens on another device, fetched through
     }
     const pageA = await openDemo(a)
     const pageB = await openDemo(b)
-    await pageA.getByRole('button', { name: 'New note' }).click()
-    await pageA.getByLabel('Title').fill('Trip plan')
-    await pageA.getByLabel('Text').fill('train at 9')
-    await pageA.getByRole('button', { name: 'Save' }).click()
-    await expect(pageA.locator('#message')).toHaveText('saved')
-    const id = await pageA.locator('#note-id').textContent() as string
+    const id = await saveNewNote(pageA, 'Trip plan', 'train at 9')
 
     // B has never seen it: opening it by id fetches it from the network.
     await pageB.getByLabel('Open a shared note').fill(id)
