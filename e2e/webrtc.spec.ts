@@ -1,7 +1,7 @@
 import { type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { expect, test, chromium, type BrowserContext, type Page } from '@playwright/test'
-import config from '../playwright.config.js'
+import config, { NO_WEBRTC_UDP } from '../playwright.config.js'
 import { newProfileDir } from './fixtures/server-peer.js'
 import { NAMESPACE_ADDR, type Namespace, createNamespace, firstJsonLine, namespaceUnavailable, waitForUrl } from './fixtures/netns.js'
 
@@ -42,7 +42,7 @@ const device = async (): Promise<BrowserContext> => {
     ...launch,
     executablePath: ns.chromium,
     // Chromium hides local addresses behind mDNS names by default; ICE inside the namespace needs them.
-    args: [...launch.args ?? [], '--disable-features=WebRtcHideLocalIpsWithMdns'],
+    args: [...(launch.args ?? []).filter((arg) => arg !== NO_WEBRTC_UDP), '--disable-features=WebRtcHideLocalIpsWithMdns'],
     baseURL: BASE_URL
   })
 }

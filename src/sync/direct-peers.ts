@@ -14,7 +14,7 @@ import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/goss
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { fromString as bytesFromString, toString as bytesToString } from 'uint8arrays'
-import { DIRECT_ANNOUNCE_INTERVAL_MS, DIRECT_PEERS_TOPIC, MAX_DIRECT_ANNOUNCE_ADDRS, MAX_DIRECT_ANNOUNCE_BYTES, MAX_DIRECT_PEERS } from './constants.js'
+import { DIRECT_ANNOUNCE_INTERVAL_MS, DIRECT_PEERS_TOPIC, DIRECT_REDIAL_MS, MAX_DIRECT_ANNOUNCE_ADDRS, MAX_DIRECT_ANNOUNCE_BYTES, MAX_DIRECT_PEERS } from './constants.js'
 
 export interface DirectPeersInit {
   libp2p: Libp2p<{ pubsub: GossipSub }>
@@ -63,6 +63,8 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
   const max = init.max ?? MAX_DIRECT_PEERS
   const self = libp2p.peerId.toString()
   const dialing = new Set<string>()
+  /** When a dial to each peer last failed: not tried again before DIRECT_REDIAL_MS (its announcements keep coming). */
+  const failedAt = new Map<string, number>()
   const stats = { heard: 0, dialed: 0, dialFailed: 0 }
 
   const directCount = (): number => new Set(libp2p.getConnections().filter(isDirect).map((c) => c.remotePeer.toString())).size
@@ -89,6 +91,7 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
         }
       }
       stats.dialFailed++
+      failedAt.set(id, Date.now())
     } finally {
       dialing.delete(id)
     }
@@ -101,6 +104,8 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
     if (id === self) return
     stats.heard++
     if (init.canDial?.() !== true || id > self || dialing.has(id) || hasDirect(message.from) || directCount() >= max) return
+    if (Date.now() - (failedAt.get(id) ?? -Infinity) < DIRECT_REDIAL_MS) return
+    failedAt.delete(id)
     const addrs = ownRelayedAddrs(id, message.data)
     if (addrs != null) void dial(message.from, addrs)
   }
