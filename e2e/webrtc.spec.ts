@@ -48,11 +48,11 @@ const device = async (): Promise<BrowserContext> => {
 }
 
 /** The app on one device, signed in with the same wallet as the other: one account, two devices. */
-const openApp = async (context: BrowserContext, node: string, peer: string): Promise<Page> => {
+const openApp = async (context: BrowserContext, node: string, peer: string, signIn = true): Promise<Page> => {
   const page = await context.newPage()
   await page.goto(`/e2e/pages/wallet.html?node=${node}&peers=${encodeURIComponent(peer)}`)
   await expect(page.locator('#status')).toHaveText('ready')
-  await page.evaluate(async () => { await window.kiln!.signIn(window.ethereum!) })
+  if (signIn) await page.evaluate(async () => { await window.kiln!.signIn(window.ethereum!) })
   return page
 }
 
@@ -102,6 +102,43 @@ test('two browsers connect directly through the server peer, then keep syncing b
     // B → A, live.
     await pageB.evaluate(async (id) => await window.kiln!.update(id, { content: { from: 'B', step: 2 } }), note.id)
     await expect.poll(async () => (await heard(pageA)).at(-1), { timeout: 15_000 }).toEqual({ from: 'B', step: 2 })
+  } finally {
+    server.process.kill('SIGKILL')
+    await a.close()
+    await b.close()
+  }
+})
+
+test('when the tab making a browser\'s peer connections closes, another of its tabs takes over and the direct connection comes back', async () => {
+  const server = await startServerPeer()
+  const node = `webrtc-rehost-${Date.now()}`
+  const [a, b] = [await device(), await device()]
+  try {
+    const hostA = await openApp(a, node, server.addr)
+    const otherA = await openApp(a, node, server.addr, false)
+    const pageB = await openApp(b, node, server.addr)
+    const idA = await otherA.evaluate(async () => (await window.kiln!.status()).network!.peerId)
+    const directToA = async (): Promise<boolean | undefined> => (await peersOf(pageB)).find((p) => p.id === idA)?.direct
+    await expect.poll(directToA, { timeout: 20_000 }).toBe(true)
+    const note = await otherA.evaluate(async () => await window.kiln!.create({ content: { n: 0 } }))
+    await expect.poll(async () => await contentIn(pageB, note.id), { timeout: 15_000 }).toEqual({ n: 0 })
+    await subscribe(pageB, note.id)
+
+    // The first tab hosts A's peer connections; it closes and they go with it. A's node lives on in
+    // its other tab, which now hosts: the two browsers connect directly again (A's side closed the
+    // old connection when the tab went, so A's only direct connection now is a new one).
+    await hostA.close()
+    const idB = await pageB.evaluate(async () => (await window.kiln!.status()).network!.peerId)
+    await expect.poll(async () => (await peersOf(otherA)).find((p) => p.id === idB)?.direct, { timeout: 30_000 }).toBe(true)
+    await expect.poll(directToA, { timeout: 15_000 }).toBe(true)
+
+    // And sync runs over it with the server gone.
+    const exited = once(server.process, 'exit')
+    server.process.kill('SIGTERM')
+    await exited
+    await expect.poll(async () => (await peersOf(pageB)).map((p) => p.id), { timeout: 15_000 }).toEqual([idA])
+    await otherA.evaluate(async (id) => await window.kiln!.update(id, { content: { n: 1 } }), note.id)
+    await expect.poll(async () => (await heard(pageB)).at(-1), { timeout: 15_000 }).toEqual({ n: 1 })
   } finally {
     server.process.kill('SIGKILL')
     await a.close()

@@ -52,7 +52,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], wa
     ...await sync.ownAndHeldInterests(node, wants.controllers()),
     ...wants.follows().map((follow): SyncInterest => ({ ...follow }))
   ]
-  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests, ...rtc == null ? {} : { direct: { canDial: rtc.hosted } } })
+  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests, ...rtc == null ? {} : { direct: { canDial: rtc.hosted, hostEpoch: rtc.epoch } } })
   const known = new Set(peers)
   return {
     addPeers (addrs) {

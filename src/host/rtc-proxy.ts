@@ -22,6 +22,8 @@ export interface RtcBridge {
   detach: (port: MessagePort) => void
   /** Whether a tab hosts peer connections now (no host: no WebRTC dials). */
   hosted: () => boolean
+  /** When the current host tab attached: peers learn from a new value that older connections are gone. */
+  epoch: () => number
 }
 
 type Handler<E extends Event> = ((event: E) => void) | null
@@ -39,6 +41,7 @@ const withProps = <T extends object>(type: string, props: T): Event & T => Objec
 
 export function createRtcBridge (): RtcBridge {
   let port: MessagePort | undefined
+  let attachedAt = 0
   let nextId = 1
   const peers = new Map<string, ProxyPeerConnection>()
   const channels = new Map<string, ProxyDataChannel>()
@@ -231,6 +234,7 @@ export function createRtcBridge (): RtcBridge {
         port.close()
       }
       port = next
+      attachedAt = Date.now()
       next.onmessage = (event: MessageEvent<FromRtcHost>) => { receive(event.data) }
     },
     detach (gone) {
@@ -239,7 +243,8 @@ export function createRtcBridge (): RtcBridge {
       dropAll()
       gone.close()
     },
-    hosted: () => port != null
+    hosted: () => port != null,
+    epoch: () => attachedAt
   }
   return bridge
 }

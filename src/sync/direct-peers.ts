@@ -24,6 +24,12 @@ export interface DirectPeersInit {
    * WebRTC a tab hosts). Without it the node only passes announcements on (a server peer).
    */
   canDial?: () => boolean
+  /**
+   * Which tab hosts this node's peer connections now (it changes when another tab takes over). A
+   * peer that hears a new one drops its direct connections to this node: they died with the old
+   * tab, though the far side only notices when ICE gives up, half a minute later.
+   */
+  hostEpoch?: () => number
   /** Most direct connections this node dials (default MAX_DIRECT_PEERS). */
   max?: number
 }
@@ -36,13 +42,21 @@ export interface DirectPeers {
 
 /** Whether `connection` is a direct WebRTC one (not the relayed circuit it was set up over). */
 export const isDirect = (connection: Connection): boolean =>
-  connection.limits == null && connection.remoteAddr.getComponents().some((c) => c.name === 'webrtc')
+  connection.status === 'open' && connection.limits == null && connection.remoteAddr.getComponents().some((c) => c.name === 'webrtc')
+
+function parse (data: Uint8Array): unknown {
+  if (data.byteLength > MAX_DIRECT_ANNOUNCE_BYTES) return undefined
+  try {
+    return JSON.parse(bytesToString(data))
+  } catch {
+    return undefined
+  }
+}
 
 /** The relayed WebRTC addresses that `from` may announce: its own, through a relay. */
 function ownRelayedAddrs (from: string, data: Uint8Array): Multiaddr[] | undefined {
-  if (data.byteLength > MAX_DIRECT_ANNOUNCE_BYTES) return undefined
+  const parsed = parse(data)
   try {
-    const parsed: unknown = JSON.parse(bytesToString(data))
     const addrs = (parsed as { addrs?: unknown })?.addrs
     if (!Array.isArray(addrs) || addrs.length === 0 || addrs.length > MAX_DIRECT_ANNOUNCE_ADDRS) return undefined
     const out = addrs.map((text) => multiaddr(String(text)))
@@ -65,6 +79,8 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
   const dialing = new Set<string>()
   /** When a dial to each peer last failed: not tried again before DIRECT_REDIAL_MS (its announcements keep coming). */
   const failedAt = new Map<string, number>()
+  /** The host epoch each peer last announced. */
+  const epochs = new Map<string, number>()
   const stats = { heard: 0, dialed: 0, dialFailed: 0 }
 
   const directCount = (): number => new Set(libp2p.getConnections().filter(isDirect).map((c) => c.remotePeer.toString())).size
@@ -103,6 +119,17 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
     const id = message.from.toString()
     if (id === self) return
     stats.heard++
+    const epoch = (parse(message.data) as { epoch?: unknown } | undefined)?.epoch
+    if (typeof epoch === 'number') {
+      const before = epochs.get(id)
+      epochs.set(id, epoch)
+      if (before != null && before !== epoch) {
+        for (const connection of libp2p.getConnections(message.from).filter(isDirect)) {
+          log('%s has a new host tab: its old direct connection is gone', id)
+          connection.abort(new Error('The peer\'s host tab changed'))
+        }
+      }
+    }
     if (init.canDial?.() !== true || id > self || dialing.has(id) || hasDirect(message.from) || directCount() >= max) return
     if (Date.now() - (failedAt.get(id) ?? -Infinity) < DIRECT_REDIAL_MS) return
     failedAt.delete(id)
@@ -114,7 +141,7 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
     if (init.canDial?.() !== true) return
     const addrs = libp2p.getMultiaddrs().map((ma) => ma.toString()).filter((text) => text.includes('/p2p-circuit/webrtc/')).slice(0, MAX_DIRECT_ANNOUNCE_ADDRS)
     if (addrs.length === 0) return
-    pubsub.publish(DIRECT_PEERS_TOPIC, bytesFromString(JSON.stringify({ addrs }))).catch((err: unknown) => {
+    pubsub.publish(DIRECT_PEERS_TOPIC, bytesFromString(JSON.stringify({ addrs, epoch: init.hostEpoch?.() ?? 0 }))).catch((err: unknown) => {
       log('could not announce direct addresses: %s', (err as Error).message)
     })
   }

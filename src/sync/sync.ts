@@ -54,7 +54,7 @@ export interface SyncInit {
    * Browsers with WebRTC: announce this node's relayed WebRTC addresses and dial the browsers
    * heard of while `canDial()` (direct-peers.ts). Without it the node only passes announcements on.
    */
-  direct?: { canDial: () => boolean, max?: number }
+  direct?: { canDial: () => boolean, hostEpoch?: () => number, max?: number }
 }
 
 export interface SyncStatus {
@@ -241,7 +241,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       void round(peer)
     }
   }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
-  const direct: DirectPeers = startDirectPeers({ libp2p, log: log.newScope('direct'), canDial: init.direct?.canDial, max: init.direct?.max })
+  const direct: DirectPeers = startDirectPeers({ libp2p, log: log.newScope('direct'), canDial: init.direct?.canDial, hostEpoch: init.direct?.hostEpoch, max: init.direct?.max })
   const addPeers = (addrs: string[]): void => { if (addrs.length > 0) bootstraps.push(startBootstrap(libp2p, addrs, log.newScope('bootstrap'))) }
   addPeers(init.bootstrap ?? [])
 
