@@ -24,6 +24,8 @@ function demoAtRoot (): Plugin {
 export default defineConfig({
   plugins: [demoAtRoot()],
   server: { port: 5173 },
+  // A second dev server at once (the WebRTC e2e runs one inside a network namespace) keeps its own cache.
+  cacheDir: process.env.KILN_VITE_CACHE_DIR ?? 'node_modules/.vite',
   resolve: { alias: { kiln: fileURLToPath(new URL('./dist/kiln.js', import.meta.url)) } },
   optimizeDeps: {
     // Scan every page and the worker (the scanner does not follow `new SharedWorker(new URL(…))`)

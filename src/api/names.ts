@@ -19,3 +19,5 @@ export const leaderLock = (name: string): string => `kiln-leader:${name}`
 export const renewLock = (account: string): string => `kiln-renew:${account}`
 /** Without SharedWorker: the BroadcastChannel carrying the relay messages of one node. */
 export const relayChannel = (name: string): string => `kiln-relay:${name}`
+/** Held by the one tab that makes the worker's WebRTC peer connections (workers have no RTCPeerConnection). */
+export const rtcHostLock = (name: string): string => `kiln-rtc-host:${name}`

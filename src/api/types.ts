@@ -259,7 +259,8 @@ export interface NodeStatus {
 
 export interface NetworkStatus {
   peerId: string
-  peers: Array<{ id: string, addrs: string[] }>
+  /** Peers syncing with this node; `direct` ones over WebRTC (another browser), the others through WebSockets or a relay. */
+  peers: Array<{ id: string, addrs: string[], direct: boolean }>
   /** Commit runs received from peers and stored. */
   synced: number
   failed: number

@@ -5,6 +5,7 @@ import type { SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
 import { installErrorWire } from '../api/wire.js'
 import { ConnectionClosedError, type KilnErrorLike } from '../errors.js'
 import { openFallback } from './fallback.js'
+import { electRtcHost } from './rtc-host.js'
 import { type EthereumProvider, type SignInOptions, scheduleRenewal, signInWithEthereum } from './sign-in.js'
 import { type NodeLink, openSharedWorker } from './worker-link.js'
 
@@ -65,6 +66,9 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   const open = (): void => { if (closed) throw new ConnectionClosedError() }
   await holdTabLock(clientId)
   await api.hello(clientId)
+  // Workers have no RTCPeerConnection: one tab of the origin makes them for the node (rtc-host.ts).
+  const hosting = new AbortController()
+  if (link.hostPeerConnections != null) electRtcHost(name, link.hostPeerConnections, hosting.signal)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
   if (options.peers != null && options.peers.length > 0) await api.addPeers(options.peers)
   const signIn = async (provider: EthereumProvider, signInOptions: SignInOptions): Promise<SessionInfo> => {
@@ -100,6 +104,7 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
       if (closed) return
       closed = true
       stopRenewal?.()
+      hosting.abort()
       await link.close()
     }
   }

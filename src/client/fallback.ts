@@ -1,5 +1,6 @@
 import { leaderLock, relayChannel } from '../api/names.js'
 import { createRelayClient } from './relay-client.js'
+import { hostPeerConnections } from './rtc-host.js'
 import { type Leader, startLeader } from './relay-leader.js'
 import type { RelayMessage } from './relay-protocol.js'
 import { type NodeLink, openDedicatedWorker } from './worker-link.js'
@@ -60,6 +61,12 @@ export function openFallback ({ name, clientId, workerUrl }: FallbackInit): Node
   // until this tab closes: the lock is what tells the others that the leader is gone.
   navigator.locks.request(leaderLock(name), { signal: resign.signal }, async () => {
     const worker = openDedicatedWorker(name, workerUrl)
+    // The worker has no RTCPeerConnection; the tab that owns it makes them, for as long as it leads.
+    if (typeof RTCPeerConnection === 'function') {
+      const { port1, port2 } = new MessageChannel()
+      worker.postMessage({ kilnRtcHost: port2 }, [port2])
+      hostPeerConnections(port1)
+    }
     const openPort = (): MessagePort => {
       const { port1, port2 } = new MessageChannel()
       worker.postMessage({ kilnConnect: port2 }, [port2])

@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink'
 import type { WorkerApi } from '../api/calls.js'
 import { workerName } from '../api/names.js'
+import type { RtcHostCall } from '../api/rtc-bridge.js'
 
 /** Set by the script-tag (IIFE) build: the URL of kiln.iife.js, to find kiln-worker.js next to it. */
 declare const __kilnScriptUrl: string | undefined
@@ -14,6 +15,8 @@ export interface NodeLink {
   api: WorkerApi
   /** Ends this client's connection (its subscriptions and slot in the node), then the transport. */
   close: () => Promise<void>
+  /** Hands the worker a port on which this tab hosts its WebRTC peer connections (client/rtc-host.ts). */
+  hostPeerConnections?: (port: MessagePort) => Promise<void>
 }
 
 export function openSharedWorker (name: string, workerUrl?: string | URL): NodeLink {
@@ -24,9 +27,10 @@ export function openSharedWorker (name: string, workerUrl?: string | URL): NodeL
       ? new SharedWorker(new URL('kiln-worker.js', __kilnScriptUrl), { type: 'module', name: named })
       // Bundlers (and vite in development) see this pattern and ship the worker next to the code.
       : new SharedWorker(new URL('../../worker/kiln-worker.ts', import.meta.url), { type: 'module', name: named })
-  const api = Comlink.wrap<WorkerApi>(worker.port)
+  const api = Comlink.wrap<WorkerApi & RtcHostCall>(worker.port)
   return {
     api,
+    async hostPeerConnections (port) { await api.hostPeerConnections(Comlink.transfer(port, [port])) },
     async close () {
       await api.bye()
       api[Comlink.releaseProxy]()

@@ -2,6 +2,7 @@ import { openIdentityDb } from '../identity/identity-db.js'
 import type { SyncInterest } from '../sync/interests.js'
 import type { Follow, FollowCatchUp, NetworkStatus } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
+import type { RtcBridge } from './rtc-proxy.js'
 
 export interface BrowserWants {
   /** The accounts this node signs for. */
@@ -32,21 +33,28 @@ const PEER_KEY = 'libp2p-peer-key'
  * node with no peers never touches the network. The peer identity is kept in IndexedDB so peers see
  * the same PeerId after a restart. libp2p is loaded only then (its own bundle chunk).
  *
+ * With `rtc` (a tab hosts the worker's peer connections, rtc-proxy.ts) the node also connects
+ * directly to other browsers it hears of through its server peers (sync/direct-peers.ts), and
+ * keeps syncing with them when the servers are gone.
+ *
  * A browser does not mirror the network: it catches up on the streams of the accounts it signs for
  * (`controllers`: the device key and every wallet session), on the streams it holds and on the
  * Models it follows (`follows`); any other stream is fetched when a page asks for it
  * (`fetchStream`), and kept current from then on. Both lists are read again every round.
  */
-export async function startBrowserNetwork (node: StreamNode, peers: string[], wants: BrowserWants): Promise<BrowserNetwork> {
+export async function startBrowserNetwork (node: StreamNode, peers: string[], wants: BrowserWants, rtc?: RtcBridge): Promise<BrowserNetwork> {
+  // Before libp2p's WebRTC loads: it takes the global RTCPeerConnection as it finds it.
+  rtc?.install(globalThis)
   const sync = await import('../sync/index.js')
+  const direct = rtc == null ? undefined : (await import('../sync/webrtc.js')).webRtcTransports()
   const privateKey = await loadPeerKey(sync)
   const denyList = sync.createDenyList()
-  const libp2p = await sync.createKilnLibp2p({ privateKey, denyList })
+  const libp2p = await sync.createKilnLibp2p({ privateKey, denyList, ...direct == null ? {} : { direct } })
   const interests = async (): Promise<SyncInterest[]> => [
     ...await sync.ownAndHeldInterests(node, wants.controllers()),
     ...wants.follows().map((follow): SyncInterest => ({ ...follow }))
   ]
-  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests })
+  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests, ...rtc == null ? {} : { direct: { canDial: rtc.hosted, hostEpoch: rtc.epoch } } })
   const known = new Set(peers)
   return {
     addPeers (addrs) {

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js'
 import type { StreamHeads, StreamNode } from '../node/stream-node.js'
 import { allHeads } from '../sync/local-streams.js'
 import type { BrowserNetwork } from './browser-network.js'
+import type { RtcBridge } from './rtc-proxy.js'
 import { type Follows, parseFollow } from './follows.js'
 
 export interface NodeHostInit {
@@ -23,6 +24,8 @@ export interface NodeHostInit {
   startNetwork?: (peers: string[]) => Promise<BrowserNetwork>
   /** Models this node follows (kept across restarts); the network reads them each round. */
   follows?: Follows
+  /** The worker's WebRTC stand-in (rtc-proxy.ts): a tab that offers to host peer connections is attached to it. */
+  rtc?: RtcBridge
   log: Logger
 }
 
@@ -34,6 +37,8 @@ export interface NodeHost {
   connect: (watchGone: (clientId: string, gone: () => void) => void) => WorkerApi
   /** The store was closed underneath the node: every client is told, now and on later calls. */
   announceClosed: (error: unknown) => void
+  /** The worker's WebRTC stand-in, when it has one: the tab that hosts peer connections attaches to it. */
+  rtc?: RtcBridge
 }
 
 interface Connection {
@@ -213,6 +218,7 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
 
   return {
     connect,
+    ...init.rtc == null ? {} : { rtc: init.rtc },
     announceClosed (error) {
       closed = errorToPlain(error)
       for (const client of clients) client.notifyClosed(closed)

@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink'
 import { DEFAULT_NODE_NAME, storeLock, tabLock } from '../api/names.js'
 import type { NodeMode } from '../api/types.js'
-import { StoreLockedError, hasCode } from '../errors.js'
+import { InvalidInputError, StoreLockedError, hasCode } from '../errors.js'
+import type { RtcHostCall } from '../api/rtc-bridge.js'
 import { installErrorWire } from '../api/wire.js'
 import { loadDeviceSigner } from '../identity/device-key.js'
 import { createSessionKeeper } from '../identity/sessions.js'
@@ -15,6 +16,7 @@ import { createStreamNode } from '../node/stream-node.js'
 import { createIdbStore } from '../store/idb-store.js'
 import { startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
+import { createRtcBridge } from './rtc-proxy.js'
 import { type NodeHost, createNodeHost } from './serve.js'
 
 export interface WorkerHostInit {
@@ -39,24 +41,43 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
   const node = createStreamNode({ store, identity: sessions, log: createLogger('kiln:node') })
   const follows = await loadFollows(name)
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
+  const rtc = createRtcBridge()
   host = createNodeHost({
     node,
     sessions,
     follows,
     mode: init.mode,
     log,
-    startNetwork: async (peers) => await startBrowserNetwork(node, peers, { controllers, follows: follows.list })
+    rtc,
+    startNetwork: async (peers) => await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
   })
   return host
 }
 
 /** Serves one client over a MessagePort; it ends on `bye()` or when the client's tab lock frees. */
 export function serveClient (host: NodeHost, port: MessagePort): void {
+  let rtcPort: MessagePort | undefined
   const api = host.connect((clientId, gone) => {
     // The page holds this lock for its lifetime; we get it only once the page is gone.
-    void navigator.locks.request(tabLock(clientId), async () => { gone() })
+    void navigator.locks.request(tabLock(clientId), async () => {
+      gone()
+      // Its peer connections went with the tab, if it hosted them.
+      if (rtcPort != null) host.rtc?.detach(rtcPort)
+    })
   })
-  Comlink.expose(api, port)
+  const rtcCall: RtcHostCall = {
+    async hostPeerConnections (hostPort) {
+      if (host.rtc == null) throw new InvalidInputError('This node has no WebRTC')
+      host.rtc.attach(hostPort)
+      rtcPort = hostPort
+    }
+  }
+  Comlink.expose({ ...api, ...rtcCall }, port)
+}
+
+/** The dedicated-worker fallback: the leader tab owns the worker and hosts its peer connections for its lifetime. */
+export function hostPeerConnectionsFor (host: NodeHost, port: MessagePort): void {
+  host.rtc?.attach(port)
 }
 
 /** When the node cannot start (store locked, newer schema…), every call reports that error, typed. */

@@ -12,7 +12,7 @@ import type { BlockSource } from '../commits/block.js'
 import { MAX_COMMIT_BLOCK_BYTES } from '../commits/decode.js'
 import { BLOCKS_PROTOCOL, BLOCK_REQUESTS_IN_FLIGHT, BLOCK_REQUEST_TIMEOUT_MS, MAX_BLOCK_FRAME_BYTES, MAX_BLOCK_REQUEST_BYTES, MAX_CIDS_PER_REQUEST } from './constants.js'
 import { PeerUnavailableError, RateLimitedError, SyncProtocolError } from '../errors.js'
-import { readFrames, sendFrames, withDeadline } from './frames.js'
+import { closeThenRead, readFrames, sendFrames, withDeadline } from './frames.js'
 import { serveRequests } from './serve-requests.js'
 import type { PeerScore } from './peer-score.js'
 
@@ -53,17 +53,19 @@ export async function requestBlocks (libp2p: Libp2p, peer: PeerId, cids: string[
   const stream = await openStream(libp2p, peer, BLOCKS_PROTOCOL, signal)
   return await withDeadline(stream, BLOCK_REQUEST_TIMEOUT_MS, async (deadline) => {
     await sendFrames(stream, [{ cids }], deadline)
-    await stream.close({ signal: deadline })
-    const out: Array<Uint8Array | undefined> = []
-    for await (const frame of readFrames(stream, { maxFrameBytes: MAX_BLOCK_FRAME_BYTES, maxFrames: cids.length })) {
-      const response = parseResponse(frame)
-      if ('error' in response) {
-        throw response.error === 'rate-limited'
-          ? new RateLimitedError(`Peer ${peer.toString()} is rate-limiting block requests`, { peer: peer.toString() })
-          : new PeerUnavailableError(`Peer ${peer.toString()} refused a block request: ${response.error.slice(0, 200)}`, { peer: peer.toString() })
+    const out = await closeThenRead(stream, deadline, async () => {
+      const answers: Array<Uint8Array | undefined> = []
+      for await (const frame of readFrames(stream, { maxFrameBytes: MAX_BLOCK_FRAME_BYTES, maxFrames: cids.length })) {
+        const response = parseResponse(frame)
+        if ('error' in response) {
+          throw response.error === 'rate-limited'
+            ? new RateLimitedError(`Peer ${peer.toString()} is rate-limiting block requests`, { peer: peer.toString() })
+            : new PeerUnavailableError(`Peer ${peer.toString()} refused a block request: ${response.error.slice(0, 200)}`, { peer: peer.toString() })
+        }
+        answers.push('bytes' in response ? response.bytes : undefined)
       }
-      out.push('bytes' in response ? response.bytes : undefined)
-    }
+      return answers
+    })
     if (out.length !== cids.length) throw new SyncProtocolError(`Asked for ${cids.length} blocks, got ${out.length} answers`)
     return out
   }, signal)

@@ -117,3 +117,15 @@ export const RECON_INGEST_CHUNK = 1_024
 export const MAX_RECON_MISSING = 100_000
 /** Longest range bound accepted (an EventId is ~80 bytes). */
 export const MAX_RECON_KEY_BYTES = 512
+
+// --- direct (WebRTC) connections between browsers, set up through a server peer's relay ---
+/** Where browsers announce their relayed WebRTC addresses; server peers pass them on. */
+export const DIRECT_PEERS_TOPIC = '/kiln/direct-peers/1'
+export const DIRECT_ANNOUNCE_INTERVAL_MS = 5_000
+/** After a failed direct dial (no route between the two, no host tab), the peer is not dialed again for this long. */
+export const DIRECT_REDIAL_MS = 60_000
+/** Direct connections one browser dials (each is a peer connection its host tab keeps). */
+export const MAX_DIRECT_PEERS = 8
+/** An announcement lists at most this many addresses (one per relay) in at most this many bytes. */
+export const MAX_DIRECT_ANNOUNCE_ADDRS = 8
+export const MAX_DIRECT_ANNOUNCE_BYTES = 4_096

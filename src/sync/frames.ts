@@ -82,6 +82,22 @@ export async function withDeadline<T> (stream: Stream, timeoutMs: number, work: 
   }
 }
 
+/**
+ * Closes this side of a request stream and reads the answer. The reader starts before the close:
+ * a peer may answer and close its side while ours is still closing (over WebRTC it acknowledges
+ * our close first), and a stream only tells readers that are listening when its remote end closes.
+ */
+export async function closeThenRead<T> (stream: Stream, signal: AbortSignal, read: () => Promise<T>): Promise<T> {
+  const answer = read()
+  try {
+    await stream.close({ signal })
+  } catch (err) {
+    answer.catch(() => {})
+    throw err
+  }
+  return await answer
+}
+
 function readLength (buffer: Uint8Array): [length: number, offset: number] | undefined {
   for (let i = 0; i < Math.min(buffer.length, MAX_LENGTH_BYTES); i++) {
     if ((buffer[i] & 0x80) === 0) {

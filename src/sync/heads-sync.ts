@@ -23,7 +23,7 @@ import {
   MAX_HEADS_RESPONSE_BYTES, MAX_STREAM_IDS_PER_REQUEST, MAX_TIPS_PER_STREAM, MAX_WITNESSED_COMMITS
 } from './constants.js'
 import { RateLimitedError, SyncProtocolError } from '../errors.js'
-import { readOneFrame, sendFrames, withDeadline } from './frames.js'
+import { closeThenRead, readOneFrame, sendFrames, withDeadline } from './frames.js'
 import { allHeads } from './local-streams.js'
 import { serveRequests } from './serve-requests.js'
 import type { Ingester } from './ingest.js'
@@ -86,8 +86,7 @@ export async function requestHeads (libp2p: Libp2p, peer: PeerId, request: Heads
   const stream = await openStream(libp2p, peer, HEADS_PROTOCOL, signal)
   return await withDeadline(stream, HEADS_REQUEST_TIMEOUT_MS, async (deadline) => {
     await sendFrames(stream, [clean({ ...request, query: request.query == null ? undefined : clean({ ...request.query }) })], deadline)
-    await stream.close({ signal: deadline })
-    const answer = await readOneFrame(stream, MAX_HEADS_RESPONSE_BYTES)
+    const answer = await closeThenRead(stream, deadline, async () => await readOneFrame(stream, MAX_HEADS_RESPONSE_BYTES))
     if (typeof (answer as { error?: unknown } | null)?.error === 'string') {
       throw new RateLimitedError(`Peer ${peer.toString()} refused a heads request: ${String((answer as { error: string }).error).slice(0, 200)}`)
     }

@@ -42,6 +42,13 @@ export interface KilnLibp2pInit {
   denyList?: DenyList
   /** Certificate and key (PEM) for secure WebSockets: listen addresses ending in `/tls/ws` use them. */
   tls?: { cert: string, key: string }
+  /** Transports for direct connections between browsers and what they listen on (webrtc.ts). */
+  direct?: DirectTransports
+}
+
+export interface DirectTransports {
+  transports: NonNullable<Libp2pOptions<KilnServices>['transports']>
+  listen: string[]
 }
 
 /**
@@ -70,8 +77,8 @@ export function kilnLibp2pOptions (init: KilnLibp2pInit = {}): Libp2pOptions<Kil
   }
   if (init.relay === true) services.relay = circuitRelayServer()
   const options: Libp2pOptions<KilnServices> = {
-    addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
-    transports: [webSockets(init.tls == null ? {} : { https: { cert: init.tls.cert, key: init.tls.key } })],
+    addresses: { listen: [...init.listen ?? [], ...init.direct?.listen ?? []], announce: init.announce ?? [] },
+    transports: [webSockets(init.tls == null ? {} : { https: { cert: init.tls.cert, key: init.tls.key } }), ...init.direct?.transports ?? []],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: {

@@ -9,6 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { StreamNode } from '../node/stream-node.js'
 import { serveBlocks } from './block-exchange.js'
 import { type Bootstrap, startBootstrap } from './bootstrap.js'
+import { type DirectPeers, isDirect, startDirectPeers } from './direct-peers.js'
 import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS, STREAM_LIST_ROUNDS } from './constants.js'
 import { type GossipStats, startGossip } from './gossip.js'
 import { pullFrom, serveHeads } from './heads-sync.js'
@@ -49,11 +50,16 @@ export interface SyncInit {
   reconcile?: 'heads' | 'recon'
   /** The EventId network Recon keys use (default NETWORK.INMEMORY). */
   reconNetwork?: number
+  /**
+   * Browsers with WebRTC: announce this node's relayed WebRTC addresses and dial the browsers
+   * heard of while `canDial()` (direct-peers.ts). Without it the node only passes announcements on.
+   */
+  direct?: { canDial: () => boolean, hostEpoch?: () => number, max?: number }
 }
 
 export interface SyncStatus {
-  /** Connected peers that speak Kiln's sync protocols. */
-  peers: Array<{ id: string, addrs: string[] }>
+  /** Connected peers that speak Kiln's sync protocols; `direct` when over WebRTC, not through a server. */
+  peers: Array<{ id: string, addrs: string[], direct: boolean }>
   /** When the last catch-up round with any peer completed (ms since the epoch). */
   lastSyncAt?: number
   /** True while a catch-up round runs with some peer (a new device is still receiving its data). */
@@ -247,12 +253,16 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       void round(peer)
     }
   }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
+  const direct: DirectPeers = startDirectPeers({ libp2p, log: log.newScope('direct'), canDial: init.direct?.canDial, hostEpoch: init.direct?.hostEpoch, max: init.direct?.max })
   const addPeers = (addrs: string[]): void => { if (addrs.length > 0) bootstraps.push(startBootstrap(libp2p, addrs, log.newScope('bootstrap'))) }
   addPeers(init.bootstrap ?? [])
 
   const status = (): SyncStatus => {
     const result: SyncStatus = {
-      peers: [...peers.values()].map((peer) => ({ id: peer.toString(), addrs: libp2p.getConnections(peer).map((c) => c.remoteAddr.toString()) })),
+      peers: [...peers.values()].map((peer) => {
+        const connections = libp2p.getConnections(peer)
+        return { id: peer.toString(), addrs: connections.map((c) => c.remoteAddr.toString()), direct: connections.some(isDirect) }
+      }),
       syncing: running > 0,
       synced,
       failed: failedRounds + ingester.failed + gossip.stats().failed,
@@ -301,6 +311,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       for (const t of catchUps.values()) clearTimeout(t)
       catchUps.clear()
       for (const b of bootstraps) b.stop()
+      direct.stop()
       gossip.stop()
       offSynced()
       libp2p.unregister(topologyId)

@@ -1,0 +1,147 @@
+import { type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { expect, test, chromium, type BrowserContext, type Page } from '@playwright/test'
+import config, { NO_WEBRTC_UDP } from '../playwright.config.js'
+import { newProfileDir } from './fixtures/server-peer.js'
+import { NAMESPACE_ADDR, type Namespace, createNamespace, firstJsonLine, namespaceUnavailable, waitForUrl } from './fixtures/netns.js'
+
+// Two browser profiles (two devices) whose worker nodes connect to each other directly over
+// WebRTC, set up through a server peer's relay; then the server peer stops and they keep syncing.
+// WebRTC between two browsers on one machine needs a non-loopback interface, so the server peer,
+// a dev server and both browsers run inside a network namespace this file creates and removes
+// (fixtures/netns.ts); every packet stays inside it.
+const unavailable = namespaceUnavailable()
+test.skip(unavailable != null, `WebRTC e2e needs a network namespace: ${unavailable ?? ''}. Run it as root (README, Tests).`)
+
+const PORT = Number(process.env.KILN_E2E_PORT ?? 5173)
+const BASE_URL = `http://127.0.0.1:${PORT}`
+let ns: Namespace
+let vite: ChildProcess
+
+test.beforeAll(async () => {
+  ns = createNamespace(config.use?.launchOptions?.executablePath ?? '/usr/bin/chromium')
+  vite = ns.spawn(process.execPath, ['node_modules/vite/bin/vite.js', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], {
+    env: { ...process.env, KILN_VITE_CACHE_DIR: 'node_modules/.vite-netns' }
+  })
+  await waitForUrl(ns, `${BASE_URL}/e2e/pages/core.html`)
+})
+test.afterAll(() => {
+  vite?.kill()
+  ns?.remove()
+})
+
+const startServerPeer = async (): Promise<{ addr: string, process: ChildProcess }> => {
+  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'e2e/fixtures/namespace-server.ts', NAMESPACE_ADDR])
+  const { addr } = await firstJsonLine<{ addr: string }>(child)
+  return { addr, process: child }
+}
+
+const device = async (): Promise<BrowserContext> => {
+  const launch = config.use?.launchOptions ?? {}
+  return await chromium.launchPersistentContext(newProfileDir(), {
+    ...launch,
+    executablePath: ns.chromium,
+    // Chromium hides local addresses behind mDNS names by default; ICE inside the namespace needs them.
+    args: [...(launch.args ?? []).filter((arg) => arg !== NO_WEBRTC_UDP), '--disable-features=WebRtcHideLocalIpsWithMdns'],
+    baseURL: BASE_URL
+  })
+}
+
+/** The app on one device, signed in with the same wallet as the other: one account, two devices. */
+const openApp = async (context: BrowserContext, node: string, peer: string, signIn = true): Promise<Page> => {
+  const page = await context.newPage()
+  await page.goto(`/e2e/pages/wallet.html?node=${node}&peers=${encodeURIComponent(peer)}`)
+  await expect(page.locator('#status')).toHaveText('ready')
+  if (signIn) await page.evaluate(async () => { await window.kiln!.signIn(window.ethereum!) })
+  return page
+}
+
+declare global { interface Window { heard?: unknown[] } }
+const subscribe = async (page: Page, id: string): Promise<void> => {
+  await page.evaluate(async (id) => {
+    window.heard = []
+    await window.kiln!.subscribe(id, (s) => { window.heard!.push(s.content) })
+  }, id)
+}
+
+type Peers = Array<{ id: string, direct: boolean }>
+const peersOf = async (page: Page): Promise<Peers> => await page.evaluate(async () => (await window.kiln!.status()).network?.peers ?? [])
+const contentIn = async (page: Page, id: string): Promise<unknown> => await page.evaluate(async (id) => await window.kiln!.load(id).then((s) => s.content, () => null), id)
+const heard = async (page: Page): Promise<unknown[]> => await page.evaluate(() => window.heard ?? [])
+
+test.setTimeout(60_000)
+test('two browsers connect directly through the server peer, then keep syncing both ways live after it stops', async () => {
+  const server = await startServerPeer()
+  const node = `webrtc-${Date.now()}`
+  const [a, b] = [await device(), await device()]
+  try {
+    const pageA = await openApp(a, node, server.addr)
+    const pageB = await openApp(b, node, server.addr)
+    const idOf = async (page: Page): Promise<string> => await page.evaluate(async () => (await window.kiln!.status()).network!.peerId)
+    const [idA, idB] = [await idOf(pageA), await idOf(pageB)]
+
+    // Each finds the other through the server and connects directly (WebRTC), as status() says.
+    await expect.poll(async () => (await peersOf(pageA)).find((p) => p.id === idB)?.direct, { timeout: 20_000 }).toBe(true)
+    await expect.poll(async () => (await peersOf(pageB)).find((p) => p.id === idA)?.direct, { timeout: 10_000 }).toBe(true)
+
+    const note = await pageA.evaluate(async () => await window.kiln!.create({ content: { from: 'A' } }))
+    await expect.poll(async () => await contentIn(pageB, note.id), { timeout: 15_000 }).toEqual({ from: 'A' })
+    await subscribe(pageA, note.id)
+    await subscribe(pageB, note.id)
+
+    // The server peer stops: each browser's only peer is the other one, directly.
+    const exited = once(server.process, 'exit')
+    server.process.kill('SIGTERM')
+    await exited
+    await expect.poll(async () => (await peersOf(pageA)).map((p) => ({ id: p.id, direct: p.direct })), { timeout: 15_000 }).toEqual([{ id: idB, direct: true }])
+    await expect.poll(async () => (await peersOf(pageB)).map((p) => ({ id: p.id, direct: p.direct })), { timeout: 15_000 }).toEqual([{ id: idA, direct: true }])
+
+    // A → B, live.
+    await pageA.evaluate(async (id) => await window.kiln!.update(id, { content: { from: 'A', step: 1 } }), note.id)
+    await expect.poll(async () => (await heard(pageB)).at(-1), { timeout: 15_000 }).toEqual({ from: 'A', step: 1 })
+    // B → A, live.
+    await pageB.evaluate(async (id) => await window.kiln!.update(id, { content: { from: 'B', step: 2 } }), note.id)
+    await expect.poll(async () => (await heard(pageA)).at(-1), { timeout: 15_000 }).toEqual({ from: 'B', step: 2 })
+  } finally {
+    server.process.kill('SIGKILL')
+    await a.close()
+    await b.close()
+  }
+})
+
+test('when the tab making a browser\'s peer connections closes, another of its tabs takes over and the direct connection comes back', async () => {
+  const server = await startServerPeer()
+  const node = `webrtc-rehost-${Date.now()}`
+  const [a, b] = [await device(), await device()]
+  try {
+    const hostA = await openApp(a, node, server.addr)
+    const otherA = await openApp(a, node, server.addr, false)
+    const pageB = await openApp(b, node, server.addr)
+    const idA = await otherA.evaluate(async () => (await window.kiln!.status()).network!.peerId)
+    const directToA = async (): Promise<boolean | undefined> => (await peersOf(pageB)).find((p) => p.id === idA)?.direct
+    await expect.poll(directToA, { timeout: 20_000 }).toBe(true)
+    const note = await otherA.evaluate(async () => await window.kiln!.create({ content: { n: 0 } }))
+    await expect.poll(async () => await contentIn(pageB, note.id), { timeout: 15_000 }).toEqual({ n: 0 })
+    await subscribe(pageB, note.id)
+
+    // The first tab hosts A's peer connections; it closes and they go with it. A's node lives on in
+    // its other tab, which now hosts: the two browsers connect directly again (A's side closed the
+    // old connection when the tab went, so A's only direct connection now is a new one).
+    await hostA.close()
+    const idB = await pageB.evaluate(async () => (await window.kiln!.status()).network!.peerId)
+    await expect.poll(async () => (await peersOf(otherA)).find((p) => p.id === idB)?.direct, { timeout: 30_000 }).toBe(true)
+    await expect.poll(directToA, { timeout: 15_000 }).toBe(true)
+
+    // And sync runs over it with the server gone.
+    const exited = once(server.process, 'exit')
+    server.process.kill('SIGTERM')
+    await exited
+    await expect.poll(async () => (await peersOf(pageB)).map((p) => p.id), { timeout: 15_000 }).toEqual([idA])
+    await otherA.evaluate(async (id) => await window.kiln!.update(id, { content: { n: 1 } }), note.id)
+    await expect.poll(async () => (await heard(pageB)).at(-1), { timeout: 15_000 }).toEqual({ n: 1 })
+  } finally {
+    server.process.kill('SIGKILL')
+    await a.close()
+    await b.close()
+  }
+})
