@@ -10,3 +10,6 @@ export const FILE_BLOCK_FETCH_TIMEOUT_MS = 30_000
 
 /** The URI scheme a document's content uses for a file: `ipfs://<cid>` (see file-refs.ts). */
 export const FILE_URI_PREFIX = 'ipfs://'
+
+/** A data dir keeps the files' blockstore here, next to the stream store (`store/`). */
+export const FILES_DIR = 'files'
