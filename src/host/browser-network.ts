@@ -2,6 +2,7 @@ import { openIdentityDb } from '../identity/identity-db.js'
 import type { SyncInterest } from '../sync/interests.js'
 import type { Follow, NetworkStatus } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
+import type { KilnLibp2p } from '../sync/libp2p-config.js'
 
 export interface BrowserWants {
   /** The accounts this node signs for. */
@@ -20,6 +21,8 @@ export interface BrowserNetwork {
   /** A catch-up round now (after a sign-in adds an account whose streams to fetch). */
   syncNow: () => Promise<void>
   status: () => NetworkStatus
+  /** The one libp2p node (one peer id) that sync and files (bitswap) share. */
+  libp2p: KilnLibp2p
   stop: () => Promise<void>
 }
 
@@ -47,6 +50,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], wa
   const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests })
   const known = new Set(peers)
   return {
+    libp2p,
     addPeers (addrs) {
       const fresh = addrs.filter((a) => !known.has(a))
       for (const a of fresh) known.add(a)

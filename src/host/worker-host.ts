@@ -13,6 +13,7 @@ import { createSessionKeeper } from '../identity/sessions.js'
 import { createLogger } from '../logger.js'
 import { createStreamNode } from '../node/stream-node.js'
 import { createIdbStore } from '../store/idb-store.js'
+import type { FileStore } from '../files/file-store.js'
 import { startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
 import { type NodeHost, createNodeHost } from './serve.js'
@@ -39,13 +40,35 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
   const node = createStreamNode({ store, identity: sessions, log: createLogger('kiln:node') })
   const follows = await loadFollows(name)
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
+  // helia, UnixFS and blockstore-idb are their own chunk: loaded on the first file call, or when
+  // the network starts (bitswap then serves this node's files to its peers).
+  let files: Promise<FileStore> | undefined
+  const openFiles = async (): Promise<FileStore> => {
+    files ??= import('../files/index.js').then(async ({ createFileStore, openIdbBlocks }) => {
+      const { blocks } = await openIdbBlocks(name)
+      return createFileStore({ blocks, log: createLogger('kiln:files') })
+    })
+    return await files
+  }
   host = createNodeHost({
     node,
     sessions,
     follows,
     mode: init.mode,
     log,
-    startNetwork: async (peers) => await startBrowserNetwork(node, peers, { controllers, follows: follows.list })
+    files: openFiles,
+    startNetwork: async (peers) => {
+      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list })
+      // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).
+      try {
+        const store = await openFiles()
+        const { startFileNetwork } = await import('../files/index.js')
+        store.useNetwork((await startFileNetwork(network.libp2p, store.blocks)).blockstore)
+      } catch (err) {
+        log.error('files over the network did not start: %s', (err as Error).message)
+      }
+      return network
+    }
   })
   return host
 }
