@@ -9,6 +9,7 @@
 import { unixfs } from '@helia/unixfs'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from '@libp2p/interface'
+import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { BlockNotFoundError, FileTooLargeError, InvalidIdError, KilnError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
@@ -54,7 +55,7 @@ export interface FileStore {
   read: (cid: string, options?: FileOptions) => AsyncIterable<Uint8Array>
   /** The file's length, from its root block (fetched if missing). */
   stat: (cid: string, options?: AbortOptions) => Promise<FileInfo>
-  /** Whether this node holds the file's root block (it holds all of it then, unless GC ran). */
+  /** Whether this node holds every block of the file (a read half-way from peers holds only part). */
   has: (cid: string, options?: AbortOptions) => Promise<boolean>
   /** The local, verified blockstore (the HTTP gateway serves only what is held). */
   blocks: FileBlockstore
@@ -185,9 +186,19 @@ export function createFileStore (init: FileStoreInit): FileStore {
       }
     },
     stat,
-    has: async (text, options) => await blocks.has(parseCid(text), options),
+    has: async (text, options) => await holdsWhole(blocks, parseCid(text), options),
     useNetwork (next) { network = next }
   }
+}
+
+/** Every block of the DAG under `cid` is held: raw leaves by a lookup, dag-pb nodes read for their links. */
+async function holdsWhole (blocks: FileBlockstore, cid: CID, options?: AbortOptions): Promise<boolean> {
+  if (!await blocks.has(cid, options)) return false
+  if (cid.code !== dagPb.code) return true
+  for (const link of dagPb.decode(await blocks.getBlock(cid, options)).Links) {
+    if (!await holdsWhole(blocks, CID.decode(link.Hash.bytes), options)) return false
+  }
+  return true
 }
 
 /** Where an add chunks its file before anything reaches the store: blocks by CID, and the file's length. */

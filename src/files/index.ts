@@ -2,3 +2,4 @@
 export { createFileStore, type FileStore } from './file-store.js'
 export { startFileNetwork, type FileNetwork } from './file-network.js'
 export { openIdbBlocks } from './idb-blocks.js'
+export { fileRefsIn, fileUri } from './file-refs.js'

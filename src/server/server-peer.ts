@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { IndexDefinition } from '../api/types.js'
 import type { FileStore } from '../files/file-store.js'
 import { startFileNetwork, type FileNetwork } from '../files/file-network.js'
+import { keepFilesOf } from './keep-files.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { createKilnLibp2p, type KilnLibp2p } from '../sync/libp2p-config.js'
 import { createDenyList } from '../sync/peer-score.js'
@@ -82,6 +83,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
       init.files.useNetwork(fileNetwork.blockstore)
     }
     const files = fileNetwork
+    const stopKeeping = init.files == null ? () => {} : keepFilesOf(node, init.files, log.newScope('files'))
     const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
     const ceramic = createCeramicApi({ node, feed, interests: init.interests ?? [ALL_STREAMS], kilnVersion: KILN_VERSION, log: log.newScope('ceramic') })
     http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, files: init.files, limits: init.httpLimits })
@@ -100,6 +102,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
           server.closeAllConnections()
         })
         feed.close()
+        stopKeeping()
         await running.stop()
         init.files?.useNetwork(undefined)
         await files?.stop()
