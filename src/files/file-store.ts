@@ -51,7 +51,10 @@ export interface FileStoreInit {
 export interface FileStore {
   /** Stores a file; resolves once every block is written. */
   add: (source: FileSource, options?: AddFileOptions) => Promise<FileInfo>
-  /** The file's bytes in order, each block verified; missing blocks are asked of the network. */
+  /**
+   * The file's bytes in order, each block verified; missing blocks are asked of the network. A
+   * file not held whose root says it is past the size limit is ERR_FILE_TOO_LARGE, before any leaf is fetched.
+   */
   read: (cid: string, options?: FileOptions) => AsyncIterable<Uint8Array>
   /** The file's length, from its root block (fetched if missing). */
   stat: (cid: string, options?: AbortOptions) => Promise<FileInfo>
@@ -177,6 +180,10 @@ export function createFileStore (init: FileStoreInit): FileStore {
     async * read (text, options = {}) {
       const cid = parseCid(text)
       const total = (await stat(text, options)).size
+      // The root block says how long the file is: a file past the limit is not fetched at all.
+      if (total > maxFileBytes && !await holdsWhole(blocks, cid, options)) {
+        throw new FileTooLargeError(`The file is ${total} bytes, past the ${maxFileBytes}-byte limit; it was not fetched`, { limit: maxFileBytes, size: total })
+      }
       let bytes = 0
       options.onProgress?.({ bytes, total })
       for await (const chunk of fs.cat(asUnixfsCid(cid), { signal: options.signal })) {

@@ -60,6 +60,22 @@ describe('files between peers (helia bitswap on the node libp2p)', () => {
     expect((await readAll(b.files.read(added.cid))).length).toBe(bytes.length)
   })
 
+  it('a file a peer holds that is past this node\'s size limit is refused before any of it is fetched', async () => {
+    const a = await filePeer()
+    const libp2p = await createKilnLibp2p({ listen: [LOOPBACK_WS] })
+    const store = new MemoryBlockstore()
+    const small = createFileStore({ blocks: createFileBlockstore({ store }), maxFileBytes: MiB, fetchTimeoutMs: 3_000 })
+    const network = await startFileNetwork(libp2p, small.blocks)
+    small.useNetwork(network.blockstore)
+    running.push({ libp2p, store, files: small, network })
+    const added = await a.files.add(bytesOf(3 * MiB))
+    await libp2p.dial(a.libp2p.getMultiaddrs()[0])
+    await expect(readAll(small.read(added.cid))).rejects.toMatchObject({ code: 'ERR_FILE_TOO_LARGE' })
+    const kept: string[] = []
+    for await (const { cid } of store.getAll()) kept.push(cid.toString())
+    expect(kept).toHaveLength(1) // the root, which says how long the file is; no leaf
+  })
+
   it('a block a peer sends that does not match its CID is refused: the read fails and B keeps nothing', async () => {
     const honest = createFileStore({ blocks: createFileBlockstore({ store: new MemoryBlockstore() }) })
     const added = await honest.add(bytesOf(3 * MiB))
