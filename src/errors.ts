@@ -79,6 +79,8 @@ export const MissingDependencyError = defineError('MissingDependencyError', 'ERR
 export const BlockNotFoundError = defineError('BlockNotFoundError', 'ERR_BLOCK_NOT_FOUND', 'A block the commit needs is missing')
 /** A write built on a tip that is no longer the stream's tip; reload and apply the change again. */
 export const StaleTipError = defineError('StaleTipError', 'ERR_STALE_TIP', 'The write builds on a stale tip')
+/** A file is larger than the node's per-file limit; nothing of it was stored. */
+export const FileTooLargeError = defineError('FileTooLargeError', 'ERR_FILE_TOO_LARGE', 'The file is larger than the size limit')
 /** The disk or the browser's storage quota is full; nothing was written. */
 export const StoreFullError = defineError('StoreFullError', 'ERR_STORE_FULL', 'Storage is full')
 /** The store is already open elsewhere (another process, or another node in this origin). */

@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  BatchWrite, Conflict, ConflictResolution, CreateOptions, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -69,6 +69,13 @@ export interface NodeCalls {
    */
   unfollow: (follow: Follow) => Promise<{ forgotten: number }>
   follows: () => Promise<FollowStatus[]>
+  /**
+   * Stores a file (UnixFS, CIDv1, raw leaves) in the node's IndexedDB; all or nothing
+   * (ERR_FILE_TOO_LARGE, ERR_STORE_FULL). Adding the same bytes again gives the same CID.
+   */
+  addFile: (data: Blob | Uint8Array, onProgress?: (progress: FileProgress) => void) => Promise<FileInfo>
+  /** A file's bytes, each block verified; blocks this node lacks are asked of its peers. */
+  readFile: (cid: string, onProgress?: (progress: FileProgress) => void) => Promise<Blob>
 }
 
 /**
@@ -132,6 +139,10 @@ export const CALLS = {
   follow: { retrySafe: true, servedBy: 'host' },
   unfollow: { retrySafe: true, servedBy: 'host' },
   follows: { retrySafe: true, servedBy: 'host' },
+  // Page methods of their own (connect.ts): they carry a progress listener. Adding is content
+  // addressed, so doing it twice stores the same blocks once.
+  addFile: { retrySafe: true, servedBy: 'host', internal: true },
+  readFile: { retrySafe: true, servedBy: 'host', internal: true },
   // The connection calls are idempotent per client (the host and the relay leader make them so).
   hello: { retrySafe: true, servedBy: 'connection' },
   bye: { retrySafe: true, servedBy: 'connection' },

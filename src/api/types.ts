@@ -218,6 +218,21 @@ export interface FollowCatchUp {
   lastSyncAt?: number
 }
 
+/**
+ * A stored file: its UnixFS root CID (CIDv1) and length in bytes. A document refers to it as the
+ * string `ipfs://<cid>` in its content (see README, "Files").
+ */
+export interface FileInfo {
+  cid: string
+  size: number
+}
+
+/** How far a file's add or read has come; `total` is the file's length when known. */
+export interface FileProgress {
+  bytes: number
+  total?: number
+}
+
 export interface NodeStats {
   streams: number
   commits: number

@@ -11,6 +11,7 @@ import { withoutUndefined } from '../commits/genesis.js'
 import { initIdentity, loadIdentity } from './identity-file.js'
 import { INDEX_SPEC_USAGE, parseIndexSpec } from '../server/index-spec.js'
 import { SERVE_USAGE } from '../server/serve-usage.js'
+import { FILE_USAGE, runFile } from './file-command.js'
 
 const USAGE = `kiln — a Ceramic-compatible stream node
 
@@ -34,6 +35,7 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
   export <id> [--out file.car]            the stream's log as a CAR file (stdout by default)
   import <file.car | ->                   verify and store every commit in a CAR file (any root, every branch)
   pin <id> | unpin <id> | stats
+${FILE_USAGE}
 ${SERVE_USAGE}
 
 Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.`
@@ -93,6 +95,11 @@ export async function main (argv: string[]): Promise<number> {
   const dir = resolve(values.dir ?? process.env.KILN_HOME ?? join(homedir(), '.kiln'))
   try {
     if (command === 'init') return print(await initIdentity(dir).then((r) => ({ dir, ...r })))
+    if (command === 'file') {
+      // Files need neither the stream store nor an identity.
+      const result = await runFile(dir, args, values.out)
+      return result == null ? 0 : print(result)
+    }
     const node = await openNode(dir)
     try {
       // Loaded on demand: the other commands need neither libp2p nor Node 22.

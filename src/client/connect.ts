@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink'
 import { type NodeCalls, PAGE_CALLS, type PageCall, forwardCalls } from '../api/calls.js'
 import { DEFAULT_NODE_NAME, tabLock } from '../api/names.js'
-import type { SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
+import type { FileInfo, FileProgress, SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
 import { installErrorWire } from '../api/wire.js'
 import { ConnectionClosedError, type KilnErrorLike } from '../errors.js'
 import { openFallback } from './fallback.js'
@@ -33,6 +33,14 @@ export interface Kiln extends Pick<NodeCalls, PageCall> {
    * The session is shared by every tab and survives restarts; this tab renews it before it expires.
    */
   signIn: (provider: EthereumProvider, options?: SignInOptions) => Promise<SessionInfo>
+  /**
+   * Stores a file in this browser's node (UnixFS on IPFS, CIDv1): `{ cid, size }`. Refer to it
+   * from a document's content as `ipfs://<cid>`; peers that sync the document fetch it by CID.
+   * Too large a file is ERR_FILE_TOO_LARGE, a full store ERR_STORE_FULL; neither keeps any of it.
+   */
+  addFile: (data: Blob | Uint8Array, options?: FileCallOptions) => Promise<FileInfo>
+  /** A file's bytes as a Blob, each block verified; fetched from peers when this node lacks it. */
+  readFile: (cid: string, options?: FileCallOptions) => Promise<Blob>
   /** The session new streams are written with, if any. */
   session: () => Promise<SessionInfo | undefined>
   /**
@@ -40,6 +48,14 @@ export interface Kiln extends Pick<NodeCalls, PageCall> {
    * running for other tabs. Later calls fail with ERR_CONNECTION_CLOSED.
    */
   close: () => Promise<void>
+}
+
+export interface FileCallOptions {
+  /**
+   * Told how many bytes are done (and the total) as the file moves. Without SharedWorker (the
+   * relayed fallback) only the end is told: a listener cannot cross the relay's BroadcastChannel.
+   */
+  onProgress?: (progress: FileProgress) => void
 }
 
 /**
@@ -55,7 +71,8 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   installErrorWire()
   const name = options.name ?? DEFAULT_NODE_NAME
   const clientId = crypto.randomUUID()
-  const link: NodeLink = typeof SharedWorker === 'function'
+  const shared = typeof SharedWorker === 'function'
+  const link: NodeLink = shared
     ? openSharedWorker(name, options.workerUrl)
     // No SharedWorker (Chrome for Android before 148, some WebViews): one tab runs the node in a
     // dedicated worker and relays the other tabs' calls (fallback.ts). The calls are the same.
@@ -85,6 +102,18 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
       const id = await api.subscribe(target, Comlink.proxy(listener))
       return async () => { if (!closed) await api.unsubscribe(id) }
     },
+    async addFile (data, fileOptions = {}) {
+      open()
+      const done = await api.addFile(data, listenerFor(fileOptions.onProgress, shared))
+      if (!shared) fileOptions.onProgress?.({ bytes: done.size, total: done.size })
+      return done
+    },
+    async readFile (cid, fileOptions = {}) {
+      open()
+      const blob = await api.readFile(cid, listenerFor(fileOptions.onProgress, shared))
+      if (!shared) fileOptions.onProgress?.({ bytes: blob.size, total: blob.size })
+      return blob
+    },
     async signOut (account) {
       open()
       stopRenewal?.()
@@ -108,6 +137,11 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
       await link.close()
     }
   }
+}
+
+/** A progress listener the worker can call (a Comlink proxy), where the link can carry one. */
+function listenerFor (listener: ((progress: FileProgress) => void) | undefined, shared: boolean): ((progress: FileProgress) => void) | undefined {
+  return listener == null || !shared ? undefined : Comlink.proxy(listener)
 }
 
 /** Held for this tab's lifetime, so the worker can tell when the tab is gone (it cannot see tabs close). */

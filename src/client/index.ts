@@ -4,11 +4,11 @@
  * create, update, load, query and subscribe to Ceramic-compatible streams. The page bundle holds
  * no store or network code: all of that runs in the worker.
  */
-export { connect, type ConnectOptions, type Kiln } from './connect.js'
+export { connect, type ConnectOptions, type FileCallOptions, type Kiln } from './connect.js'
 export type { EthereumProvider, SignInOptions } from './sign-in.js'
 export type {
   CreateOptions, UpdateOptions, StreamSnapshot, SnapshotMetadata, SnapshotLogEntry, HistoryEntry, StreamQuery, PageRequest, Page,
-  NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo, ImportedCar, Follow, FollowStatus,
+  FileInfo, FileProgress, NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo, ImportedCar, Follow, FollowStatus,
   BatchWrite, Conflict, ConflictSide, ConflictResolution, FieldCondition, FieldFilter, IndexDefinition, IndexStatus, IndexValue
 } from '../api/types.js'
 export { CALLS, type CallRule, type NodeCalls } from '../api/calls.js'

@@ -3,6 +3,7 @@ import type { SyncInterest } from '../sync/interests.js'
 import type { Follow, FollowCatchUp, NetworkStatus } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { RtcBridge } from './rtc-proxy.js'
+import type { KilnLibp2p } from '../sync/libp2p-config.js'
 
 export interface BrowserWants {
   /** The accounts this node signs for. */
@@ -23,6 +24,8 @@ export interface BrowserNetwork {
   status: () => NetworkStatus
   /** How far catch-up on a follow is. */
   catchUp: (follow: Follow) => FollowCatchUp
+  /** The one libp2p node (one peer id) that sync and files (bitswap) share. */
+  libp2p: KilnLibp2p
   stop: () => Promise<void>
 }
 
@@ -57,6 +60,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], wa
   const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests, ...rtc == null ? {} : { direct: { canDial: rtc.hosted, hostEpoch: rtc.epoch } } })
   const known = new Set(peers)
   return {
+    libp2p,
     addPeers (addrs) {
       const fresh = addrs.filter((a) => !known.has(a))
       for (const a of fresh) known.add(a)

@@ -5,12 +5,13 @@
  */
 import { parseStreamRef } from '../ids/parse.js'
 import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type WorkerApi, forwardCalls } from '../api/calls.js'
-import type { Follow, FollowStatus, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
+import type { FileProgress, Follow, FollowStatus, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
 import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
 import type { SessionKeeper } from '../identity/sessions.js'
 import type { Logger } from '../logger.js'
 import type { StreamHeads, StreamNode } from '../node/stream-node.js'
 import { allHeads } from '../sync/local-streams.js'
+import type { FileStore } from '../files/file-store.js'
 import type { BrowserNetwork } from './browser-network.js'
 import type { RtcBridge } from './rtc-proxy.js'
 import { type Follows, parseFollow } from './follows.js'
@@ -26,6 +27,8 @@ export interface NodeHostInit {
   follows?: Follows
   /** The worker's WebRTC stand-in (rtc-proxy.ts): a tab that offers to host peer connections is attached to it. */
   rtc?: RtcBridge
+  /** The node's files, opened on the first file call (helia and UnixFS load only then). */
+  files?: () => Promise<FileStore>
   log: Logger
 }
 
@@ -71,6 +74,15 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
   const fetchFromPeers = async (ref: string): Promise<boolean> => {
     const running = await network?.catch(() => undefined)
     return running != null && await running.fetchStream(parseStreamRef(ref).baseID.toString())
+  }
+
+  let fileStore: Promise<FileStore> | undefined
+  const files = async (): Promise<FileStore> => {
+    if (init.files == null) throw new InvalidInputError('This node keeps no files')
+    fileStore ??= init.files()
+    // A failed open is reported to this caller; the next file call tries again.
+    fileStore.catch(() => { fileStore = undefined })
+    return await fileStore
   }
 
   const follows = (): Follows => {
@@ -157,6 +169,16 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       return { forgotten: await forgetUnneeded(follow) }
     },
     follows: async () => await Promise.all(follows().list().map(statusOf)),
+    async addFile (data, onProgress) {
+      const store = await files()
+      const size = data instanceof Blob ? data.size : data.byteLength
+      return await store.add(data instanceof Blob ? blobChunks(data) : data, { size, onProgress: throttled(onProgress) })
+    },
+    async readFile (cid, onProgress) {
+      const parts: Uint8Array<ArrayBuffer>[] = []
+      for await (const chunk of (await files()).read(cid, { onProgress: throttled(onProgress) })) parts.push(new Uint8Array(chunk))
+      return new Blob(parts)
+    },
     sessions: async () => init.sessions?.list() ?? [],
     signOut: async (account) => { await sessions().signOut(account) }
   }
@@ -223,5 +245,32 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       closed = errorToPlain(error)
       for (const client of clients) client.notifyClosed(closed)
     }
+  }
+}
+
+/** Progress is told to a page at most every PROGRESS_STEP_BYTES (and at the end), and never awaited. */
+const PROGRESS_STEP_BYTES = 256 * 1024
+
+function throttled (listener: ((progress: FileProgress) => void) | undefined): ((progress: FileProgress) => void) | undefined {
+  if (listener == null) return undefined
+  let told = -Infinity
+  return (progress) => {
+    if (progress.bytes - told < PROGRESS_STEP_BYTES && progress.bytes !== progress.total) return
+    told = progress.bytes
+    // A listener in a tab that is gone: the file work goes on.
+    Promise.resolve(listener(progress)).catch(() => {})
+  }
+}
+
+async function * blobChunks (blob: Blob): AsyncGenerator<Uint8Array> {
+  const reader = blob.stream().getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    reader.releaseLock()
   }
 }

@@ -14,6 +14,7 @@ import { createSessionKeeper } from '../identity/sessions.js'
 import { createLogger } from '../logger.js'
 import { createStreamNode } from '../node/stream-node.js'
 import { createIdbStore } from '../store/idb-store.js'
+import type { FileStore } from '../files/file-store.js'
 import { startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
 import { createRtcBridge } from './rtc-proxy.js'
@@ -42,6 +43,16 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
   const follows = await loadFollows(name)
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
   const rtc = createRtcBridge()
+  // helia, UnixFS and blockstore-idb are their own chunk: loaded on the first file call, or when
+  // the network starts (bitswap then serves this node's files to its peers).
+  let files: Promise<FileStore> | undefined
+  const openFiles = async (): Promise<FileStore> => {
+    files ??= import('../files/index.js').then(async ({ createFileStore, openIdbBlocks }) => {
+      const { blocks } = await openIdbBlocks(name)
+      return createFileStore({ blocks, log: createLogger('kiln:files') })
+    })
+    return await files
+  }
   host = createNodeHost({
     node,
     sessions,
@@ -49,7 +60,19 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     mode: init.mode,
     log,
     rtc,
-    startNetwork: async (peers) => await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
+    files: openFiles,
+    startNetwork: async (peers) => {
+      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
+      // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).
+      try {
+        const store = await openFiles()
+        const { startFileNetwork } = await import('../files/index.js')
+        store.useNetwork((await startFileNetwork(network.libp2p, store.blocks)).blockstore)
+      } catch (err) {
+        log.error('files over the network did not start: %s', (err as Error).message)
+      }
+      return network
+    }
   })
   return host
 }

@@ -3,6 +3,10 @@
  *   GET /healthz           → { ok, peerId, multiaddrs, peers, streams, sync }
  *   GET /streams/:id       → the stream's snapshot (StreamID or CommitID)
  *   GET /streams/:id/car   → the stream's log as a CAR file
+ *   GET /streams/:id/content
+ *                          → the current content alone, as JSON (a mutable NFT's tokenURI can name it)
+ *   GET /ipfs/:cid?format=raw|car
+ *                          → a file's blocks, as an IPFS trustless gateway (ipfs-gateway.ts)
  *   GET /streams?model=&controller=&family=&schema=&limit=&cursor=
  *                          → { items: snapshots, cursor? }, oldest first
  *   GET /models/:model/documents?where=<JSON>&sort=<JSON>&controller=&limit=&cursor=
@@ -26,11 +30,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
 import { errorToPlain } from '../errors.js'
+import type { FileStore } from '../files/file-store.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { SyncStatus } from '../sync/sync.js'
 import { modelCountQuery, modelDocumentsRequest, modelIndexesModel, streamsRequest } from './http-query.js'
 import { RETRY_AFTER_SECONDS, httpStatusOf } from './http-status.js'
 import { decodeSegment, targetOf } from './http-request.js'
+import { serveIpfs } from './ipfs-gateway.js'
 
 export interface HttpApiInit {
   node: StreamNode
@@ -40,6 +46,8 @@ export interface HttpApiInit {
   log: Logger
   /** Serves `/ceramic/…`; given the path after `/ceramic`, with its query. */
   ceramic?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>
+  /** The node's files, served under /ipfs/ (without them that route is a 404). */
+  files?: FileStore
   limits?: Partial<HttpLimits>
 }
 
@@ -75,6 +83,7 @@ export function createHttpApi (init: HttpApiInit): Server {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: 'ERR_METHOD', message: 'Only GET is supported' } })
     const { pathname: path, search } = targetOf(url)
+    if (path.startsWith('/ipfs/') && init.files != null) return await serveIpfs(req, res, path, search, init.files.blocks)
     if (path === '/healthz') {
       const sync = init.sync()
       return json(res, 200, {
@@ -100,10 +109,11 @@ export function createHttpApi (init: HttpApiInit): Server {
       if (model[2] === 'count') return json(res, 200, { count: await node.count(modelCountQuery(id, search)) })
       return json(res, 200, await node.indexes(modelIndexesModel(id, search)))
     }
-    const match = /^\/streams\/([^/]+)(\/car)?$/.exec(path)
+    const match = /^\/streams\/([^/]+)(\/car|\/content)?$/.exec(path)
     if (match == null) return json(res, 404, { error: { code: 'ERR_NOT_FOUND', message: `No route for ${path}` } })
     const id = decodeSegment(match[1])
     if (match[2] == null) return json(res, 200, await node.load(id))
+    if (match[2] === '/content') return json(res, 200, (await node.load(id)).content ?? null)
     const car = await node.exportCar(id)
     res.writeHead(200, { 'content-type': 'application/vnd.ipld.car', 'content-length': car.length })
     res.end(car)

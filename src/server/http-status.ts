@@ -4,7 +4,7 @@
  * for real bugs (and logged with its cause by the caller).
  */
 import {
-  BlockNotFoundError, CapabilityExpiredError, CapabilityScopeError, CommitLinkError, ForbiddenChangeError, InvalidAnchorError,
+  BlockNotFoundError, CapabilityExpiredError, FileTooLargeError, CapabilityScopeError, CommitLinkError, ForbiddenChangeError, InvalidAnchorError,
   InvalidCapabilityError, InvalidCarError, InvalidIdError, InvalidInputError, InvalidSignatureError, MalformedCommitError,
   MissingDependencyError, NotIndexedError, OversizeError, RateLimitedError, SchemaViolationError, StaleTipError, StoreClosedError,
   StoreFullError, StoreLockedError, StreamNotFoundError, WrongControllerError, codeOf
@@ -23,7 +23,7 @@ const STATUS_BY_CODE = new Map<string, number>([
     InvalidAnchorError, InvalidCarError, MissingDependencyError, NotIndexedError
   ].map((E) => [E.code, 400] as const),
   [StaleTipError.code, 409],
-  [OversizeError.code, 413],
+  ...[OversizeError, FileTooLargeError].map((E) => [E.code, 413] as const),
   [RateLimitedError.code, 429],
   // The server cannot serve now; nothing is wrong with the request.
   ...[StoreLockedError, StoreFullError, StoreClosedError].map((E) => [E.code, 503] as const)

@@ -5,8 +5,12 @@
  * `{"ready":true,"peerId":…,"multiaddrs":[…],"http":…}`.
  */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { IndexDefinition } from '../api/types.js'
 import { InvalidInputError } from '../errors.js'
+import { openDiskBlocks } from '../files/disk-blocks.js'
+import { createFileStore } from '../files/file-store.js'
+import { FILES_DIR } from '../files/constants.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { parseInterest } from '../sync/interests.js'
 import { parseMultiaddr } from '../sync/bootstrap.js'
@@ -92,7 +96,14 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
 /** Runs the server peer on `node` until a shutdown signal; returns the exit code. */
 export async function serve (node: StreamNode, dir: string, values: ServeValues): Promise<number> {
   const options = serveOptions(values)
-  const peer = await startServerPeer({ node, dir, ...options })
+  const disk = await openDiskBlocks({ path: join(dir, FILES_DIR) })
+  let peer
+  try {
+    peer = await startServerPeer({ node, dir, ...options, files: createFileStore({ blocks: disk.blocks }) })
+  } catch (err) {
+    await disk.close()
+    throw err
+  }
   // Handlers stay until the end: a second signal (Ctrl-C twice, or a process group signalled after
   // kiln itself) must not kill a shutdown in progress.
   let onSignal: (signal: string) => void = () => {}
@@ -103,6 +114,7 @@ export async function serve (node: StreamNode, dir: string, values: ServeValues)
   const signal = await stopped
   try {
     await peer.stop()
+    await disk.close()
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { IndexDefinition } from '../api/types.js'
+import type { FileStore } from '../files/file-store.js'
+import { startFileNetwork, type FileNetwork } from '../files/file-network.js'
+import { keepFilesOf } from './keep-files.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { createKilnLibp2p, type KilnLibp2p } from '../sync/libp2p-config.js'
 import { createDenyList } from '../sync/peer-score.js'
@@ -41,6 +44,11 @@ export interface ServerPeerInit {
   indexes?: IndexDefinition[]
   topic?: string
   syncIntervalMs?: number
+  /**
+   * The node's files: served to peers over bitswap on the same libp2p, and over HTTP at
+   * /ipfs/{cid} (a trustless gateway); reads fetch missing blocks from connected peers.
+   */
+  files?: FileStore
 }
 
 export interface ServerPeer {
@@ -65,13 +73,20 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
   const log = libp2p.logger.forComponent('kiln:server')
   let sync: Sync | undefined
   let http: Server | undefined
+  let fileNetwork: FileNetwork | undefined
   const feed = createEventFeed(node, join(init.dir, FEED_FILE))
   try {
     sync = await startSync({ node, libp2p, denyList, bootstrap: init.bootstrap, interests: init.interests, topic: init.topic, syncIntervalMs: init.syncIntervalMs })
     const running = sync
+    if (init.files != null) {
+      fileNetwork = await startFileNetwork(libp2p, init.files.blocks)
+      init.files.useNetwork(fileNetwork.blockstore)
+    }
+    const files = fileNetwork
+    const stopKeeping = init.files == null ? () => {} : keepFilesOf(node, init.files, log.newScope('files'))
     const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
     const ceramic = createCeramicApi({ node, feed, interests: init.interests ?? [ALL_STREAMS], kilnVersion: KILN_VERSION, log: log.newScope('ceramic') })
-    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, limits: init.httpLimits })
+    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, files: init.files, limits: init.httpLimits })
     const url = await listen(http, init.httpHost, init.httpPort)
     const server = http
     log('server peer %s listening on %s, HTTP on %s', libp2p.peerId.toString(), multiaddrs().join(' '), url)
@@ -87,7 +102,10 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
           server.closeAllConnections()
         })
         feed.close()
+        stopKeeping()
         await running.stop()
+        init.files?.useNetwork(undefined)
+        await files?.stop()
         await libp2p.stop()
       }
     }
@@ -96,6 +114,8 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
     http?.close()
     feed.close()
     await sync?.stop().catch((cause: unknown) => { log.error('could not stop sync after a failed start: %s', (cause as Error).message) })
+    init.files?.useNetwork(undefined)
+    await fileNetwork?.stop().catch((cause: unknown) => { log.error('could not stop bitswap after a failed start: %s', (cause as Error).message) })
     await libp2p.stop()
     throw err
   }

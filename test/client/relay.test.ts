@@ -1,8 +1,11 @@
+import { MemoryBlockstore } from 'blockstore-core'
+import { createFileBlockstore } from '../../src/files/file-blockstore.js'
+import { createFileStore, type FileStore } from '../../src/files/file-store.js'
 import type { Cacao } from '@didtools/cacao'
 import * as Comlink from 'comlink'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CALLS, type CallName, type WorkerApi } from '../../src/api/calls.js'
-import type { Follow, StreamSnapshot } from '../../src/api/types.js'
+import type { FileInfo, Follow, StreamSnapshot } from '../../src/api/types.js'
 import { installErrorWire } from '../../src/api/wire.js'
 import { type RelayClient, createRelayClient } from '../../src/client/relay-client.js'
 import { type Leader, startLeader } from '../../src/client/relay-leader.js'
@@ -69,7 +72,8 @@ afterEach(() => { for (const close of toClose.splice(0)) close() })
 
 async function startRelay (): Promise<Relay> {
   const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
-  const host = createNodeHost({ node, mode: 'dedicated-worker', log: silentLogger, follows: memoryFollows() })
+  const files = async (): Promise<FileStore> => createFileStore({ blocks: createFileBlockstore({ store: new MemoryBlockstore() }) })
+  const host = createNodeHost({ node, mode: 'dedicated-worker', log: silentLogger, follows: memoryFollows(), files })
   const bus = createRelayBus()
   // What the tab locks would tell: who watches each tab, to hear when it is gone.
   const watchers = new Map<string, Array<() => void>>()
@@ -380,7 +384,7 @@ describe('fallback relay: a leader change', () => {
 })
 
 /** What the calls below need, made by follower b beforehand: a stream it subscribed to, and another node's stream as a CAR. */
-interface Made { stream: StreamSnapshot, sub: number, car: Uint8Array }
+interface Made { stream: StreamSnapshot, sub: number, car: Uint8Array, file: FileInfo }
 
 interface Sample {
   call: (api: WorkerApi, made: Made) => Promise<unknown>
@@ -426,6 +430,8 @@ const SAMPLES: { [M in CallName]: Sample } = {
   follow: { call: async (api) => await api.follow({ model: A_MODEL }) },
   unfollow: { call: async (api) => await api.unfollow({ model: A_MODEL }) },
   follows: { call: async (api) => await api.follows() },
+  addFile: { call: async (api) => await api.addFile(new TextEncoder().encode('a file, added twice is stored once')) },
+  readFile: { call: async (api, { file }) => await api.readFile(file.cid) },
   hello: { call: async (api) => { await api.hello('b') } },
   bye: { call: async (api) => { await api.bye() } },
   subscribe: { call: async (api, { stream }) => await api.subscribe(stream.id, () => {}), effect: { count: subscriptions, by: 1 } },
@@ -438,8 +444,9 @@ async function followerReady (): Promise<Awaited<ReturnType<typeof threeTabs>> &
   const stream = await relay.b.api.create({ content: { list: [] } })
   const sub = await relay.b.api.subscribe(stream.id, () => {})
   const { car } = await otherStreamCar()
+  const file = await relay.b.api.addFile(new TextEncoder().encode('a file to read'))
   await relay.bus.idle()
-  return { ...relay, made: { stream, sub, car } }
+  return { ...relay, made: { stream, sub, car, file } }
 }
 
 /** The follower got the new leader's answer to call `id`, the same answer (value or error code). */

@@ -10,6 +10,10 @@ import { CeramicWorld, plainMetadata } from '../fixtures/ceramic-replay.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
 import { didPkh, siweCacao } from '../fixtures/wallet.js'
+import { MemoryBlockstore } from 'blockstore-core'
+import { createFileBlockstore } from '../../src/files/file-blockstore.js'
+import { fileRefsIn, fileUri } from '../../src/files/file-refs.js'
+import { createFileStore } from '../../src/files/file-store.js'
 
 /** A node on a memory store that can sign as every signer given (the first creates streams). */
 function nodeOf (...signers: Signer[]): StreamNode {
@@ -158,6 +162,41 @@ describe('Ceramic\'s Model and ModelInstanceDocument handlers replay what Kiln w
     await node.update(doc.id, { header: { shouldIndex: false } })
     expect((await node.load(doc.id)).metadata.shouldIndex).toBe(false)
     await expectCeramicAgrees(node, doc.id, [notes.id])
+  })
+
+  it('a profile whose avatar is a file (ipfs://<cid>, as Kiln documents file references), changed to another file', async () => {
+    const node = nodeOf(await kilnSigner('alice'))
+    const profiles = await node.create({
+      type: 'model',
+      content: {
+        ...noteModel,
+        name: 'Profile',
+        accountRelation: { type: 'list' },
+        schema: {
+          $schema: 'https://json-schema.org/draft/2020-12/schema',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', maxLength: 100 },
+            // basicProfile's shape: the image's source is an ipfs:// URI, with its type and size.
+            avatar: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { src: { type: 'string', pattern: '^ipfs://', maxLength: 150 }, mimeType: { type: 'string', maxLength: 50 }, size: { type: 'integer' } },
+              required: ['src']
+            }
+          },
+          required: ['name']
+        }
+      }
+    })
+    const files = createFileStore({ blocks: createFileBlockstore({ store: new MemoryBlockstore() }) })
+    const first = await files.add(new TextEncoder().encode('a tiny png, as far as this test cares'))
+    const second = await files.add(new Uint8Array(2_000_000).fill(7))
+    const doc = await node.create({ type: 'MID', model: profiles.id, content: { name: 'Alice', avatar: { src: fileUri(first.cid), mimeType: 'image/png', size: first.size } } })
+    await node.update(doc.id, { content: { name: 'Alice', avatar: { src: fileUri(second.cid), mimeType: 'image/png', size: second.size } } })
+    await expectCeramicAgrees(node, doc.id, [profiles.id])
+    expect(fileRefsIn((await node.load(doc.id)).content)).toEqual([second.cid])
   })
 
   it('a single-relation document (deterministic genesis) and a set-relation one', async () => {
