@@ -164,6 +164,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
           const row = state == null ? rows[i] : { ...rows[i], state }
           latest.set(id, row)
           if (previous[i] == null && row.model != null) added.set(row.model, (added.get(row.model) ?? 0) + 1)
+          const fields = tx.objectStore('fields')
+          for (const key of previous[i]?.fieldKeys ?? []) requests.push(fields.delete(key))
+          for (const key of row.fieldKeys ?? []) requests.push(fields.put('', key))
           const states = tx.objectStore('states')
           for (const block of batch.blocks) requests.push(tx.objectStore('blocks').put(block.bytes, block.cid.toString()))
           for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) requests.push(tx.objectStore('commits').put({ ...commit }))
@@ -227,19 +230,21 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
    * or transaction costs a fraction of a millisecond in Chromium: more than the reads of a page.
    */
   const fieldReader = (): FieldIndexReader => {
-    const tx = db.transaction('streams', 'readonly')
+    const tx = db.transaction(['streams', 'fields'], 'readonly')
     tx.done.catch(() => {})
-    const index = tx.store.index('fieldKeys')
+    const index = tx.objectStore('streams').index('fieldKeys')
+    const keysTable = tx.objectStore('fields')
     const bounds = (range: KeyRange): IDBKeyRange => IDBKeyRange.bound(range.lower, range.upper, false, true)
     const entries = async (range: KeyRange, limit: number, reverse: boolean): Promise<IndexEntry[]> =>
       (await readIndex(unwrap(index), bounds(range), limit, reverse ? 'prev' : 'next')).map(({ key, value }) => ({ key: key as string, record: toQueried(value as StreamRow) }))
+    // Counts read the keys table: an object store's own keys, no row behind each.
     return {
-      keys: async (range, limit, reverse) => (await entries(range, limit, reverse)).map((e) => e.key),
-      count: async (range) => await index.count(bounds(range)),
-      records: async (ids) => await Promise.all(ids.map(async (id) => toRecord(await tx.store.get(id)))),
-      entries,
-      // An index's keys are the rows' primary keys: the stream ids.
-      ids: async (range) => await index.getAllKeys(bounds(range))
+      keys: async (range, limit, reverse) => reverse
+        ? (await entries(range, limit, reverse)).map((e) => e.key)
+        : await keysTable.getAllKeys(bounds(range), limit),
+      count: async (range) => await keysTable.count(bounds(range)),
+      records: async (ids) => await Promise.all(ids.map(async (id) => toRecord(await tx.objectStore('streams').get(id)))),
+      entries
     }
   }
 
@@ -288,9 +293,10 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     }),
 
     reindex: guarded(async (items) => {
-      const tx = db.transaction('streams', 'readwrite', { durability: WRITE_DURABILITY })
+      const tx = db.transaction(['streams', 'fields'], 'readwrite', { durability: WRITE_DURABILITY })
       tx.done.catch(() => {})
-      const streams = tx.store
+      const streams = tx.objectStore('streams')
+      const fields = tx.objectStore('fields')
       const moved: string[] = []
       const requests: Array<Promise<unknown>> = []
       const rows = await Promise.all(items.map(async (item) => await streams.get(item.id)))
@@ -298,6 +304,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
         const row = rows[i]
         if (row?.tip !== item.tip) { moved.push(item.id); return }
         const next = rowOf({ ...toRecord(row) as StreamRecord, fields: item.fields }, declared)
+        for (const key of row.fieldKeys ?? []) requests.push(fields.delete(key))
+        for (const key of next.fieldKeys ?? []) requests.push(fields.put('', key))
         requests.push(streams.put(row.state == null ? next : { ...next, state: row.state }))
       })
       await Promise.all([...requests, tx.done])
@@ -313,12 +321,13 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     }),
 
     forget: guarded(async (id: string, blockCids: string[]) => {
-      const tx = db.transaction(['streams', 'commits', 'states', 'blocks', 'meta'], 'readwrite', { durability: WRITE_DURABILITY })
+      const tx = db.transaction(['streams', 'commits', 'states', 'blocks', 'meta', 'fields'], 'readwrite', { durability: WRITE_DURABILITY })
       tx.done.catch(() => {})
       const row = await tx.objectStore('streams').get(id)
       if (row == null) { await tx.done; return }
       const requests: Array<Promise<unknown>> = [
         ...(row.model == null ? [] : [addToModelCount(tx.objectStore('meta'), row.model, -1)]),
+        ...(row.fieldKeys ?? []).map(async (key) => await tx.objectStore('fields').delete(key)),
         tx.objectStore('streams').delete(id),
         tx.objectStore('commits').delete(IDBKeyRange.bound([id], [id, []])),
         tx.objectStore('states').delete(IDBKeyRange.bound([id], [id, []])),

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { cdp } from 'vitest/browser'
 import { encodeCborBlock } from '../../src/commits/block.js'
 import { createIdbStore, IDB_SCHEMA_VERSION } from '../../src/store/idb-store.js'
-import type { CommitBatch } from '../../src/store/store.js'
+import { fieldKeys, type CommitBatch } from '../../src/store/store.js'
 import { makeBatch, storeConformance } from '../conformance/store.js'
 import { fieldIndexConformance } from '../conformance/field-index.js'
 import type { KilnError } from '../../src/errors.js'
@@ -106,7 +106,7 @@ describe('idb store in Chromium', () => {
     const name = uniqueName()
     await (await createIdbStore({ name })).close()
     const db = await openRaw(name, IDB_SCHEMA_VERSION)
-    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'meta', 'states', 'streams'])
+    expect(Array.from(db.objectStoreNames).sort()).toEqual(['blocks', 'commits', 'fields', 'meta', 'states', 'streams'])
     const streams = db.transaction('streams').objectStore('streams')
     const indexes = Object.fromEntries(Array.from(streams.indexNames).map((n) => [n, streams.index(n).keyPath]))
     expect(indexes).toEqual({
@@ -123,12 +123,15 @@ describe('idb store in Chromium', () => {
     const en = await makeBatch({ id: 'doc-en', n: 0, expectedTip: null, createdAt: 1, fields: { model: 'kmodel-v2', fields: { lang: 'en' } } })
     const de = await makeBatch({ id: 'doc-de', n: 0, expectedTip: null, createdAt: 2, fields: { model: 'kmodel-v2', fields: { lang: 'de' } } })
     await new Promise<void>((resolve, reject) => {
-      const tx = v2.transaction(['streams', 'states', 'meta'], 'readwrite')
+      const tx = v2.transaction(['streams', 'states', 'meta', 'fields'], 'readwrite')
       for (const batch of [en, de]) {
         tx.objectStore('streams').put({ ...batch.stream, order: `${batch.stream.createdAt.toString(16).padStart(12, '0')}:${batch.stream.id}` })
         tx.objectStore('states').put(batch.state, [batch.stream.id, batch.commit.cid])
       }
-      tx.objectStore('meta').put([{ model: 'kmodel-v2', fields: ['lang'], ready: true }], 'indexes')
+      const declared = [{ model: 'kmodel-v2', fields: ['lang'], ready: true }]
+      tx.objectStore('meta').put(declared, 'indexes')
+      // v2 kept each document's index keys in `fields`, as it still does for counts.
+      for (const batch of [en, de]) for (const key of fieldKeys(batch.stream, declared)) tx.objectStore('fields').put('', key)
       tx.oncomplete = () => { resolve() }
       tx.onerror = () => { reject(tx.error) }
     })
