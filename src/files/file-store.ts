@@ -12,21 +12,13 @@ import type { AbortOptions } from '@libp2p/interface'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { BlockNotFoundError, FileTooLargeError, InvalidIdError, KilnError } from '../errors.js'
+import type { FileInfo, FileProgress } from '../api/types.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { DEFAULT_MAX_FILE_BYTES, FILE_BLOCK_FETCH_TIMEOUT_MS } from './constants.js'
 import { collect, type FileBlockstore } from './file-blockstore.js'
 
-/** A stored file: its UnixFS root CID (base32 CIDv1) and its length in bytes. */
-export interface FileInfo {
-  cid: string
-  size: number
-}
-
-/** How far an add or a read has come; `total` is known for reads (and for adds of bytes or a Blob). */
-export interface FileProgress {
-  bytes: number
-  total?: number
-}
+// What the page API returns for files (src/api/types.ts), re-exported for the Node side.
+export type { FileInfo, FileProgress } from '../api/types.js'
 
 export interface FileOptions extends AbortOptions {
   onProgress?: (progress: FileProgress) => void
