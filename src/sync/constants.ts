@@ -122,7 +122,12 @@ export const MAX_RECON_KEY_BYTES = 512
 /** Where browsers announce their relayed WebRTC addresses; server peers pass them on. */
 export const DIRECT_PEERS_TOPIC = '/kiln/direct-peers/1'
 export const DIRECT_ANNOUNCE_INTERVAL_MS = 5_000
-/** After a failed direct dial (no route between the two, no host tab), the peer is not dialed again for this long. */
+/**
+ * After failed direct dials (no route between the two, no host tab yet), a peer is dialed again after
+ * DIRECT_REDIAL_FIRST_MS, doubling per failure up to DIRECT_REDIAL_MS: a first dial often fails only
+ * because the other browser's host tab was still starting.
+ */
+export const DIRECT_REDIAL_FIRST_MS = 5_000
 export const DIRECT_REDIAL_MS = 60_000
 /** Direct connections one browser dials (each is a peer connection its host tab keeps). */
 export const MAX_DIRECT_PEERS = 8

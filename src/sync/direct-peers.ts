@@ -14,7 +14,7 @@ import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/goss
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { fromString as bytesFromString, toString as bytesToString } from 'uint8arrays'
-import { DIRECT_ANNOUNCE_INTERVAL_MS, DIRECT_PEERS_TOPIC, DIRECT_REDIAL_MS, MAX_DIRECT_ANNOUNCE_ADDRS, MAX_DIRECT_ANNOUNCE_BYTES, MAX_DIRECT_PEERS } from './constants.js'
+import { DIRECT_ANNOUNCE_INTERVAL_MS, DIRECT_PEERS_TOPIC, DIRECT_REDIAL_FIRST_MS, DIRECT_REDIAL_MS, MAX_DIRECT_ANNOUNCE_ADDRS, MAX_DIRECT_ANNOUNCE_BYTES, MAX_DIRECT_PEERS } from './constants.js'
 
 export interface DirectPeersInit {
   libp2p: Libp2p<{ pubsub: GossipSub }>
@@ -77,8 +77,12 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
   const max = init.max ?? MAX_DIRECT_PEERS
   const self = libp2p.peerId.toString()
   const dialing = new Set<string>()
-  /** When a dial to each peer last failed: not tried again before DIRECT_REDIAL_MS (its announcements keep coming). */
-  const failedAt = new Map<string, number>()
+  /** Each peer's failed dials in a row and when the last one failed (its announcements keep coming). */
+  const failed = new Map<string, { at: number, times: number }>()
+  const redialDue = (id: string): boolean => {
+    const last = failed.get(id)
+    return last == null || Date.now() - last.at >= Math.min(DIRECT_REDIAL_FIRST_MS * 2 ** (last.times - 1), DIRECT_REDIAL_MS)
+  }
   /** The host epoch each peer last announced. */
   const epochs = new Map<string, number>()
   const stats = { heard: 0, dialed: 0, dialFailed: 0 }
@@ -100,6 +104,7 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
         try {
           await libp2p.dial(addr)
           stats.dialed++
+          failed.delete(id)
           log('direct connection to %s via %s', id, addr.toString())
           return
         } catch (err) {
@@ -107,7 +112,7 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
         }
       }
       stats.dialFailed++
-      failedAt.set(id, Date.now())
+      failed.set(id, { at: Date.now(), times: (failed.get(id)?.times ?? 0) + 1 })
     } finally {
       dialing.delete(id)
     }
@@ -131,8 +136,7 @@ export function startDirectPeers (init: DirectPeersInit): DirectPeers {
       }
     }
     if (init.canDial?.() !== true || id > self || dialing.has(id) || hasDirect(message.from) || directCount() >= max) return
-    if (Date.now() - (failedAt.get(id) ?? -Infinity) < DIRECT_REDIAL_MS) return
-    failedAt.delete(id)
+    if (!redialDue(id)) return
     const addrs = ownRelayedAddrs(id, message.data)
     if (addrs != null) void dial(message.from, addrs)
   }
