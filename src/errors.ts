@@ -48,6 +48,11 @@ export const SchemaViolationError = defineError('SchemaViolationError', 'ERR_SCH
 export const ForbiddenChangeError = defineError('ForbiddenChangeError', 'ERR_FORBIDDEN_CHANGE', 'This change is not allowed for this stream')
 /** A time (anchor) commit whose proof cannot be checked or does not hold. */
 export const InvalidAnchorError = defineError('InvalidAnchorError', 'ERR_INVALID_ANCHOR', 'Anchor proof does not verify')
+/**
+ * An anchor proof could not be checked now: its chain's RPC did not answer (after retries) or its
+ * transaction is not final yet. Nothing was stored; the same commit is checked again when offered again.
+ */
+export const AnchorUnavailableError = defineError('AnchorUnavailableError', 'ERR_ANCHOR_UNAVAILABLE', 'The anchor cannot be checked now')
 /** A CAR file is malformed or lacks blocks the stream's log needs. */
 export const InvalidCarError = defineError('InvalidCarError', 'ERR_INVALID_CAR', 'Invalid CAR file')
 

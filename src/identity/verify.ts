@@ -1,7 +1,7 @@
 import type { StreamID } from '../ids/index.js'
 import type { RawCommit, CommitSignature } from '../commits/decode.js'
 import type { AnchorProof } from '../commits/time.js'
-import { InvalidAnchorError, InvalidSignatureError, WrongControllerError } from '../errors.js'
+import { AnchorUnavailableError, InvalidAnchorError, InvalidSignatureError, WrongControllerError, hasCode } from '../errors.js'
 import { expirationTime, verifyCapability } from './capability.js'
 import { keyFromDidKey } from './did-key.js'
 import { verifyEcdsa } from './ecdsa.js'
@@ -43,6 +43,8 @@ export async function verifyCommit (commit: RawCommit, context: VerifyContext): 
     try {
       timestamp = await context.anchorValidator(commit.proof)
     } catch (err) {
+      // A chain that cannot be asked now says nothing about the proof: the commit is checked again later.
+      if (hasCode(err, AnchorUnavailableError) || hasCode(err, InvalidAnchorError)) throw err
       throw new InvalidAnchorError(`Anchor proof does not verify: ${(err as Error).message}`, { cid: commit.cid.toString() }, { cause: err })
     }
     return { ...commit, timestamp } as VerifiedCommit
