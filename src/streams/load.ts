@@ -38,14 +38,34 @@ export async function loadStream (streamId: StreamID, tip: CID, source: BlockSou
 export async function applyCommits (state: StreamState | undefined, streamId: StreamID, commits: RawCommit[], context: LoadContext = {}): Promise<{ state: StreamState, commits: VerifiedCommit[] }> {
   if (commits.length === 0) throw new TypeError('No commits to apply')
   prefetchSignatures(commits)
+  const judged = await judgedAtAnchors(streamId, commits, context)
   const verified: VerifiedCommit[] = []
   let current = state
   for (const raw of commits) {
-    const next = await applyVerified(current, streamId, raw, context)
+    const next = await applyVerified(current, streamId, raw, judged)
     current = next.state
     verified.push(next.commit)
   }
   return { state: current as StreamState, commits: verified }
+}
+
+/**
+ * A commit covered by an anchor is judged at the anchor's time, on every node: the chain, not a
+ * peer's word or this node's clock, says when it existed (an expired session's commits stay
+ * valid if anchored in time). The anchors are checked first; the validator caches its answers.
+ */
+async function judgedAtAnchors (streamId: StreamID, commits: RawCommit[], context: LoadContext): Promise<LoadContext> {
+  if (!commits.some((c) => c.kind === 'time')) return context
+  const anchoredAt = new Map<string, Date>()
+  let covered: RawCommit[] = []
+  for (const commit of commits) {
+    if (commit.kind !== 'time') { covered.push(commit); continue }
+    const { timestamp } = await verifyCommit(commit, { streamId, controller: '', anchorValidator: context.anchorValidator })
+    for (const c of covered) anchoredAt.set(c.cid.toString(), new Date((timestamp as number) * 1000))
+    covered = []
+  }
+  if (anchoredAt.size === 0) return context
+  return { ...context, atTimeOf: (cid) => anchoredAt.get(cid.toString()) ?? context.atTimeOf?.(cid) ?? context.atTime }
 }
 
 /** The state as it was at a commit (time travel). Frozen: history is read-only. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
 import { convertEthHashToCid } from '@ceramicnetwork/anchor-utils'
 import { EthereumAnchorValidator } from '../../node_modules/@ceramicnetwork/core/lib/anchor/ethereum/ethereum-anchor-validator.js'
 import { evmAnchorValidator } from '../../src/anchors/evm-anchors.js'
@@ -44,6 +44,11 @@ async function timeEvent (state: StreamState, blocks: BlockMap, proof: AnchorPro
   return time.cid
 }
 
+/** A transaction hash as a proof names it, converted by Ceramic's own helper. */
+function ethTx (hash: string): CID {
+  return CID.parse(convertEthHashToCid(hash).toString())
+}
+
 function ceramicValidator (rpcUrl: string) {
   const logger = { err: () => {}, imp: () => {}, warn: () => {}, verbose: () => {} }
   return new EthereumAnchorValidator(rpcUrl, logger as never)
@@ -54,7 +59,7 @@ describe('EVM anchors, checked against a real chain on loopback', () => {
     const { state, blocks } = await twoCommitStream()
     const root = await merkleRoot(state, blocks)
     const tx = await chain.anchor(root)
-    const proof: AnchorProof = { chainId: chain.chainId, txHash: convertEthHashToCid(tx.hash), root, txType: 'f(bytes32)' }
+    const proof: AnchorProof = { chainId: chain.chainId, txHash: ethTx(tx.hash), root, txType: 'f(bytes32)' }
     const time = await timeEvent(state, blocks, proof)
     const anchorValidator = evmAnchorValidator({ chains: { [chain.chainId]: { rpcUrl: chain.rpcUrl, confirmations: 1 } } })
 
@@ -73,30 +78,30 @@ describe('EVM anchors, checked against a real chain on loopback', () => {
 
     const otherRoot = (await encodeCborBlock(['some', 'other', 'tree'])).cid
     const wrongRoot = await chain.anchor(otherRoot)
-    expect(await refusal({ chainId: chain.chainId, txHash: convertEthHashToCid(wrongRoot.hash), root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('records root') })
+    expect(await refusal({ chainId: chain.chainId, txHash: ethTx(wrongRoot.hash), root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('records root') })
 
     const elsewhere = await chain.anchor(root, chain.otherContract)
-    expect(await refusal({ chainId: chain.chainId, txHash: convertEthHashToCid(elsewhere.hash), root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('not the anchor contract') })
-    await expect(ceramicValidator(chain.rpcUrl).validateChainInclusion({ chainId: chain.chainId, txHash: convertEthHashToCid(elsewhere.hash), root, txType: 'f(bytes32)' })).rejects.toThrow(/official anchoring contract/)
+    expect(await refusal({ chainId: chain.chainId, txHash: ethTx(elsewhere.hash), root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('not the anchor contract') })
+    await expect(ceramicValidator(chain.rpcUrl).validateChainInclusion({ chainId: chain.chainId, txHash: ethTx(elsewhere.hash), root, txType: 'f(bytes32)' })).rejects.toThrow(/official anchoring contract/)
 
-    const unknown = convertEthHashToCid(`0x${'ab'.repeat(32)}`)
+    const unknown = ethTx(`0x${'ab'.repeat(32)}`)
     expect(await refusal({ chainId: chain.chainId, txHash: unknown, root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('is not on') })
 
     const good = await chain.anchor(root)
-    expect(await refusal({ chainId: chain.chainId, txHash: convertEthHashToCid(good.hash), root, txType: 'f(bytes32)' }, '1')).toMatchObject({ code: 'ERR_MALFORMED_COMMIT' })
+    expect(await refusal({ chainId: chain.chainId, txHash: ethTx(good.hash), root, txType: 'f(bytes32)' }, '1')).toMatchObject({ code: 'ERR_MALFORMED_COMMIT' })
     // Outside the legacy era a proof must name the contract call.
-    expect(await refusal({ chainId: chain.chainId, txHash: convertEthHashToCid(good.hash), root })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('must have txType') })
+    expect(await refusal({ chainId: chain.chainId, txHash: ethTx(good.hash), root })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('must have txType') })
     // A chain nobody configured is not trusted.
-    expect(await refusal({ chainId: 'eip155:5', txHash: convertEthHashToCid(good.hash), root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('No RPC') })
+    expect(await refusal({ chainId: 'eip155:5', txHash: ethTx(good.hash), root, txType: 'f(bytes32)' })).toMatchObject({ code: 'ERR_INVALID_ANCHOR', message: expect.stringContaining('No RPC') })
     // And the good one still verifies.
-    expect(await refusal({ chainId: chain.chainId, txHash: convertEthHashToCid(good.hash), root, txType: 'f(bytes32)' })).toBe('accepted')
+    expect(await refusal({ chainId: chain.chainId, txHash: ethTx(good.hash), root, txType: 'f(bytes32)' })).toBe('accepted')
   })
 
   it('a transaction with too few confirmations, or a chain that does not answer, is a retriable ERR_ANCHOR_UNAVAILABLE', async () => {
     const { state, blocks } = await twoCommitStream()
     const root = await merkleRoot(state, blocks)
     const tx = await chain.anchor(root)
-    const proof: AnchorProof = { chainId: chain.chainId, txHash: convertEthHashToCid(tx.hash), root, txType: 'f(bytes32)' }
+    const proof: AnchorProof = { chainId: chain.chainId, txHash: ethTx(tx.hash), root, txType: 'f(bytes32)' }
     const time = await timeEvent(state, blocks, proof)
     const strict = evmAnchorValidator({ chains: { [chain.chainId]: { rpcUrl: chain.rpcUrl, confirmations: 3 } } })
     await expect(applyNewCommit(state, time, blocks.source, { anchorValidator: strict })).rejects.toMatchObject({ code: 'ERR_ANCHOR_UNAVAILABLE', message: expect.stringContaining('1 of 3 confirmations') })
@@ -120,7 +125,7 @@ describe('EVM anchors, checked against a real chain on loopback', () => {
       const { state, blocks } = await twoCommitStream()
       const root = await merkleRoot(state, blocks)
       const tx = await mainnet.anchorLegacy(root)
-      const proof: AnchorProof = { chainId: 'eip155:1', txHash: convertEthHashToCid(tx.hash), root }
+      const proof: AnchorProof = { chainId: 'eip155:1', txHash: ethTx(tx.hash), root }
       const anchorValidator = evmAnchorValidator({ chains: { 'eip155:1': { rpcUrl: mainnet.rpcUrl, confirmations: 1 } } })
       const anchored = (await applyNewCommit(state, await timeEvent(state, blocks, proof), blocks.source, { anchorValidator })).state
       expect(anchored.log.at(-1)).toMatchObject({ type: EventType.TIME, timestamp: tx.timestamp })
@@ -128,7 +133,7 @@ describe('EVM anchors, checked against a real chain on loopback', () => {
       // The same transaction on a chain whose legacy era Kiln does not know is refused.
       const local = await chain.anchorLegacy(root)
       const localValidator = evmAnchorValidator({ chains: { [chain.chainId]: { rpcUrl: chain.rpcUrl, confirmations: 1 } } })
-      const localProof = await timeEvent(state, blocks, { chainId: chain.chainId, txHash: convertEthHashToCid(local.hash), root })
+      const localProof = await timeEvent(state, blocks, { chainId: chain.chainId, txHash: ethTx(local.hash), root })
       await expect(applyNewCommit(state, localProof, blocks.source, { anchorValidator: localValidator })).rejects.toMatchObject({ code: 'ERR_INVALID_ANCHOR' })
     } finally {
       await mainnet.close()
