@@ -18,6 +18,8 @@ const LAYERS = {
   sync: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'api', 'errors', 'logger'] },
   // Files on IPFS (UnixFS blocks, helia): a port the hosts give a blockstore and a libp2p.
   files: { values: ['api', 'errors', 'logger'] },
+  // Anchors on EVM chains: checking Ceramic's proofs over JSON-RPC, and a node's own anchor service.
+  anchors: { values: ['ids', 'commits', 'streams', 'errors', 'logger'], types: ['identity', 'node'] },
   // The page contract: it exports types, names and the call table, and imports nothing but
   // types, so any folder above the pure ones may use it without loading more code.
   api: {
@@ -30,12 +32,12 @@ const LAYERS = {
   // The page side: the contract, the errors and the kit, nothing of the node.
   client: { values: ['api', 'errors', 'kit'] },
   // The browser's composition root: the worker's node, its network and its serving side.
-  host: { values: ['ids', 'identity', 'store', 'node', 'sync', 'files', 'api', 'errors', 'logger'] },
+  host: { values: ['ids', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'api', 'errors', 'logger'] },
   // The Node composition roots.
-  server: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'api', 'errors', 'logger'] },
-  cli: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'server', 'api', 'errors', 'logger'] },
+  server: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'api', 'errors', 'logger'] },
+  cli: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'server', 'api', 'errors', 'logger'] },
   // The package's Node entries (kiln/node, kiln/server): re-exports of what a Node user composes.
-  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'server', 'api', 'errors', 'logger', 'kit'] }
+  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'server', 'api', 'errors', 'logger', 'kit'] }
 }
 
 // The entries in worker/ start the host and hold no logic of their own.

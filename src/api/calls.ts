@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -69,6 +69,11 @@ export interface NodeCalls {
    */
   unfollow: (follow: Follow) => Promise<{ forgotten: number }>
   follows: () => Promise<FollowStatus[]>
+  /**
+   * Checks anchor proofs against these chains from now on (added to those trusted already), so
+   * anchored streams verify and are judged at their anchors' times. Returns every trusted chain.
+   */
+  trustAnchorChains: (chains: AnchorChains) => Promise<string[]>
   /**
    * Stores a file (UnixFS, CIDv1, raw leaves) in the node's IndexedDB; all or nothing
    * (ERR_FILE_TOO_LARGE, ERR_STORE_FULL). Adding the same bytes again gives the same CID.
@@ -139,6 +144,7 @@ export const CALLS = {
   follow: { retrySafe: true, servedBy: 'host' },
   unfollow: { retrySafe: true, servedBy: 'host' },
   follows: { retrySafe: true, servedBy: 'host' },
+  trustAnchorChains: { retrySafe: true, servedBy: 'host' },
   // Page methods of their own (connect.ts): they carry a progress listener. Adding is content
   // addressed, so doing it twice stores the same blocks once.
   addFile: { retrySafe: true, servedBy: 'host', internal: true },

@@ -193,6 +193,13 @@ export interface Page<T> {
 }
 
 /** Documents a node follows beyond its own accounts' streams: a Model's, optionally one account's. */
+/**
+ * EVM chains whose anchor proofs the node checks, by CAIP-2 id (`eip155:1`): a JSON-RPC URL, or
+ * the URL with the anchor contract (Ceramic's by default) and the confirmations to wait (12).
+ * A time event on any other chain is refused (ERR_INVALID_ANCHOR).
+ */
+export type AnchorChains = Record<string, string | { rpcUrl: string, contract?: string, confirmations?: number }>
+
 export interface Follow {
   /** The Model's StreamID. */
   model: string

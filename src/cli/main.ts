@@ -12,6 +12,7 @@ import { initIdentity, loadIdentity } from './identity-file.js'
 import { INDEX_SPEC_USAGE, parseIndexSpec } from '../server/index-spec.js'
 import { SERVE_USAGE } from '../server/serve-usage.js'
 import { FILE_USAGE, runFile } from './file-command.js'
+import { trustedChains } from '../anchors/anchor-options.js'
 
 const USAGE = `kiln — a Ceramic-compatible stream node
 
@@ -38,7 +39,9 @@ Usage: kiln <command> [options]           (JSON on stdout; errors on stderr, non
 ${FILE_USAGE}
 ${SERVE_USAGE}
 
-Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.`
+Data dir: --dir, else $KILN_HOME, else ~/.kiln.  Identity: $KILN_SEED (64 hex chars), else <dir>/identity.json.
+Anchors: time events are verified against the chains given by --eth-rpc <chainId>=<url> (repeatable;
+$KILN_ETH_RPC as a comma list), final after --anchor-confirmations blocks (default 12); others are refused.`
 
 /** How often `kiln index` looks whether the index it declared is built. */
 const INDEX_POLL_MS = 50
@@ -75,6 +78,12 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'tls-port': { type: 'string' },
   config: { type: 'string' },
+  'eth-rpc': { type: 'string', multiple: true },
+  'anchor-confirmations': { type: 'string' },
+  'anchor-chain': { type: 'string' },
+  'anchor-key-file': { type: 'string' },
+  'anchor-contract': { type: 'string' },
+  'anchor-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -100,7 +109,7 @@ export async function main (argv: string[]): Promise<number> {
       const result = await runFile(dir, args, values.out)
       return result == null ? 0 : print(result)
     }
-    const node = await openNode(dir)
+    const node = await openNode(dir, values)
     try {
       // Loaded on demand: the other commands need neither libp2p nor Node 22.
       if (command === 'serve') return await (await import('../server/serve-command.js')).serve(node, dir, values)
@@ -113,11 +122,14 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
-async function openNode (dir: string): Promise<StreamNode> {
+async function openNode (dir: string, values: Values): Promise<StreamNode> {
   const signer = await loadIdentity(dir)
+  const chains = trustedChains(values)
+  // viem loads only for a node that checks anchors.
+  const anchorValidator = Object.keys(chains).length === 0 ? undefined : (await import('../anchors/evm-anchors.js')).evmAnchorValidator({ chains })
   // Silent unless DEBUG names them (e.g. DEBUG=kiln:*): stdout stays the command's JSON.
   const store = await createDiskStore({ path: join(dir, 'store'), log: createLogger('kiln:store:disk') })
-  return createStreamNode({ store, signer, log: createLogger('kiln:node') })
+  return createStreamNode({ store, signer, anchorValidator, log: createLogger('kiln:node') })
 }
 
 async function run (node: StreamNode, command: string, args: string[], values: Values): Promise<number> {

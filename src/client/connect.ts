@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink'
 import { type NodeCalls, PAGE_CALLS, type PageCall, forwardCalls } from '../api/calls.js'
 import { DEFAULT_NODE_NAME, tabLock } from '../api/names.js'
-import type { FileInfo, FileProgress, SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
+import type { AnchorChains, FileInfo, FileProgress, SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
 import { installErrorWire } from '../api/wire.js'
 import { ConnectionClosedError, type KilnErrorLike } from '../errors.js'
 import { openFallback } from './fallback.js'
@@ -21,6 +21,11 @@ export interface ConnectOptions {
    * Without any the node works offline; writes are published once peers are given.
    */
   peers?: string[]
+  /**
+   * EVM chains to check anchor proofs against (`{ 'eip155:1': 'https://rpc.example' }`): anchored
+   * streams from Ceramic's network or from an anchoring server then verify, at their anchors' times.
+   */
+  anchorChains?: AnchorChains
 }
 
 /** A tab's handle on the origin's node. Every call runs in the worker; errors arrive typed. */
@@ -87,6 +92,8 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   const hosting = new AbortController()
   if (link.hostPeerConnections != null) electRtcHost(name, link.hostPeerConnections, hosting.signal)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
+  // Before any peer: what they send is checked with these chains.
+  if (options.anchorChains != null) await api.trustAnchorChains(options.anchorChains)
   if (options.peers != null && options.peers.length > 0) await api.addPeers(options.peers)
   const signIn = async (provider: EthereumProvider, signInOptions: SignInOptions): Promise<SessionInfo> => {
     open()

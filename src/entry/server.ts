@@ -14,6 +14,7 @@
  * ```
  */
 export { startServerPeer, type ServerPeerInit, type ServerPeer } from '../server/server-peer.js'
+export { startEvmAnchorer, type EvmAnchorer, type EvmAnchorerOptions, type AnchorBatchResult } from '../anchors/evm-anchorer.js'
 export { serveOptions, type ServeOptions, type ServeValues } from '../server/serve-command.js'
 export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_HTTP_PORT, DEFAULT_TLS_PORT } from '../server/serve-usage.js'
 export { parseInterest, ALL_STREAMS, type SyncInterest } from '../sync/interests.js'

@@ -14,6 +14,7 @@ import { allHeads } from '../sync/local-streams.js'
 import type { FileStore } from '../files/file-store.js'
 import type { BrowserNetwork } from './browser-network.js'
 import type { RtcBridge } from './rtc-proxy.js'
+import type { TrustedChains } from '../anchors/trusted-chains.js'
 import { type Follows, parseFollow } from './follows.js'
 
 export interface NodeHostInit {
@@ -29,6 +30,8 @@ export interface NodeHostInit {
   rtc?: RtcBridge
   /** The node's files, opened on the first file call (helia and UnixFS load only then). */
   files?: () => Promise<FileStore>
+  /** The chains the node's anchor validator trusts; pages add to them. */
+  anchors?: TrustedChains
   log: Logger
 }
 
@@ -169,6 +172,11 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       return { forgotten: await forgetUnneeded(follow) }
     },
     follows: async () => await Promise.all(follows().list().map(statusOf)),
+    async trustAnchorChains (chains) {
+      if (init.anchors == null) throw new InvalidInputError('This node checks no anchors')
+      await init.anchors.trust(chains)
+      return init.anchors.list()
+    },
     async addFile (data, onProgress) {
       const store = await files()
       const size = data instanceof Blob ? data.size : data.byteLength

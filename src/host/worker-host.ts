@@ -13,6 +13,7 @@ import { loadDeviceSigner } from '../identity/device-key.js'
 import { createSessionKeeper } from '../identity/sessions.js'
 import { createLogger } from '../logger.js'
 import { createStreamNode } from '../node/stream-node.js'
+import { createTrustedChains } from '../anchors/trusted-chains.js'
 import { createIdbStore } from '../store/idb-store.js'
 import type { FileStore } from '../files/file-store.js'
 import { startBrowserNetwork } from './browser-network.js'
@@ -39,7 +40,8 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
   })
   const device = await loadDeviceSigner()
   const sessions = await createSessionKeeper(device)
-  const node = createStreamNode({ store, identity: sessions, log: createLogger('kiln:node') })
+  const anchors = createTrustedChains()
+  const node = createStreamNode({ store, identity: sessions, anchorValidator: anchors.validator, log: createLogger('kiln:node') })
   const follows = await loadFollows(name)
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
   const rtc = createRtcBridge()
@@ -61,6 +63,7 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     log,
     rtc,
     files: openFiles,
+    anchors,
     startNetwork: async (peers) => {
       const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
       // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).

@@ -17,6 +17,9 @@
  *                          → { count }
  *   GET /models/:model/indexes
  *                          → IndexStatus[]: the Model's field indexes (declared and relation ones)
+ *   POST /streams/:id/anchor
+ *                          → 202 { id, pending }: the stream's tip goes in the next anchor batch
+ *                            (a server started with anchoring; else 404 ERR_NOT_ANCHORING)
  *   /ceramic/…             → ceramic-one's API (ceramic-api.ts), the only part that takes writes
  * Snapshots are as /streams/:id gives them. A page's `cursor` is passed back as `cursor=` for the
  * next page (URL-encoded: it is opaque). `where` and `sort` need an index that holds their fields
@@ -30,6 +33,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '@libp2p/interface'
 import { errorToPlain } from '../errors.js'
+import type { EvmAnchorer } from '../anchors/evm-anchorer.js'
 import type { FileStore } from '../files/file-store.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { SyncStatus } from '../sync/sync.js'
@@ -48,6 +52,8 @@ export interface HttpApiInit {
   ceramic?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>
   /** The node's files, served under /ipfs/ (without them that route is a 404). */
   files?: FileStore
+  /** The server's anchor service, which POST /streams/:id/anchor asks. */
+  anchors?: EvmAnchorer
   limits?: Partial<HttpLimits>
 }
 
@@ -80,6 +86,10 @@ export function createHttpApi (init: HttpApiInit): Server {
     const url = req.url ?? '/'
     if (init.ceramic != null && (url === '/ceramic' || url.startsWith('/ceramic/') || url.startsWith('/ceramic?'))) {
       return await init.ceramic(req, res, url.slice('/ceramic'.length) || '/')
+    }
+    if (req.method === 'POST') {
+      const anchor = /^\/streams\/([^/]+)\/anchor$/.exec(targetOf(url).pathname)
+      if (anchor != null) return await requestAnchor(res, decodeSegment(anchor[1]))
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: 'ERR_METHOD', message: 'Only GET is supported' } })
     const { pathname: path, search } = targetOf(url)
@@ -117,6 +127,13 @@ export function createHttpApi (init: HttpApiInit): Server {
     const car = await node.exportCar(id)
     res.writeHead(200, { 'content-type': 'application/vnd.ipld.car', 'content-length': car.length })
     res.end(car)
+  }
+  const requestAnchor = async (res: ServerResponse, ref: string): Promise<void> => {
+    if (init.anchors == null) return json(res, 404, { error: { code: 'ERR_NOT_ANCHORING', message: 'This server does not anchor streams' } })
+    // Only a stream this server holds can be anchored (a 404 otherwise, from load).
+    const { id } = await node.load(ref)
+    init.anchors.request(id)
+    return json(res, 202, { id, pending: init.anchors.pending })
   }
   const limits = { ...DEFAULT_HTTP_LIMITS, ...init.limits }
   const server = createServer({

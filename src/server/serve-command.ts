@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { IndexDefinition } from '../api/types.js'
+import { anchoringOf, trustedChains, type AnchorFlags } from '../anchors/anchor-options.js'
 import { InvalidInputError } from '../errors.js'
 import { openDiskBlocks } from '../files/disk-blocks.js'
 import { createFileStore } from '../files/file-store.js'
@@ -19,7 +20,7 @@ import { parseIndexSpec } from './index-spec.js'
 import { startServerPeer } from './server-peer.js'
 import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_PORT, DEFAULT_TLS_PORT } from './serve-usage.js'
 
-export interface ServeValues {
+export interface ServeValues extends AnchorFlags {
   config?: string
   port?: string
   host?: string
@@ -44,10 +45,12 @@ export interface ServeOptions {
   indexes: IndexDefinition[]
   topic: string
   tls?: { cert: string, key: string }
+  /** Anchoring on a chain by itself (`--anchor-chain` with `--eth-rpc` and a funded key). */
+  anchoring?: ReturnType<typeof anchoringOf>
 }
 
 /** A config file holds the flags' values under the flags' names, e.g. `{"port": 4010, "bootstrap": ["/ip4/…"]}`. */
-const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port'] as const
+const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port', 'anchor-chain', 'anchor-key-file', 'anchor-contract', 'anchor-interval'] as const
 const LIST_KEYS = new Set(['listen', 'bootstrap', 'interest', 'index'])
 
 export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = process.env): ServeOptions {
@@ -62,7 +65,8 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     topic: nonEmpty(env.KILN_TOPIC),
     'tls-cert': nonEmpty(env.KILN_TLS_CERT),
     'tls-key': nonEmpty(env.KILN_TLS_KEY),
-    'tls-port': nonEmpty(env.KILN_TLS_PORT)
+    'tls-port': nonEmpty(env.KILN_TLS_PORT),
+    'anchor-chain': nonEmpty(env.KILN_ANCHOR_CHAIN)
   }
   const values = { ...file, ...defined(fromEnv), ...defined(flags) }
   const host = values.host ?? DEFAULT_HOST
@@ -90,6 +94,8 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     topic: values.topic ?? DEFAULT_TOPIC
   }
   if (tls != null) options.tls = tls
+  const anchoring = anchoringOf(values, trustedChains(values, env), env)
+  if (anchoring != null) options.anchoring = anchoring
   return options
 }
 

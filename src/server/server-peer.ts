@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { IndexDefinition } from '../api/types.js'
+import { startEvmAnchorer, type EvmAnchorer, type EvmAnchorerOptions } from '../anchors/evm-anchorer.js'
 import type { FileStore } from '../files/file-store.js'
 import { startFileNetwork, type FileNetwork } from '../files/file-network.js'
 import { keepFilesOf } from './keep-files.js'
@@ -49,6 +50,11 @@ export interface ServerPeerInit {
    * /ipfs/{cid} (a trustless gateway); reads fetch missing blocks from connected peers.
    */
   files?: FileStore
+  /**
+   * Anchor the held streams on an EVM chain (a batch per interval, from a funded key); clients ask
+   * for one with POST /streams/{id}/anchor. The node's anchor validator must trust the same chain.
+   */
+  anchoring?: Omit<EvmAnchorerOptions, 'node' | 'log'>
 }
 
 export interface ServerPeer {
@@ -59,6 +65,8 @@ export interface ServerPeer {
   http: string
   libp2p: KilnLibp2p
   sync: Sync
+  /** The anchor service, when `anchoring` was given. */
+  anchorer?: EvmAnchorer
   stop: () => Promise<void>
 }
 
@@ -74,6 +82,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
   let sync: Sync | undefined
   let http: Server | undefined
   let fileNetwork: FileNetwork | undefined
+  let anchorer: EvmAnchorer | undefined
   const feed = createEventFeed(node, join(init.dir, FEED_FILE))
   try {
     sync = await startSync({ node, libp2p, denyList, bootstrap: init.bootstrap, interests: init.interests, topic: init.topic, syncIntervalMs: init.syncIntervalMs })
@@ -84,9 +93,11 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
     }
     const files = fileNetwork
     const stopKeeping = init.files == null ? () => {} : keepFilesOf(node, init.files, log.newScope('files'))
+    if (init.anchoring != null) anchorer = startEvmAnchorer({ ...init.anchoring, node, log: log.newScope('anchors') })
+    const anchors = anchorer
     const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
     const ceramic = createCeramicApi({ node, feed, interests: init.interests ?? [ALL_STREAMS], kilnVersion: KILN_VERSION, log: log.newScope('ceramic') })
-    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, files: init.files, limits: init.httpLimits })
+    http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, files: init.files, anchors, limits: init.httpLimits })
     const url = await listen(http, init.httpHost, init.httpPort)
     const server = http
     log('server peer %s listening on %s, HTTP on %s', libp2p.peerId.toString(), multiaddrs().join(' '), url)
@@ -96,6 +107,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
       http: url,
       libp2p,
       sync: running,
+      anchorer: anchors,
       async stop () {
         await new Promise<void>((resolve, reject) => {
           server.close((err) => { if (err == null) resolve(); else reject(err) })
@@ -103,6 +115,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
         })
         feed.close()
         stopKeeping()
+        await anchors?.stop()
         await running.stop()
         init.files?.useNetwork(undefined)
         await files?.stop()
@@ -113,6 +126,7 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
     // Startup failed half-way: release what was started, then report the original failure.
     http?.close()
     feed.close()
+    await anchorer?.stop()
     await sync?.stop().catch((cause: unknown) => { log.error('could not stop sync after a failed start: %s', (cause as Error).message) })
     init.files?.useNetwork(undefined)
     await fileNetwork?.stop().catch((cause: unknown) => { log.error('could not stop bitswap after a failed start: %s', (cause as Error).message) })

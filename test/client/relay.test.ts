@@ -1,3 +1,4 @@
+import { createTrustedChains } from '../../src/anchors/trusted-chains.js'
 import { MemoryBlockstore } from 'blockstore-core'
 import { createFileBlockstore } from '../../src/files/file-blockstore.js'
 import { createFileStore, type FileStore } from '../../src/files/file-store.js'
@@ -73,7 +74,7 @@ afterEach(() => { for (const close of toClose.splice(0)) close() })
 async function startRelay (): Promise<Relay> {
   const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
   const files = async (): Promise<FileStore> => createFileStore({ blocks: createFileBlockstore({ store: new MemoryBlockstore() }) })
-  const host = createNodeHost({ node, mode: 'dedicated-worker', log: silentLogger, follows: memoryFollows(), files })
+  const host = createNodeHost({ node, mode: 'dedicated-worker', log: silentLogger, follows: memoryFollows(), files, anchors: createTrustedChains() })
   const bus = createRelayBus()
   // What the tab locks would tell: who watches each tab, to hear when it is gone.
   const watchers = new Map<string, Array<() => void>>()
@@ -430,6 +431,7 @@ const SAMPLES: { [M in CallName]: Sample } = {
   follow: { call: async (api) => await api.follow({ model: A_MODEL }) },
   unfollow: { call: async (api) => await api.unfollow({ model: A_MODEL }) },
   follows: { call: async (api) => await api.follows() },
+  trustAnchorChains: { call: async (api) => await api.trustAnchorChains({ 'eip155:1337': 'http://127.0.0.1:8545' }) },
   addFile: { call: async (api) => await api.addFile(new TextEncoder().encode('a file, added twice is stored once')) },
   readFile: { call: async (api, { file }) => await api.readFile(file.cid) },
   hello: { call: async (api) => { await api.hello('b') } },
