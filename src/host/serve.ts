@@ -169,6 +169,18 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       return { forgotten: await forgetUnneeded(follow) }
     },
     follows: async () => await Promise.all(follows().list().map(statusOf)),
+    async setPresence (id, state) {
+      const running = await network?.catch(() => undefined)
+      await running?.presence.set(id, state)
+    },
+    async presence (id) {
+      const running = await network?.catch(() => undefined)
+      if (running == null) {
+        parseStreamRef(id)
+        return []
+      }
+      return running.presence.peers(id)
+    },
     async addFile (data, onProgress) {
       const store = await files()
       const size = data instanceof Blob ? data.size : data.byteLength

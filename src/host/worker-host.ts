@@ -62,7 +62,7 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     rtc,
     files: openFiles,
     startNetwork: async (peers) => {
-      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
+      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list, device }, rtc)
       // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).
       try {
         const store = await openFiles()
