@@ -225,7 +225,8 @@ export function startPresence (init: PresenceInit): Presence {
       const stream = topic.slice(PRESENCE_TOPIC_PREFIX.length)
       if (subscribe && !watched.has(stream) && watched.size < max) {
         try {
-          join(checkedStream(stream))
+          // Only the StreamID's own spelling: browsers join that topic, so another names no one.
+          if (checkedStream(stream) === stream) join(stream)
         } catch (err) {
           log('not passing presence on for topic %s: %s', topic, (err as Error).message)
         }
