@@ -1,5 +1,6 @@
 import { type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createInterface } from 'node:readline'
 import { expect, test, chromium, type BrowserContext, type Page } from '@playwright/test'
 import config, { NO_WEBRTC_UDP } from '../playwright.config.js'
 import { newProfileDir } from './fixtures/server-peer.js'
@@ -30,9 +31,11 @@ test.afterAll(() => {
   ns?.remove()
 })
 
-const startServerPeer = async (): Promise<{ addr: string, process: ChildProcess }> => {
-  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'e2e/fixtures/namespace-server.ts', NAMESPACE_ADDR])
-  const { addr } = await firstJsonLine<{ addr: string }>(child)
+/** A server peer in the namespace; `relayOnly`: one that holds no streams and runs no sync. */
+const startServerPeer = async (relayOnly = false): Promise<{ addr: string, process: ChildProcess }> => {
+  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'e2e/fixtures/namespace-server.ts', NAMESPACE_ADDR, ...relayOnly ? ['--relay-only'] : []])
+  // Generous: tsx compiles the fixture first, slow on a loaded machine.
+  const { addr } = await firstJsonLine<{ addr: string }>(child, 60_000)
   return { addr, process: child }
 }
 
@@ -51,7 +54,7 @@ const device = async (): Promise<BrowserContext> => {
 const openApp = async (context: BrowserContext, node: string, peer: string, signIn = true): Promise<Page> => {
   const page = await context.newPage()
   await page.goto(`/e2e/pages/wallet.html?node=${node}&peers=${encodeURIComponent(peer)}`)
-  await expect(page.locator('#status')).toHaveText('ready')
+  await expect(page.locator('#status')).toHaveText('ready', { timeout: 20_000 })
   if (signIn) await page.evaluate(async () => { await window.kiln!.signIn(window.ethereum!) })
   return page
 }
@@ -68,10 +71,15 @@ type Peers = Array<{ id: string, direct: boolean }>
 const peersOf = async (page: Page): Promise<Peers> => await page.evaluate(async () => (await window.kiln!.status()).network?.peers ?? [])
 const contentIn = async (page: Page, id: string): Promise<unknown> => await page.evaluate(async (id) => await window.kiln!.load(id).then((s) => s.content, () => null), id)
 const heard = async (page: Page): Promise<unknown[]> => await page.evaluate(() => window.heard ?? [])
+/** Whether the page's node holds the stream, without asking peers (as `load` would). */
+const holds = async (page: Page, id: string): Promise<boolean> => await page.evaluate(async (id) => await window.kiln!.has(id), id)
 
 test.setTimeout(90_000)
-test('two browsers connect directly through the server peer, then keep syncing both ways live after it stops', async () => {
+test('two browsers connect directly through the server peer, keep syncing both ways live after it stops, and one that was offline catches up from the other', async () => {
+  // Two direct set-ups, each possibly after a failed first dial and its 5 s redial.
+  test.setTimeout(150_000)
   const server = await startServerPeer()
+  let relay: { process: ChildProcess } | undefined
   const node = `webrtc-${Date.now()}`
   const [a, b] = [await device(), await device()]
   try {
@@ -102,8 +110,34 @@ test('two browsers connect directly through the server peer, then keep syncing b
     // B → A, live.
     await pageB.evaluate(async (id) => await window.kiln!.update(id, { content: { from: 'B', step: 2 } }), note.id)
     await expect.poll(async () => (await heard(pageA)).at(-1), { timeout: 15_000 }).toEqual({ from: 'B', step: 2 })
+
+    // Presence on the note, over the direct connection: each sees the other's browser, signed by its device key, and state.
+    await pageA.evaluate(async (id) => { await window.kiln!.setPresence(id, { cursor: 4 }) }, note.id)
+    await pageB.evaluate(async (id) => { await window.kiln!.setPresence(id, { typing: true }) }, note.id)
+    const presenceIn = async (page: Page): Promise<unknown> => await page.evaluate(async (id) => (await window.kiln!.presence(id)).map(({ did, peer, state }) => ({ did, peer, state })), note.id)
+    await expect.poll(async () => await presenceIn(pageB), { timeout: 10_000 }).toEqual([{ did: expect.stringMatching(/^did:key:z/), peer: idA, state: { cursor: 4 } }])
+    await expect.poll(async () => await presenceIn(pageA), { timeout: 10_000 }).toEqual([{ did: expect.stringMatching(/^did:key:z/), peer: idB, state: { typing: true } }])
+
+    // B goes offline (its only tab closes, so its node stops) while A writes new documents and an update.
+    await pageB.close()
+    const written: string[] = []
+    for (const n of [1, 2, 3]) written.push(await pageA.evaluate(async (n) => (await window.kiln!.create({ content: { offline: n } })).id, n))
+    await pageA.evaluate(async (id) => await window.kiln!.update(id, { content: { from: 'A', step: 3 } }), note.id)
+
+    // Setting WebRTC up again needs a relay: this one holds no streams and runs no sync (it is
+    // nobody's sync peer), so whatever B gets now comes from A over their new direct connection.
+    const relayPeer = await startServerPeer(true)
+    relay = relayPeer
+    await pageA.evaluate(async (addr) => { await window.kiln!.addPeers([addr]) }, relayPeer.addr)
+    const backB = await openApp(b, node, relayPeer.addr)
+    await expect.poll(async () => (await peersOf(backB)).map((p) => ({ id: p.id, direct: p.direct })), { timeout: 45_000 }).toEqual([{ id: idA, direct: true }])
+    // Caught up on connecting (has() asks no peer, as load() would): A's new documents and its update.
+    await expect.poll(async () => await Promise.all(written.map(async (id) => await holds(backB, id))), { timeout: 20_000 }).toEqual([true, true, true])
+    expect(await Promise.all(written.map(async (id) => await contentIn(backB, id)))).toEqual([{ offline: 1 }, { offline: 2 }, { offline: 3 }])
+    await expect.poll(async () => await contentIn(backB, note.id), { timeout: 15_000 }).toEqual({ from: 'A', step: 3 })
   } finally {
     server.process.kill('SIGKILL')
+    relay?.process.kill('SIGKILL')
     await a.close()
     await b.close()
   }
@@ -145,5 +179,56 @@ test('when the tab making a browser\'s peer connections closes, another of its t
     server.process.kill('SIGKILL')
     await a.close()
     await b.close()
+  }
+})
+
+/** Each JSON line a fixture prints, as it comes. */
+const jsonLines = (child: ChildProcess): Array<Record<string, unknown>> => {
+  const events: Array<Record<string, unknown>> = []
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try { events.push(JSON.parse(line) as Record<string, unknown>) } catch {}
+  })
+  return events
+}
+
+test('a browser peer on a direct connection that sends forged commits is refused and scored down to a ban, as a server peer would be', async () => {
+  const server = await startServerPeer()
+  // Node libp2p with @libp2p/webrtc behind the same relay, announcing itself as a browser does.
+  const rogue = ns.spawn(process.execPath, ['--import', 'tsx', 'e2e/fixtures/namespace-rogue.ts', server.addr])
+  const events = jsonLines(rogue)
+  const [a] = [await device()]
+  try {
+    await expect.poll(() => events.some((e) => e.ready === true), { timeout: 60_000 }).toBe(true)
+    const { stream, peerId: rogueId } = events.find((e) => e.ready === true) as { stream: string, peerId: string }
+    const page = await openApp(a, `webrtc-forged-${Date.now()}`, server.addr)
+    const idA = await page.evaluate(async () => (await window.kiln!.status()).network!.peerId)
+    // The rogue's own stream reached the server peer by gossip; the page loads it from there.
+    await expect.poll(async () => await contentIn(page, stream), { timeout: 20_000 }).toEqual({ v: 1 })
+    await expect.poll(() => events.some((e) => e.direct === idA), { timeout: 40_000 }).toBe(true)
+
+    // The server peer stops: the forgeries can only come over the direct connection.
+    const exited = once(server.process, 'exit')
+    server.process.kill('SIGTERM')
+    await exited
+    rogue.kill('SIGUSR2')
+    await expect.poll(() => events.some((e) => e.forged != null), { timeout: 10_000 }).toBe(true)
+    const forged = (events.find((e) => e.forged != null) as { forged: string[] }).forged
+
+    // Both refused (each an invalid signature: 'invalid' counts ERR_INVALID_SIGNATURE and its kin),
+    // the rogue scored down to a ban and hung up on.
+    await expect.poll(async () => (await page.evaluate(async () => (await window.kiln!.status()).network))?.invalid, { timeout: 20_000 }).toBe(2)
+    expect((await page.evaluate(async () => (await window.kiln!.status()).network))).toMatchObject({ penalties: 2, banned: 1 })
+    const forgedAt = events.findIndex((e) => e.forged != null)
+    await expect.poll(() => events.findLastIndex((e) => e.closed === idA) > forgedAt, { timeout: 15_000 }).toBe(true)
+    expect(await peersOf(page)).not.toContainEqual(expect.objectContaining({ id: rogueId }))
+    // Nothing forged is stored: the stream is as it was.
+    expect(await contentIn(page, stream)).toEqual({ v: 1 })
+    const history = await page.evaluate(async (id) => (await window.kiln!.history(id)).map((entry) => entry.cid), stream)
+    expect(history).toHaveLength(1)
+    expect(history.filter((cid) => forged.includes(cid))).toEqual([])
+  } finally {
+    rogue.kill('SIGKILL')
+    server.process.kill('SIGKILL')
+    await a.close()
   }
 })

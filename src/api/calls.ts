@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -74,6 +74,15 @@ export interface NodeCalls {
    * anchored streams verify and are judged at their anchors' times. Returns every trusted chain.
    */
   trustAnchorChains: (chains: AnchorChains) => Promise<string[]>
+  /**
+   * Tells the other browsers looking at a stream that this one is too, with a small JSON state (a
+   * cursor, typing); null leaves. Signed by the device key, sent over the node's connections (direct
+   * or through a server), again every 10 s while set, never stored. ERR_RATE_LIMITED past 10 a
+   * second, ERR_OVERSIZE past 1 KiB. Without a network (no peers added) nobody is told.
+   */
+  setPresence: (id: string, state: unknown) => Promise<void>
+  /** Who else is looking at a stream now (each presence expires 30 s after it was sent); watches it from now on. */
+  presence: (id: string) => Promise<PresencePeer[]>
   /**
    * Stores a file (UnixFS, CIDv1, raw leaves) in the node's IndexedDB; all or nothing
    * (ERR_FILE_TOO_LARGE, ERR_STORE_FULL). Adding the same bytes again gives the same CID.
@@ -145,6 +154,9 @@ export const CALLS = {
   unfollow: { retrySafe: true, servedBy: 'host' },
   follows: { retrySafe: true, servedBy: 'host' },
   trustAnchorChains: { retrySafe: true, servedBy: 'host' },
+  // Sending a presence twice only refreshes it.
+  setPresence: { retrySafe: true, servedBy: 'host' },
+  presence: { retrySafe: true, servedBy: 'host' },
   // Page methods of their own (connect.ts): they carry a progress listener. Adding is content
   // addressed, so doing it twice stores the same blocks once.
   addFile: { retrySafe: true, servedBy: 'host', internal: true },

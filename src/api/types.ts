@@ -192,6 +192,18 @@ export interface Page<T> {
   cursor?: string
 }
 
+/** Someone else looking at a stream now (`kiln.presence`): ephemeral, signed by their device key. */
+export interface PresencePeer {
+  /** The device key (did:key) that signed it. */
+  did: string
+  /** The sender's libp2p peer id (one per browser). */
+  peer: string
+  /** What the sender set with `setPresence`: any JSON value of at most 1 KiB. */
+  state: unknown
+  /** When it was sent (ms since the epoch, by the sender's clock); it expires 30 s later unless sent again. */
+  at: number
+}
+
 /** Documents a node follows beyond its own accounts' streams: a Model's, optionally one account's. */
 /**
  * EVM chains whose anchor proofs the node checks, by CAIP-2 id (`eip155:1`): a JSON-RPC URL, or

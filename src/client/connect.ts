@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink'
 import { type NodeCalls, PAGE_CALLS, type PageCall, forwardCalls } from '../api/calls.js'
 import { DEFAULT_NODE_NAME, tabLock } from '../api/names.js'
+import type { IceServer } from '../api/rtc-bridge.js'
 import type { AnchorChains, FileInfo, FileProgress, SessionInfo, StreamQuery, StreamSnapshot } from '../api/types.js'
 import { installErrorWire } from '../api/wire.js'
 import { ConnectionClosedError, type KilnErrorLike } from '../errors.js'
@@ -26,6 +27,14 @@ export interface ConnectOptions {
    * streams from Ceramic's network or from an anchoring server then verify, at their anchors' times.
    */
   anchorChains?: AnchorChains
+  /**
+   * STUN and TURN servers for direct (WebRTC) connections to other browsers, as RTCPeerConnection
+   * takes them (`[{ urls: 'turn:turn.example:3478', username, credential }]`). None by default:
+   * browsers then connect where they reach each other's own addresses (one network). A STUN server
+   * learns of every connection. The tab hosting the node's peer connections uses its own list, so
+   * give every tab the same.
+   */
+  iceServers?: IceServer[]
 }
 
 /** A tab's handle on the origin's node. Every call runs in the worker; errors arrive typed. */
@@ -77,11 +86,12 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   const name = options.name ?? DEFAULT_NODE_NAME
   const clientId = crypto.randomUUID()
   const shared = typeof SharedWorker === 'function'
+  const rtcOptions = options.iceServers == null ? {} : { iceServers: options.iceServers }
   const link: NodeLink = shared
     ? openSharedWorker(name, options.workerUrl)
     // No SharedWorker (Chrome for Android before 148, some WebViews): one tab runs the node in a
     // dedicated worker and relays the other tabs' calls (fallback.ts). The calls are the same.
-    : openFallback({ name, clientId, workerUrl: options.workerUrl })
+    : openFallback({ name, clientId, workerUrl: options.workerUrl, rtc: rtcOptions })
   const { api } = link
   let stopRenewal: (() => void) | undefined
   let closed = false
@@ -90,7 +100,7 @@ export async function connect (options: ConnectOptions = {}): Promise<Kiln> {
   await api.hello(clientId)
   // Workers have no RTCPeerConnection: one tab of the origin makes them for the node (rtc-host.ts).
   const hosting = new AbortController()
-  if (link.hostPeerConnections != null) electRtcHost(name, link.hostPeerConnections, hosting.signal)
+  if (link.hostPeerConnections != null) electRtcHost(name, link.hostPeerConnections, hosting.signal, rtcOptions)
   if (options.onClosed != null) await api.onClosed(Comlink.proxy(options.onClosed))
   // Before any peer: what they send is checked with these chains.
   if (options.anchorChains != null) await api.trustAnchorChains(options.anchorChains)

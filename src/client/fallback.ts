@@ -1,6 +1,6 @@
 import { leaderLock, relayChannel } from '../api/names.js'
 import { createRelayClient } from './relay-client.js'
-import { hostPeerConnections } from './rtc-host.js'
+import { type RtcHostOptions, hostPeerConnections } from './rtc-host.js'
 import { type Leader, startLeader } from './relay-leader.js'
 import type { RelayMessage } from './relay-protocol.js'
 import { type NodeLink, openDedicatedWorker } from './worker-link.js'
@@ -11,6 +11,8 @@ export interface FallbackInit {
   clientId: string
   /** The worker bundle, when it is not the one shipped next to this library. */
   workerUrl?: string | URL
+  /** What the leader's tab hosts peer connections with (connect()'s `iceServers`). */
+  rtc?: RtcHostOptions
 }
 
 /**
@@ -26,7 +28,7 @@ export interface FallbackInit {
  * announces itself; every tab then re-sends its subscriptions and unanswered calls
  * (relay-client.ts).
  */
-export function openFallback ({ name, clientId, workerUrl }: FallbackInit): NodeLink {
+export function openFallback ({ name, clientId, workerUrl, rtc }: FallbackInit): NodeLink {
   const channel = new BroadcastChannel(relayChannel(name))
   const resign = new AbortController()
   let leader: Leader | undefined
@@ -65,7 +67,7 @@ export function openFallback ({ name, clientId, workerUrl }: FallbackInit): Node
     if (typeof RTCPeerConnection === 'function') {
       const { port1, port2 } = new MessageChannel()
       worker.postMessage({ kilnRtcHost: port2 }, [port2])
-      hostPeerConnections(port1)
+      hostPeerConnections(port1, rtc)
     }
     const openPort = (): MessagePort => {
       const { port1, port2 } = new MessageChannel()

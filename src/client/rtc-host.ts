@@ -4,10 +4,15 @@
  * events and data back over a MessagePort (api/rtc-bridge.ts). Workers have none of their own.
  */
 import { rtcHostLock } from '../api/names.js'
-import type { FromRtcHost, ToRtcHost } from '../api/rtc-bridge.js'
+import type { FromRtcHost, IceServer, ToRtcHost } from '../api/rtc-bridge.js'
+
+export interface RtcHostOptions {
+  /** STUN and TURN servers this tab's peer connections use (connect()'s `iceServers`), in place of the worker's (none). */
+  iceServers?: IceServer[]
+}
 
 /** Serves the worker's peer connections on `port` until the tab closes (or `stop`). */
-export function hostPeerConnections (port: MessagePort): () => void {
+export function hostPeerConnections (port: MessagePort, options: RtcHostOptions = {}): () => void {
   const peers = new Map<string, RTCPeerConnection>()
   const channels = new Map<string, RTCDataChannel>()
   let remoteChannels = 0
@@ -28,7 +33,7 @@ export function hostPeerConnections (port: MessagePort): () => void {
   }
 
   const open = (key: string, config: RTCConfiguration): void => {
-    const pc = new RTCPeerConnection(config)
+    const pc = new RTCPeerConnection(options.iceServers == null ? config : { ...config, iceServers: options.iceServers })
     peers.set(key, pc)
     pc.onconnectionstatechange = () => {
       post({ op: 'state', pc: key, connectionState: pc.connectionState })
@@ -110,11 +115,11 @@ const toPlain = (description: RTCSessionDescriptionInit): RTCSessionDescriptionI
  * hosts from then on (the worker dials its WebRTC peers again through it). `offer` hands the
  * worker this tab's port.
  */
-export function electRtcHost (name: string, offer: (port: MessagePort) => Promise<void>, signal: AbortSignal): void {
+export function electRtcHost (name: string, offer: (port: MessagePort) => Promise<void>, signal: AbortSignal, options: RtcHostOptions = {}): void {
   if (typeof RTCPeerConnection !== 'function' || typeof navigator.locks?.request !== 'function') return
   navigator.locks.request(rtcHostLock(name), { signal }, async () => {
     const { port1, port2 } = new MessageChannel()
-    const stop = hostPeerConnections(port1)
+    const stop = hostPeerConnections(port1, options)
     try {
       await offer(port2)
     } catch (err) {

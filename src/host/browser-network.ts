@@ -3,6 +3,8 @@ import type { SyncInterest } from '../sync/interests.js'
 import type { Follow, FollowCatchUp, NetworkStatus } from '../api/types.js'
 import type { StreamNode } from '../node/stream-node.js'
 import type { RtcBridge } from './rtc-proxy.js'
+import type { Signer } from '../identity/signer.js'
+import type { Presence } from '../sync/presence.js'
 import type { KilnLibp2p } from '../sync/libp2p-config.js'
 
 export interface BrowserWants {
@@ -10,6 +12,8 @@ export interface BrowserWants {
   controllers: () => string[]
   /** The Models (optionally one account's documents of them) this node follows. */
   follows: () => Follow[]
+  /** Signs this browser's presence on streams: its device key. */
+  device: Signer
 }
 
 export interface BrowserNetwork {
@@ -24,6 +28,8 @@ export interface BrowserNetwork {
   status: () => NetworkStatus
   /** How far catch-up on a follow is. */
   catchUp: (follow: Follow) => FollowCatchUp
+  /** Who is looking at which stream (signed with the device key). */
+  presence: Presence
   /** The one libp2p node (one peer id) that sync and files (bitswap) share. */
   libp2p: KilnLibp2p
   stop: () => Promise<void>
@@ -57,10 +63,11 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], wa
     ...await sync.ownAndHeldInterests(node, wants.controllers()),
     ...wants.follows().map((follow): SyncInterest => ({ ...follow }))
   ]
-  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests, ...rtc == null ? {} : { direct: { canDial: rtc.hosted, hostEpoch: rtc.epoch } } })
+  const running = await sync.startSync({ node, libp2p, denyList, bootstrap: peers, interests, presenceSigner: wants.device, ...rtc == null ? {} : { direct: { canDial: rtc.hosted, hostEpoch: rtc.epoch } } })
   const known = new Set(peers)
   return {
     libp2p,
+    presence: running.presence,
     addPeers (addrs) {
       const fresh = addrs.filter((a) => !known.has(a))
       for (const a of fresh) known.add(a)

@@ -177,6 +177,18 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       await init.anchors.trust(chains)
       return init.anchors.list()
     },
+    async setPresence (id, state) {
+      const running = await network?.catch(() => undefined)
+      await running?.presence.set(id, state)
+    },
+    async presence (id) {
+      const running = await network?.catch(() => undefined)
+      if (running == null) {
+        parseStreamRef(id)
+        return []
+      }
+      return running.presence.peers(id)
+    },
     async addFile (data, onProgress) {
       const store = await files()
       const size = data instanceof Blob ? data.size : data.byteLength

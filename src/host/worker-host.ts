@@ -65,7 +65,7 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     files: openFiles,
     anchors,
     startNetwork: async (peers) => {
-      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
+      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list, device }, rtc)
       // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).
       try {
         const store = await openFiles()

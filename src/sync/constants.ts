@@ -134,3 +134,23 @@ export const MAX_DIRECT_PEERS = 8
 /** An announcement lists at most this many addresses (one per relay) in at most this many bytes. */
 export const MAX_DIRECT_ANNOUNCE_ADDRS = 8
 export const MAX_DIRECT_ANNOUNCE_BYTES = 4_096
+
+// --- presence: who is looking at a stream (ephemeral, never stored; presence.ts) ---
+/** Each stream's presence topic is this prefix and the StreamID. */
+export const PRESENCE_TOPIC_PREFIX = '/kiln/presence/1/'
+/** A presence state (JSON) is at most this big; the whole message, signature and all, at most MAX_PRESENCE_MESSAGE_BYTES. */
+export const MAX_PRESENCE_STATE_BYTES = 1_024
+export const MAX_PRESENCE_MESSAGE_BYTES = 2_048
+/** A presence is forgotten this long after it was sent, unless the sender sends it again. */
+export const PRESENCE_TTL_MS = 30_000
+/** While a state is set it is sent again this often, so it outlives PRESENCE_TTL_MS. */
+export const PRESENCE_REFRESH_MS = 10_000
+/** How far ahead of this node's clock a presence may be dated (clocks differ a little). */
+export const PRESENCE_CLOCK_SKEW_MS = 10_000
+/** Presence messages per sender (cursor moves): past this a local call is refused, a peer's dropped. */
+export const PRESENCE_PER_SECOND = 10
+export const PRESENCE_BURST = 20
+/** Streams a browser watches at once (the oldest without a state of its own is left first). */
+export const MAX_PRESENCE_STREAMS = 32
+/** Streams a server peer passes presence on for (it joins the topics its peers join). */
+export const MAX_RELAYED_PRESENCE_STREAMS = 4_096

@@ -7,7 +7,7 @@
 import type { Logger } from '@libp2p/interface'
 import {
   BAN_DURATION_MS, BAN_SCORE, BLOCK_REQUESTS_PER_SECOND, BLOCK_REQUEST_BURST, HEADS_REQUESTS_PER_SECOND, HEADS_REQUEST_BURST,
-  INVALID_COMMIT_PENALTY, MALFORMED_MESSAGE_PENALTY, MAX_RATE_WAIT_MS, RATE_LIMIT_PENALTY, SCORE_HALF_LIFE_MS, UPDATES_PER_SECOND, UPDATE_BURST
+  INVALID_COMMIT_PENALTY, MALFORMED_MESSAGE_PENALTY, MAX_RATE_WAIT_MS, PRESENCE_BURST, PRESENCE_PER_SECOND, RATE_LIMIT_PENALTY, SCORE_HALF_LIFE_MS, UPDATES_PER_SECOND, UPDATE_BURST
 } from './constants.js'
 import { RateLimitedError } from '../errors.js'
 
@@ -43,12 +43,13 @@ const PENALTY: Record<Offence, number> = {
   'rate-limit': RATE_LIMIT_PENALTY
 }
 
-export type RequestKind = 'blocks' | 'heads' | 'updates'
+export type RequestKind = 'blocks' | 'heads' | 'updates' | 'presence'
 
 const RATES: Record<RequestKind, { perSecond: number, burst: number }> = {
   blocks: { perSecond: BLOCK_REQUESTS_PER_SECOND, burst: BLOCK_REQUEST_BURST },
   heads: { perSecond: HEADS_REQUESTS_PER_SECOND, burst: HEADS_REQUEST_BURST },
-  updates: { perSecond: UPDATES_PER_SECOND, burst: UPDATE_BURST }
+  updates: { perSecond: UPDATES_PER_SECOND, burst: UPDATE_BURST },
+  presence: { perSecond: PRESENCE_PER_SECOND, burst: PRESENCE_BURST }
 }
 
 export interface PeerScore {

@@ -16,6 +16,7 @@ import { pullFrom, serveHeads } from './heads-sync.js'
 import { createIngester } from './ingest.js'
 import { ALL_STREAMS, type SyncInterest } from './interests.js'
 import { type DenyList, createDenyList, createPeerScore } from './peer-score.js'
+import { type Presence, type PresenceSigner, startPresence } from './presence.js'
 import { type RangeProgress, type Recon, startRecon } from './recon.js'
 import { FULL_RANGE, type KeyRange, reconRangeOf } from './recon-index.js'
 import { NETWORK, compareEventIds } from '../ids/event-id.js'
@@ -55,6 +56,11 @@ export interface SyncInit {
    * heard of while `canDial()` (direct-peers.ts). Without it the node only passes announcements on.
    */
   direct?: { canDial: () => boolean, hostEpoch?: () => number, max?: number }
+  /**
+   * Signs this node's presence on streams (presence.ts; a browser's device key). Without one the
+   * node passes its peers' presence on and has none of its own (a server peer).
+   */
+  presenceSigner?: PresenceSigner
 }
 
 export interface SyncStatus {
@@ -96,6 +102,8 @@ export interface Sync {
    * it current, whatever the interests.
    */
   fetchStream: (id: string) => Promise<boolean>
+  /** Who is looking at which stream: ephemeral, signed, rate limited, never stored. */
+  presence: Presence
   /** More peers to stay connected to (and to trust as time witnesses), as `bootstrap`. */
   addPeers: (addrs: string[]) => void
   /** Stops sync (not the libp2p node, which the caller owns). */
@@ -253,6 +261,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       void round(peer)
     }
   }, init.syncIntervalMs ?? HEADS_SYNC_INTERVAL_MS)
+  const presence = startPresence({ libp2p, score, log: log.newScope('presence'), signer: init.presenceSigner })
   const direct: DirectPeers = startDirectPeers({ libp2p, log: log.newScope('direct'), canDial: init.direct?.canDial, hostEpoch: init.direct?.hostEpoch, max: init.direct?.max })
   const addPeers = (addrs: string[]): void => { if (addrs.length > 0) bootstraps.push(startBootstrap(libp2p, addrs, log.newScope('bootstrap'))) }
   addPeers(init.bootstrap ?? [])
@@ -278,6 +287,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
 
   return {
     status,
+    presence,
     addPeers,
     async fetchStream (id) {
       // Just started, its servers not connected yet: a page's first load waits for one, briefly.
@@ -312,6 +322,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       catchUps.clear()
       for (const b of bootstraps) b.stop()
       direct.stop()
+      presence.stop()
       gossip.stop()
       offSynced()
       libp2p.unregister(topologyId)

@@ -156,3 +156,30 @@ describe('RTCPeerConnection stand-in for a worker', () => {
     await expect(pc.createOffer()).rejects.toThrow('No tab hosts')
   })
 })
+
+describe('the host tab\'s peer connections', () => {
+  it('use the ICE servers given to connect() in place of the worker\'s (none)', async () => {
+    const { hostPeerConnections } = await import('../../src/client/rtc-host.js')
+    const made: unknown[] = []
+    const real = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection
+    ;(globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class { constructor (config: unknown) { made.push(config) } close (): void {} }
+    const { port1, port2 } = new MessageChannel()
+    ports.push(port1, port2)
+    try {
+      const turn = { urls: 'turn:turn.example:3478', username: 'u', credential: 'c' }
+      const stopWith = hostPeerConnections(port1, { iceServers: [turn] })
+      port2.postMessage({ op: 'open', pc: 'p1', config: { iceServers: [] } } satisfies ToRtcHost)
+      await expect.poll(() => made).toEqual([{ iceServers: [turn] }])
+      stopWith()
+      const { port1: bare, port2: worker } = new MessageChannel()
+      ports.push(bare, worker)
+      const stop = hostPeerConnections(bare)
+      worker.postMessage({ op: 'open', pc: 'p2', config: { iceServers: [] } } satisfies ToRtcHost)
+      await expect.poll(() => made).toHaveLength(2)
+      expect(made[1]).toEqual({ iceServers: [] })
+      stop()
+    } finally {
+      ;(globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = real
+    }
+  })
+})
