@@ -4,8 +4,8 @@ import type { ModelDefinition } from '../streams/model.js'
  * The kit's standard Models: what a social app on Kiln needs first. Strict 2020-12 schemas (every
  * object closes its properties, every string and list has a bound), relations for backlinks, and
  * the account relation that makes each one findable: a Profile is `single` (one per account, at a
- * StreamID anyone computes from the DID), a Follow and a Reaction are `set` (one per account and
- * target). Published once by scripts/publish-kit.ts; src/kit/published.ts holds the signed geneses.
+ * StreamID anyone computes from the DID), a Follow, a Reaction and a LinkedAccount are `set` (one
+ * per account and target). Published once by scripts/publish-kit.ts; src/kit/published.ts holds the signed geneses.
  */
 const SCHEMA = 'https://json-schema.org/draft/2020-12/schema'
 const did = { type: 'string', maxLength: 1024, pattern: '^did:' } as const
@@ -54,5 +54,24 @@ export const REACTION = model('KilnReaction', 'An account\'s reaction to a docum
   kind: { type: 'string', maxLength: 32 }
 }, ['target', 'kind'], { target: { type: 'document', model: null } })
 
-export const KIT_MODELS = { profile: PROFILE, follow: FOLLOW, post: POST, comment: COMMENT, reaction: REACTION } as const
+// CAIP-10: `<namespace>:<chain reference>:<address>` (eip155:1:0xab…, solana:5eykt…:7xKX…).
+const caip10 = { type: 'string', maxLength: 200, pattern: '^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}:[-.%a-zA-Z0-9]{1,128}$' } as const
+
+export const LINKED_ACCOUNT = model('KilnLinkedAccount', 'Another account (a wallet on any chain) that belongs to this identity, with its signed proof: one per account', { type: 'set', fields: ['account'] }, {
+  account: { ...caip10, description: 'The linked account, CAIP-10' },
+  issued: { ...time, description: 'When the account signed the link (ms); part of the signed message' },
+  signature: { type: 'string', maxLength: 300, description: 'The account\'s signature of the link message: EIP-191 hex (Ethereum), base58 Ed25519 (Solana)' },
+  status: { type: 'string', enum: ['active', 'revoked'] }
+}, ['account', 'issued', 'signature', 'status'])
+
+export const CREDENTIAL = model('KilnCredential', 'A W3C verifiable credential in JWT form (VC-JWT), checked on read', { type: 'list' }, {
+  jwt: { type: 'string', maxLength: 20_000, description: 'The credential as its issuer signed it: a compact JWS' },
+  issuer: did,
+  subject: did,
+  types: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 100 } },
+  issued: { ...time, description: 'ms since the epoch (the JWT\'s nbf)' },
+  expires: { ...time, description: 'ms since the epoch (the JWT\'s exp)' }
+}, ['jwt', 'issuer', 'subject', 'types', 'issued'])
+
+export const KIT_MODELS = { profile: PROFILE, follow: FOLLOW, post: POST, comment: COMMENT, reaction: REACTION, linkedAccount: LINKED_ACCOUNT, credential: CREDENTIAL } as const
 export type KitModelName = keyof typeof KIT_MODELS

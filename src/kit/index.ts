@@ -1,22 +1,23 @@
 /**
  * The kit: Kiln's standard Models for social apps (definitions.ts), as published (published.ts),
  * and what an app does with them: install them on its node with the indexes their queries need,
- * find an account's profile or follow from DIDs alone, and the queries for feeds and the social
- * graph. Works with a page's `Kiln` and with a StreamNode alike.
+ * find an account's profile or follow from DIDs alone, the queries for feeds and the social
+ * graph, and the identity documents checked on read: linked accounts (links.ts) and verifiable
+ * credentials (held-credentials.ts). Works with a page's `Kiln` and with a StreamNode alike.
  */
 import { base64 } from 'multiformats/bases/base64'
 import type { IndexStatus, StreamQuery } from '../api/types.js'
-import { encodeCborBlock } from '../commits/block.js'
-import { modelInstanceGenesis } from '../commits/genesis.js'
-import { StreamID, StreamType } from '../ids/index.js'
 import type { KitModelName } from './definitions.js'
+import { KIT } from './ids.js'
 import { PUBLISHED } from './published.js'
 
 export { KIT_MODELS, type KitModelName } from './definitions.js'
 export { KIT_PUBLISHER } from './published.js'
-
-/** The kit's Model StreamIDs. */
-export const KIT: Record<KitModelName, string> = Object.fromEntries(Object.entries(PUBLISHED).map(([name, { id }]) => [name, id])) as Record<KitModelName, string>
+export { KIT, followId, profileId } from './ids.js'
+export { linkMessage, normalAccount, encodeSolanaSignature, type LinkProblem } from '../identity/account-proof.js'
+export { linkAccount, unlinkAccount, linkedAccounts, identityOf, linkedAccountId, type LinkedAccount, type AccountLink } from './links.js'
+export { verifyCredential, type CredentialCheck, type CredentialContent, type CredentialProblem, type VerifiedCredential, type VerifyCredentialOptions } from '../identity/vc-jwt.js'
+export { storeCredential, credentialsOf, type HeldCredential } from './held-credentials.js'
 
 /** The indexes the kit's queries read (relation fields are indexed by themselves). */
 export const KIT_INDEXES: Record<KitModelName, string[][]> = {
@@ -24,7 +25,9 @@ export const KIT_INDEXES: Record<KitModelName, string[][]> = {
   follow: [['$controller', 'since']],
   post: [['$controller', 'published'], ['tags', 'published'], ['published']],
   comment: [['target', 'published']],
-  reaction: [['target', 'kind']]
+  reaction: [['target', 'kind']],
+  linkedAccount: [['account'], ['$controller', 'issued']],
+  credential: [['subject', 'issued'], ['issuer', 'issued']]
 }
 
 /** What installing needs of a node: a page's `Kiln` or a StreamNode. */
@@ -42,21 +45,6 @@ export async function installKit (node: KitNode): Promise<Record<KitModelName, s
     await node.indexModel(id, KIT_INDEXES[name])
   }
   return KIT
-}
-
-async function deterministicId (model: string, controller: string, unique?: string[]): Promise<string> {
-  const plan = modelInstanceGenesis({ controller, model: StreamID.fromString(model), relation: unique == null ? 'single' : 'set', unique })
-  return StreamID.fromGenesis(StreamType.MID, (await encodeCborBlock(plan.payload)).cid).toString()
-}
-
-/** An account's profile's StreamID, from its DID alone: load it, no query. */
-export async function profileId (account: string): Promise<string> {
-  return await deterministicId(KIT.profile, account)
-}
-
-/** The StreamID of `follower`'s Follow of `followed` (one per pair). */
-export async function followId (follower: string, followed: string): Promise<string> {
-  return await deterministicId(KIT.follow, follower, [followed])
 }
 
 /** The queries of the social graph and the feeds, served from the kit's indexes. */
