@@ -25,7 +25,7 @@ export type { AnchorValidator } from '../identity/verify.js'
 export * from '../errors.js'
 export {
   KIT, KIT_INDEXES, KIT_MODELS, KIT_PUBLISHER, followId, installKit, kitQueries, profileId, type KitModelName, type KitNode,
-  linkMessage, normalAccount, encodeSolanaSignature, linkAccount, unlinkAccount, linkedAccounts, identityOf, linkedAccountId,
+  linkMessage, normalAccount, linkAccount, unlinkAccount, linkedAccounts, identityOf, linkedAccountId,
   verifyCredential, storeCredential, credentialsOf,
   type AccountLink, type LinkedAccount, type LinkProblem, type CredentialCheck, type CredentialContent, type CredentialProblem, type VerifiedCredential, type VerifyCredentialOptions, type HeldCredential
 } from '../kit/index.js'

@@ -95,13 +95,6 @@ export async function verifyCredential (credential: string | CredentialContent, 
   return { valid: true, credential: verified }
 }
 
-/** The content of a Credential document for this JWT (check it first: `verifyCredential`). */
-export function credentialContent (credential: VerifiedCredential): CredentialContent {
-  const content: CredentialContent = { jwt: credential.jwt, issuer: credential.issuer, subject: credential.subject, types: credential.types, issued: credential.issued }
-  if (credential.expires != null) content.expires = credential.expires
-  return content
-}
-
 interface VcPayload {
   iss: string
   sub: string

@@ -57,20 +57,23 @@ export const REACTION = model('KilnReaction', 'An account\'s reaction to a docum
 // CAIP-10: `<namespace>:<chain reference>:<address>` (eip155:1:0xab…, solana:5eykt…:7xKX…).
 const caip10 = { type: 'string', maxLength: 200, pattern: '^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}:[-.%a-zA-Z0-9]{1,128}$' } as const
 
-export const LINKED_ACCOUNT = model('KilnLinkedAccount', 'Another account (a wallet on any chain) that belongs to this identity, with its signed proof: one per account', { type: 'set', fields: ['account'] }, {
-  account: { ...caip10, description: 'The linked account, CAIP-10' },
-  issued: { ...time, description: 'When the account signed the link (ms); part of the signed message' },
-  signature: { type: 'string', maxLength: 300, description: 'The account\'s signature of the link message: EIP-191 hex (Ethereum), base58 Ed25519 (Solana)' },
+// `issued` (ms) is part of the signed text; `signature` is EIP-191 hex (Ethereum) or base58 Ed25519 (Solana).
+export const LINKED_ACCOUNT = model('KilnLinkedAccount', 'An account (CAIP-10) of this identity, with its signed proof: one per account', { type: 'set', fields: ['account'] }, {
+  account: caip10,
+  issued: time,
+  signature: { type: 'string', maxLength: 300 },
   status: { type: 'string', enum: ['active', 'revoked'] }
 }, ['account', 'issued', 'signature', 'status'])
 
-export const CREDENTIAL = model('KilnCredential', 'A W3C verifiable credential in JWT form (VC-JWT), checked on read', { type: 'list' }, {
-  jwt: { type: 'string', maxLength: 20_000, description: 'The credential as its issuer signed it: a compact JWS' },
+// `jwt` is the credential as its issuer signed it; the other fields repeat its claims for queries
+// (`issued` and `expires` in ms: the JWT's nbf and exp).
+export const CREDENTIAL = model('KilnCredential', 'A W3C verifiable credential (VC-JWT), checked on read', { type: 'list' }, {
+  jwt: { type: 'string', maxLength: 20_000 },
   issuer: did,
   subject: did,
   types: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 100 } },
-  issued: { ...time, description: 'ms since the epoch (the JWT\'s nbf)' },
-  expires: { ...time, description: 'ms since the epoch (the JWT\'s exp)' }
+  issued: time,
+  expires: time
 }, ['jwt', 'issuer', 'subject', 'types', 'issued'])
 
 export const KIT_MODELS = { profile: PROFILE, follow: FOLLOW, post: POST, comment: COMMENT, reaction: REACTION, linkedAccount: LINKED_ACCOUNT, credential: CREDENTIAL } as const

@@ -7,8 +7,15 @@
 import type { NodeCalls } from '../api/calls.js'
 import type { StreamSnapshot } from '../api/types.js'
 import { InvalidInputError, InvalidSignatureError } from '../errors.js'
-import { credentialContent, verifyCredential, type CredentialContent, type CredentialProblem, type VerifiedCredential, type VerifyCredentialOptions } from '../identity/vc-jwt.js'
+import { verifyCredential, type CredentialContent, type CredentialProblem, type VerifiedCredential, type VerifyCredentialOptions } from '../identity/vc-jwt.js'
 import { KIT } from './ids.js'
+
+/** The content of a Credential document for a checked credential. */
+export function credentialContent (credential: VerifiedCredential): CredentialContent {
+  const content: CredentialContent = { jwt: credential.jwt, issuer: credential.issuer, subject: credential.subject, types: credential.types, issued: credential.issued }
+  if (credential.expires != null) content.expires = credential.expires
+  return content
+}
 
 /** A Credential document as a reader sees it. */
 export interface HeldCredential {

@@ -10,14 +10,34 @@ import type { IndexStatus, StreamQuery } from '../api/types.js'
 import type { KitModelName } from './definitions.js'
 import { KIT } from './ids.js'
 import { PUBLISHED } from './published.js'
+import type * as DocsModule from './identity-docs.js'
 
 export { KIT_MODELS, type KitModelName } from './definitions.js'
 export { KIT_PUBLISHER } from './published.js'
 export { KIT, followId, profileId } from './ids.js'
-export { linkMessage, normalAccount, encodeSolanaSignature, type LinkProblem } from '../identity/account-proof.js'
-export { linkAccount, unlinkAccount, linkedAccounts, identityOf, linkedAccountId, type LinkedAccount, type AccountLink } from './links.js'
-export { verifyCredential, type CredentialCheck, type CredentialContent, type CredentialProblem, type VerifiedCredential, type VerifyCredentialOptions } from '../identity/vc-jwt.js'
-export { storeCredential, credentialsOf, type HeldCredential } from './held-credentials.js'
+export type { LinkProblem } from '../identity/account-proof.js'
+export type { LinkedAccount, AccountLink, LinkNode } from './links.js'
+export type { CredentialCheck, CredentialContent, CredentialProblem, VerifiedCredential, VerifyCredentialOptions } from '../identity/vc-jwt.js'
+export type { HeldCredential } from './held-credentials.js'
+
+// Linked accounts and credentials, with the signature checks they need, load on first use
+// (kiln-identity-docs.js), so each of these returns a promise, linkMessage too.
+type Docs = typeof DocsModule
+type Loaded<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
+function lazy<K extends keyof Docs> (name: K): Loaded<Docs[K]> {
+  const call = async (...args: unknown[]): Promise<unknown> => await ((await import('./identity-docs.js'))[name] as (...a: unknown[]) => unknown)(...args)
+  return call as Loaded<Docs[K]>
+}
+export const linkMessage = lazy('linkMessage')
+export const normalAccount = lazy('normalAccount')
+export const linkAccount = lazy('linkAccount')
+export const unlinkAccount = lazy('unlinkAccount')
+export const linkedAccounts = lazy('linkedAccounts')
+export const identityOf = lazy('identityOf')
+export const linkedAccountId = lazy('linkedAccountId')
+export const storeCredential = lazy('storeCredential')
+export const credentialsOf = lazy('credentialsOf')
+export const verifyCredential = lazy('verifyCredential')
 
 /** The indexes the kit's queries read (relation fields are indexed by themselves). */
 export const KIT_INDEXES: Record<KitModelName, string[][]> = {

@@ -1,14 +1,15 @@
 /**
  * Linked accounts: one identity across wallets. A LinkedAccount document on the identity's own
  * stream says "account X is mine" and carries X's signature of a text naming both
- * (identity/account-proof.ts). Readers check every proof themselves: a link counts only while its proof
+ * (identity/link-message.ts, identity/account-proof.ts). Readers check every proof themselves: a link counts only while its proof
  * holds for the document's controller and its status is 'active'. Revoking sets the status to
  * 'revoked' (an update by the identity; the account is not needed).
  */
 import type { NodeCalls } from '../api/calls.js'
 import type { StreamSnapshot } from '../api/types.js'
 import { InvalidSignatureError } from '../errors.js'
-import { checkLinkProof, encodeSolanaSignature, normalAccount, type LinkProblem } from '../identity/account-proof.js'
+import { checkLinkProof, type LinkProblem } from '../identity/account-proof.js'
+import { encodeSolanaSignature, normalAccount } from '../identity/link-message.js'
 import { KIT, deterministicId } from './ids.js'
 
 /** What the link helpers need of a node: a page's `Kiln` or a StreamNode. */

@@ -40,7 +40,7 @@ function solanaWallet (name: string): { account: string, sign: (message: string)
 async function ethLink (node: StreamNode, name: string, issued = 1_700_000_000_000): Promise<{ account: string, signature: string, issued: number }> {
   const w = wallet(name)
   const account = `eip155:1:${w.address}`
-  const signature = await w.signMessage({ message: linkMessage(node.controller as string, account, issued) })
+  const signature = await w.signMessage({ message: await linkMessage(node.controller as string, account, issued) })
   return { account, signature, issued }
 }
 
@@ -52,7 +52,7 @@ describe('linked accounts: one identity across wallets, each proof checked on re
     const sol = solanaWallet('alice')
     const solIssued = 1_700_000_100_000
     const ethDoc = await linkAccount(alice, { did, ...eth })
-    const solDoc = await linkAccount(alice, { did, account: sol.account, issued: solIssued, signature: sol.sign(linkMessage(did, sol.account, solIssued)) })
+    const solDoc = await linkAccount(alice, { did, account: sol.account, issued: solIssued, signature: sol.sign(await linkMessage(did, sol.account, solIssued)) })
     // One document per account, at a StreamID anyone computes from the identity and the account.
     expect(ethDoc.id).toBe(await linkedAccountId(did, eth.account))
     expect(solDoc.id).toBe(await linkedAccountId(did, sol.account))
