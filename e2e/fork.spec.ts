@@ -34,3 +34,32 @@ test('a page forks a Tile another identity wrote, while that author is gone: the
   expect(forked.reloaded).toBe(source.commitId)
   await bob.context().close()
 })
+
+test('a page links an Ethereum wallet to its identity (the checks load on first use) and reads it back; a revoked link no longer counts', async ({ context }) => {
+  const page = await context.newPage()
+  await openApp(page, `links-${Date.now()}`)
+  const { did, message, account, issued } = await page.evaluate(async () => {
+    const kit = await window.loadKit()
+    await kit.installKit(window.kiln!)
+    const did = (await window.kiln!.status()).did as string
+    const account = 'eip155:1:0x14791697260E4c9A71f18484C9f997B308e59325'
+    const issued = 1_700_000_000_000
+    return { did, account, issued, message: await kit.linkMessage(did, account, issued) }
+  })
+  // The wallet's signature, made outside the page with a real key (viem, as a wallet's personal_sign).
+  const { privateKeyToAccount } = await import('viem/accounts')
+  const wallet = privateKeyToAccount('0x0123456789012345678901234567890123456789012345678901234567890123')
+  expect(wallet.address).toBe(account.split(':')[2])
+  const signature = await wallet.signMessage({ message })
+  const seen = await page.evaluate(async ({ did, account, issued, signature }) => {
+    const kiln = window.kiln!
+    const kit = await window.loadKit()
+    const forged = await kit.linkAccount(kiln, { did, account, issued: issued + 1, signature }).then(() => null, (err: { code?: string }) => err.code)
+    await kit.linkAccount(kiln, { did, account, issued, signature })
+    const linked = await kit.linkedAccounts(kiln, did)
+    const identities = await kit.identityOf(kiln, account)
+    await kit.unlinkAccount(kiln, did, account)
+    return { forged, linked: linked.map((l) => [l.account, l.valid]), identities, after: await kit.identityOf(kiln, account) }
+  }, { did, account, issued, signature })
+  expect(seen).toEqual({ forged: 'ERR_INVALID_SIGNATURE', linked: [[account.toLowerCase(), true]], identities: [did], after: [] })
+})
