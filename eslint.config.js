@@ -27,8 +27,9 @@ const LAYERS = {
     types: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'errors', 'logger'],
     typesOnly: true
   },
-  // The standard Models and their helpers: pure data and id arithmetic, for pages and Node.
-  kit: { values: ['ids', 'commits', 'errors'], types: ['api', 'streams'] },
+  // The standard Models and their helpers: pure data and id arithmetic, for pages and Node, and
+  // identity's signature checks (linked accounts' proofs, credentials), which readers run themselves.
+  kit: { values: ['ids', 'commits', 'identity', 'errors'], types: ['api', 'streams'] },
   // The page side: the contract, the errors and the kit, nothing of the node.
   client: { values: ['api', 'errors', 'kit'] },
   // The browser's composition root: the worker's node, its network and its serving side.

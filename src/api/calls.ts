@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, ForkChanges, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -20,6 +20,13 @@ export interface NodeCalls {
    * it is after the call, in the order given.
    */
   writeMany: (writes: BatchWrite[]) => Promise<StreamSnapshot[]>
+  /**
+   * A new stream controlled by this node's author, from a version of another (a StreamID: its
+   * current version; a CommitID: that one), with `changes` applied to its content. The source's
+   * CommitID is in the fork's genesis (`metadata.forkOf`); `query({ forkOf: id })` lists the forks
+   * of a stream. The source is fetched from peers if not held; its author is never asked.
+   */
+  fork: (ref: string, changes?: ForkChanges) => Promise<StreamSnapshot>
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). Fetched from peers if not held. */
   load: (ref: string) => Promise<StreamSnapshot>
   /** Whether this node holds the stream (of a StreamID or CommitID), without reading its state or asking peers. */
@@ -130,6 +137,8 @@ export const CALLS = {
   create: { retrySafe: false, servedBy: 'node' },
   update: { retrySafe: false, servedBy: 'node' },
   writeMany: { retrySafe: false, servedBy: 'node' },
+  // The host fetches a source it does not hold from its peers first, as `load` does.
+  fork: { retrySafe: false, servedBy: 'host' },
   load: { retrySafe: true, servedBy: 'host' },
   has: { retrySafe: true, servedBy: 'node' },
   history: { retrySafe: true, servedBy: 'node' },

@@ -23,6 +23,12 @@ export interface CreateOptions {
   forbidControllerChange?: boolean
 }
 
+/** What a fork changes of its source's content: the whole new content, or a JSON-Patch; neither keeps it. */
+export interface ForkChanges {
+  content?: unknown
+  patch?: Operation[]
+}
+
 /** One write of `writeMany`: a new stream, or a change to one (by StreamID). */
 export type BatchWrite = { create: CreateOptions } | { id: string, update: UpdateOptions }
 
@@ -110,6 +116,8 @@ export interface SnapshotMetadata {
   unique?: string
   shouldIndex?: boolean
   forbidControllerChange?: boolean
+  /** A fork's source: the CommitID of the version it was forked from (set at genesis, never changed). */
+  forkOf?: string
 }
 
 export interface SnapshotLogEntry {
@@ -131,6 +139,8 @@ export interface HistoryEntry {
 
 /** Streams matching every given field. */
 export interface StreamQuery {
+  /** Forks of this stream (a StreamID): streams whose genesis names a version of it as their source. */
+  forkOf?: string
   controller?: string
   model?: string
   family?: string

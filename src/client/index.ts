@@ -9,7 +9,7 @@ export type { EthereumProvider, SignInOptions } from './sign-in.js'
 export type {
   CreateOptions, UpdateOptions, StreamSnapshot, SnapshotMetadata, SnapshotLogEntry, HistoryEntry, StreamQuery, PageRequest, Page,
   FileInfo, FileProgress, NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo, ImportedCar, Follow, FollowStatus,
-  BatchWrite, Conflict, ConflictSide, ConflictResolution, FieldCondition, FieldFilter, IndexDefinition, IndexStatus, IndexValue
+  BatchWrite, Conflict, ConflictSide, ConflictResolution, FieldCondition, FieldFilter, ForkChanges, IndexDefinition, IndexStatus, IndexValue
 } from '../api/types.js'
 export { CALLS, type CallRule, type NodeCalls } from '../api/calls.js'
 // Every typed error a page can receive, to branch on with `hasCode(err, StaleTipError)` or `err.code`.

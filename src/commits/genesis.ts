@@ -22,6 +22,11 @@ export interface GenesisHeader {
   sep?: string
   context?: Uint8Array
   shouldIndex?: boolean
+  /**
+   * Kiln's fork provenance: the CommitID (string) of the version this stream was forked from.
+   * Ceramic's handlers accept a genesis with it (test/node/fork.test.ts); no later commit changes it.
+   */
+  forkOf?: string
 }
 
 export interface GenesisPayload {
@@ -45,6 +50,8 @@ export interface TileGenesisInit {
   /** No random `unique`: the StreamID follows from the header alone (needs family and/or tags). */
   deterministic?: boolean
   forbidControllerChange?: boolean
+  /** A fork's source version (CommitID string). */
+  forkOf?: string
 }
 
 export type AccountRelation = 'list' | 'single' | 'set' | 'none'
@@ -58,6 +65,8 @@ export interface ModelInstanceGenesisInit {
   /** For 'set': the values of the model's set fields, in order. */
   unique?: string[]
   context?: StreamID
+  /** A fork's source version (CommitID string). */
+  forkOf?: string
 }
 
 export const MODEL_SEPARATOR = 'model'
@@ -85,7 +94,8 @@ export function tileGenesis (init: TileGenesisInit): GenesisPlan {
     schema: init.schema,
     tags: init.tags,
     unique: init.deterministic === true ? undefined : bytesToString(randomBytes(12), 'base64'),
-    forbidControllerChange: init.forbidControllerChange === true ? true : undefined
+    forbidControllerChange: init.forbidControllerChange === true ? true : undefined,
+    forkOf: init.forkOf
   })
   // Ceramic writes no `data` key at all for a genesis without content.
   return init.content == null ? { payload: { header }, signed: false } : { payload: { data: init.content, header }, signed: true }
@@ -115,6 +125,7 @@ export function modelInstanceGenesis (init: ModelInstanceGenesisInit): GenesisPl
       header.unique = randomBytes(12)
   }
   if (init.context != null) header.context = init.context.bytes
+  if (init.forkOf != null) header.forkOf = init.forkOf
   // SINGLE and SET documents are deterministic: unsigned, so anyone can compute their StreamID.
   const deterministic = init.relation === 'single' || init.relation === 'set'
   return { payload: { data: init.content ?? null, header }, signed: !deterministic }

@@ -24,4 +24,9 @@ export { createDidKeySigner, createKeySigner, withCapability, type Signer } from
 export type { AnchorValidator } from '../identity/verify.js'
 export { evmAnchorValidator, type EvmAnchorOptions, type EvmChainOptions } from '../anchors/evm-anchors.js'
 export * from '../errors.js'
-export { KIT, KIT_INDEXES, KIT_MODELS, KIT_PUBLISHER, followId, installKit, kitQueries, profileId, type KitModelName, type KitNode } from '../kit/index.js'
+export {
+  KIT, KIT_INDEXES, KIT_MODELS, KIT_PUBLISHER, followId, installKit, kitQueries, profileId, type KitModelName, type KitNode,
+  linkMessage, normalAccount, linkAccount, unlinkAccount, linkedAccounts, identityOf, linkedAccountId,
+  verifyCredential, storeCredential, credentialsOf,
+  type AccountLink, type LinkedAccount, type LinkProblem, type CredentialCheck, type CredentialContent, type CredentialProblem, type VerifiedCredential, type VerifyCredentialOptions, type HeldCredential
+} from '../kit/index.js'

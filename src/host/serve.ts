@@ -122,6 +122,10 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
 
   const hostCalls: Pick<NodeCalls, HostServedCall> = {
     load,
+    async fork (ref, changes) {
+      if (network != null && !await node.has(ref)) await fetchFromPeers(ref)
+      return await node.fork(ref, changes)
+    },
     async status () {
       const stats = await node.stats().catch((err: unknown) => {
         // A store closed underneath the node still has a status: `closed` says why.

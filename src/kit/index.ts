@@ -1,22 +1,43 @@
 /**
  * The kit: Kiln's standard Models for social apps (definitions.ts), as published (published.ts),
  * and what an app does with them: install them on its node with the indexes their queries need,
- * find an account's profile or follow from DIDs alone, and the queries for feeds and the social
- * graph. Works with a page's `Kiln` and with a StreamNode alike.
+ * find an account's profile or follow from DIDs alone, the queries for feeds and the social
+ * graph, and the identity documents checked on read: linked accounts (links.ts) and verifiable
+ * credentials (held-credentials.ts). Works with a page's `Kiln` and with a StreamNode alike.
  */
 import { base64 } from 'multiformats/bases/base64'
 import type { IndexStatus, StreamQuery } from '../api/types.js'
-import { encodeCborBlock } from '../commits/block.js'
-import { modelInstanceGenesis } from '../commits/genesis.js'
-import { StreamID, StreamType } from '../ids/index.js'
 import type { KitModelName } from './definitions.js'
+import { KIT } from './ids.js'
 import { PUBLISHED } from './published.js'
+import type * as DocsModule from './identity-docs.js'
 
 export { KIT_MODELS, type KitModelName } from './definitions.js'
 export { KIT_PUBLISHER } from './published.js'
+export { KIT, followId, profileId } from './ids.js'
+export type { LinkProblem } from '../identity/account-proof.js'
+export type { LinkedAccount, AccountLink, LinkNode } from './links.js'
+export type { CredentialCheck, CredentialContent, CredentialProblem, VerifiedCredential, VerifyCredentialOptions } from '../identity/vc-jwt.js'
+export type { HeldCredential } from './held-credentials.js'
 
-/** The kit's Model StreamIDs. */
-export const KIT: Record<KitModelName, string> = Object.fromEntries(Object.entries(PUBLISHED).map(([name, { id }]) => [name, id])) as Record<KitModelName, string>
+// Linked accounts and credentials, with the signature checks they need, load on first use
+// (kiln-identity-docs.js), so each of these returns a promise, linkMessage too.
+type Docs = typeof DocsModule
+type Loaded<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
+function lazy<K extends keyof Docs> (name: K): Loaded<Docs[K]> {
+  const call = async (...args: unknown[]): Promise<unknown> => await ((await import('./identity-docs.js'))[name] as (...a: unknown[]) => unknown)(...args)
+  return call as Loaded<Docs[K]>
+}
+export const linkMessage = lazy('linkMessage')
+export const normalAccount = lazy('normalAccount')
+export const linkAccount = lazy('linkAccount')
+export const unlinkAccount = lazy('unlinkAccount')
+export const linkedAccounts = lazy('linkedAccounts')
+export const identityOf = lazy('identityOf')
+export const linkedAccountId = lazy('linkedAccountId')
+export const storeCredential = lazy('storeCredential')
+export const credentialsOf = lazy('credentialsOf')
+export const verifyCredential = lazy('verifyCredential')
 
 /** The indexes the kit's queries read (relation fields are indexed by themselves). */
 export const KIT_INDEXES: Record<KitModelName, string[][]> = {
@@ -24,7 +45,9 @@ export const KIT_INDEXES: Record<KitModelName, string[][]> = {
   follow: [['$controller', 'since']],
   post: [['$controller', 'published'], ['tags', 'published'], ['published']],
   comment: [['target', 'published']],
-  reaction: [['target', 'kind']]
+  reaction: [['target', 'kind']],
+  linkedAccount: [['account'], ['$controller', 'issued']],
+  credential: [['subject', 'issued'], ['issuer', 'issued']]
 }
 
 /** What installing needs of a node: a page's `Kiln` or a StreamNode. */
@@ -42,21 +65,6 @@ export async function installKit (node: KitNode): Promise<Record<KitModelName, s
     await node.indexModel(id, KIT_INDEXES[name])
   }
   return KIT
-}
-
-async function deterministicId (model: string, controller: string, unique?: string[]): Promise<string> {
-  const plan = modelInstanceGenesis({ controller, model: StreamID.fromString(model), relation: unique == null ? 'single' : 'set', unique })
-  return StreamID.fromGenesis(StreamType.MID, (await encodeCborBlock(plan.payload)).cid).toString()
-}
-
-/** An account's profile's StreamID, from its DID alone: load it, no query. */
-export async function profileId (account: string): Promise<string> {
-  return await deterministicId(KIT.profile, account)
-}
-
-/** The StreamID of `follower`'s Follow of `followed` (one per pair). */
-export async function followId (follower: string, followed: string): Promise<string> {
-  return await deterministicId(KIT.follow, follower, [followed])
 }
 
 /** The queries of the social graph and the feeds, served from the kit's indexes. */

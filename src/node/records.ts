@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { StreamType } from '../ids/index.js'
+import { CommitID, StreamType } from '../ids/index.js'
 import type { VerifiedCommit } from '../identity/verify.js'
 import { InvalidInputError } from '../errors.js'
 import type { CommitRecord, StreamRecord } from '../store/store.js'
@@ -12,6 +12,8 @@ export function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips'
   if (state.metadata.family != null) record.family = state.metadata.family
   if (state.metadata.schema != null) record.schema = state.metadata.schema
   if (state.metadata.tags != null) record.tags = state.metadata.tags
+  // Forks are found by their source stream, whatever version of it they were forked from.
+  if (state.metadata.forkOf != null) record.forkOf = CommitID.fromString(state.metadata.forkOf).baseID.toString()
   return record
 }
 

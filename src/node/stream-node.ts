@@ -3,13 +3,14 @@ import type { Operation } from 'fast-json-patch'
 import { CommitID, StreamID, StreamType, parseStreamRef, streamTypeCode } from '../ids/index.js'
 import type { Block, BlockSource } from '../commits/block.js'
 import { buildGenesis, buildSignedCommit } from '../commits/build.js'
+import type { AccountRelation } from '../commits/genesis.js'
 import { decodeCar } from '../commits/car.js'
 import { type DataHeader, applyPatch, dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import type { BatchWrite, Conflict, ConflictResolution, CreateOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { BatchWrite, Conflict, ConflictResolution, CreateOptions, ForkChanges, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
 import {
   CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
@@ -28,6 +29,7 @@ import { readCarContents } from '../streams/car-contents.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { toSnapshot } from './snapshot.js'
 import { genesisPlan } from './create-plan.js'
+import { forkPlan } from './fork-plan.js'
 import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
 import { createFieldIndexes } from './field-indexes.js'
@@ -85,6 +87,8 @@ export interface StreamNode {
   update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
   /** Creates and updates many streams in one store transaction, all or nothing. */
   writeMany: (writes: BatchWrite[]) => Promise<StreamSnapshot[]>
+  /** A new stream of this node's author from a version of a held stream, its CommitID as provenance (fork-plan.ts). */
+  fork: (ref: string, changes?: ForkChanges) => Promise<StreamSnapshot>
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). */
   load: (ref: string) => Promise<StreamSnapshot>
   history: (id: string) => Promise<HistoryEntry[]>
@@ -581,6 +585,15 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       })
     },
 
+    async fork (ref, changes = {}) {
+      const author = requireAuthor()
+      const source = await node.load(ref)
+      const relation = source.type === StreamType.MID ? accountRelationOf(await loadState(StreamID.fromString(source.metadata.model as string))) : undefined
+      const genesis = await buildGenesis(source.type, forkPlan(source, changes ?? {}, author.controller, relation), author)
+      // A fork's genesis carries random bytes (Tile and list documents): it is always a new stream.
+      return await queue.run(genesis.streamId.toString(), async () => await writeLocal(genesis.streamId, [genesis], undefined))
+    },
+
     async writeMany (writes) {
       if (!Array.isArray(writes) || writes.length === 0 || writes.length > MAX_BATCH_WRITES) {
         throw new InvalidInputError(`writeMany takes 1 to ${MAX_BATCH_WRITES} writes`, { writes: Array.isArray(writes) ? writes.length : typeof writes })
@@ -786,4 +799,8 @@ function headsOf (record: StreamRecord): StreamHeads {
   if (record.family != null) heads.family = record.family
   if (record.schema != null) heads.schema = record.schema
   return heads
+}
+
+function accountRelationOf (model: StreamState): AccountRelation | undefined {
+  return (model.content as { accountRelation?: { type?: AccountRelation } } | null)?.accountRelation?.type
 }

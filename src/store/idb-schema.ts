@@ -5,7 +5,7 @@ import { INDEXED_FIELDS, fieldKeys, type CommitRecord, type StoredIndex, type St
  * The IndexedDB version of Kiln's schema. A database with a higher version was written by a newer
  * Kiln and is refused (StoreVersionError); a lower one is migrated step by step by `upgradeSchema`.
  */
-export const IDB_SCHEMA_VERSION = 3
+export const IDB_SCHEMA_VERSION = 4
 
 /**
  * A stream record as stored: `order` (= orderKey(record)) is the sort key of every index.
@@ -56,7 +56,7 @@ const MIGRATIONS: Migration[] = [
     db.createObjectStore('blocks')
     const streams = db.createObjectStore('streams', { keyPath: 'id' })
     streams.createIndex('order', 'order', { unique: true })
-    for (const field of INDEXED_FIELDS) streams.createIndex(field, [field, 'order'])
+    for (const field of INDEXED_FIELDS.filter((f) => f !== 'forkOf')) streams.createIndex(field, [field, 'order'])
     db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
     db.createObjectStore('states')
     db.createObjectStore('meta')
@@ -70,6 +70,10 @@ const MIGRATIONS: Migration[] = [
     tx.objectStore('streams').createIndex('fieldKeys', 'fieldKeys', { multiEntry: true })
     // The upgrade transaction stays open while these requests chain; a failure aborts the upgrade.
     moveIntoRows(tx).catch(() => { tx.abort() })
+  },
+  // v4: forks are queried by their source (`forkOf`). No stream had one before, so the index starts empty.
+  (_db, tx) => {
+    tx.objectStore('streams').createIndex('forkOf', ['forkOf', 'order'])
   }
 ]
 

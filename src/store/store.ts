@@ -75,6 +75,8 @@ export interface StreamRecord {
   family?: string
   schema?: string
   tags?: string[]
+  /** The StreamID of the stream this one was forked from (its metadata's `forkOf` names the version). */
+  forkOf?: string
   /** A Model document's values of the fields its Model's indexes hold, by path. */
   fields?: IndexedFields
   /** When this node first stored the stream (ms); the query order. */
@@ -132,7 +134,7 @@ export const DEFAULT_PAGE_SIZE = 100
 export const MAX_PAGE_SIZE = 1000
 
 /** The query fields in the order an index is chosen: the most selective first. */
-export const INDEXED_FIELDS = ['model', 'controller', 'family', 'schema'] as const
+export const INDEXED_FIELDS = ['forkOf', 'model', 'controller', 'family', 'schema'] as const
 
 export function pageSize (page: PageRequest = {}): number {
   return Math.min(Math.max(1, page.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)

@@ -6,7 +6,7 @@ import { ForbiddenChangeError, InvalidInputError, MissingDependencyError, Oversi
 import { AnchorStatus, EventType, SignatureStatus, type StreamMetadata, type StreamState } from './state.js'
 import type { ModelDefinition } from './model.js'
 import type { ReducerContext } from './reducer.js'
-import { assertOneController, patchOrThrow, signedEntry } from './shared.js'
+import { assertOneController, forkProvenance, patchOrThrow, signedEntry } from './shared.js'
 import { validateContent } from './validate.js'
 
 /** ModelInstanceDocument.MAX_DOCUMENT_SIZE; measured here as UTF-8 bytes of the JSON content. */
@@ -30,6 +30,8 @@ export function applyModelInstanceGenesis (commit: VerifiedCommit & RawGenesisCo
   if (header.unique != null) metadata.unique = header.unique
   if (header.context != null) metadata.context = StreamID.fromBytes(header.context)
   if (header.shouldIndex != null) metadata.shouldIndex = header.shouldIndex
+  const provenance = forkProvenance(header.forkOf)
+  if (provenance != null) metadata.forkOf = provenance
   const content = data ?? null
   if (content != null) checkContent(content, model)
   return {

@@ -1,6 +1,7 @@
 import type { Operation } from 'fast-json-patch'
 import type { VerifiedCommit } from '../identity/verify.js'
 import { applyPatch } from '../commits/data.js'
+import { CommitID } from '../ids/index.js'
 import { InvalidInputError, MalformedCommitError } from '../errors.js'
 import type { EventTypeCode, LogEntry } from './state.js'
 
@@ -22,5 +23,18 @@ export function assertOneController (controllers: unknown): void {
   if (!Array.isArray(controllers) || controllers.length !== 1) throw new InvalidInputError('Exactly one controller must be specified')
   if (typeof controllers[0] !== 'string' || !/^did:[a-z0-9]+:\S+$/.test(controllers[0])) {
     throw new InvalidInputError(`Controller must be a DID, got ${String(controllers[0])}`)
+  }
+}
+
+/**
+ * A genesis header's fork provenance, when it names a commit: anything else there is ignored, as
+ * Ceramic's handlers ignore the field altogether (a stream is not refused for it).
+ */
+export function forkProvenance (forkOf: unknown): string | undefined {
+  if (typeof forkOf !== 'string') return undefined
+  try {
+    return CommitID.fromString(forkOf).toString()
+  } catch {
+    return undefined
   }
 }

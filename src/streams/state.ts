@@ -27,6 +27,8 @@ export interface StreamMetadata {
   unique?: string | Uint8Array
   shouldIndex?: boolean
   forbidControllerChange?: boolean
+  /** The version this stream was forked from (a CommitID string), from its genesis header. */
+  forkOf?: string
 }
 
 /** A stream's state after folding its log: what `load` returns. */

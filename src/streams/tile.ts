@@ -5,14 +5,17 @@ import { ForbiddenChangeError, InvalidInputError, MissingDependencyError } from 
 import { AnchorStatus, EventType, SignatureStatus, type StreamMetadata, type StreamState } from './state.js'
 import type { ReducerContext } from './reducer.js'
 import { validateContent } from './validate.js'
-import { patchOrThrow, signedEntry, assertOneController } from './shared.js'
+import { forkProvenance, patchOrThrow, signedEntry, assertOneController } from './shared.js'
 
 const UPDATABLE_HEADER_KEYS = new Set(['controllers', 'schema', 'family', 'tags'])
 
 export function applyTileGenesis (commit: VerifiedCommit & RawGenesisCommit, context: ReducerContext): StreamState {
   const { header, data } = commit.payload
   assertOneController(header.controllers)
-  const metadata = { ...header } as StreamMetadata
+  const { forkOf, ...rest } = header
+  const metadata = { ...rest } as StreamMetadata
+  const provenance = forkProvenance(forkOf)
+  if (provenance != null) metadata.forkOf = provenance
   const content = data ?? {}
   checkSchema(content, metadata, context)
   return {

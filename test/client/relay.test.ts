@@ -405,6 +405,7 @@ const SAMPLES: { [M in CallName]: Sample } = {
     call: async (api, { stream }) => await api.update(stream.id, { patch: [{ op: 'add', path: '/list/-', value: 'once' }] }),
     effect: { count: async (node, { stream }) => (await node.history(stream.id)).length, by: 1 }
   },
+  fork: { call: async (api, { stream }) => await api.fork(stream.id), effect: { count: streams, by: 1 } },
   load: { call: async (api, { stream }) => await api.load(stream.id) },
   has: { call: async (api, { stream }) => await api.has(stream.id) },
   history: { call: async (api, { stream }) => await api.history(stream.id) },

@@ -160,6 +160,22 @@ export function storeConformance (name: string, harness: StoreHarness): void {
       await store.close()
     })
 
+    it('forks are found by their source, alone or with another field, and counted', async () => {
+      const store = await harness.open(uniqueName())
+      const base = Date.now()
+      const forks = [['f0', 'ksource', 'did:key:bob'], ['f1', 'kother', 'did:key:bob'], ['f2', 'ksource', 'did:key:carol'], ['f3', undefined, 'did:key:bob']] as const
+      for (const [i, [id, forkOf, controller]] of forks.entries()) {
+        await store.putCommit(await makeBatch({ id, n: i, expectedTip: null, createdAt: base + i, fields: { controller, ...(forkOf == null ? {} : { forkOf }) } }))
+      }
+      expect((await store.query({ forkOf: 'ksource' })).items.map((r) => r.id)).toEqual(['f0', 'f2'])
+      expect((await store.query({ forkOf: 'ksource', controller: 'did:key:carol' })).items.map((r) => r.id)).toEqual(['f2'])
+      expect((await store.query({ forkOf: 'ksource' }, { limit: 1 })).cursor).toBeDefined()
+      expect(await store.count({ forkOf: 'ksource' })).toBe(2)
+      expect(await store.count({ forkOf: 'knothing' })).toBe(0)
+      expect((await store.getStream('f0'))?.forkOf).toBe('ksource')
+      await store.close()
+    })
+
     it('a changed field moves the stream between query results', async () => {
       const store = await harness.open(uniqueName())
       const first = await makeBatch({ id: 'moving', n: 0, expectedTip: null, fields: { controller: 'did:key:alice' } })

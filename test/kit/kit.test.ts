@@ -23,9 +23,13 @@ describe('the kit of standard Models', () => {
     for (const name of Object.keys(KIT_MODELS) as KitModelName[]) {
       const model = await node.load(KIT[name])
       expect(model.content, name).toEqual(KIT_MODELS[name])
-      expect(model.metadata.controllers).toEqual([KIT_PUBLISHER])
+      expect(model.metadata.controllers).toEqual([PUBLISHED[name].publisher])
     }
+    // The first Models' publisher; later ones (LinkedAccount, Credential) were signed by their own
+    // discarded key, so the first Models kept their StreamIDs.
+    for (const name of ['profile', 'follow', 'post', 'comment', 'reaction'] as const) expect(PUBLISHED[name].publisher, name).toBe(KIT_PUBLISHER)
     expect((await node.indexes(KIT.comment)).map((s) => s.fields)).toEqual([['target'], ['target', 'published']])
+    expect((await node.indexes(KIT.linkedAccount)).map((s) => s.fields)).toEqual([['account'], ['$controller', 'issued']])
     // Installing again changes nothing.
     const before = await node.stats()
     await installKit(node)

@@ -110,7 +110,7 @@ describe('idb store in Chromium', () => {
     const streams = db.transaction('streams').objectStore('streams')
     const indexes = Object.fromEntries(Array.from(streams.indexNames).map((n) => [n, streams.index(n).keyPath]))
     expect(indexes).toEqual({
-      order: 'order', model: ['model', 'order'], controller: ['controller', 'order'], family: ['family', 'order'], schema: ['schema', 'order'], fieldKeys: 'fieldKeys'
+      order: 'order', model: ['model', 'order'], controller: ['controller', 'order'], family: ['family', 'order'], schema: ['schema', 'order'], fieldKeys: 'fieldKeys', forkOf: ['forkOf', 'order']
     })
     // A document's field-index keys are entries of one multi-entry index over the rows.
     expect(streams.index('fieldKeys').multiEntry).toBe(true)
