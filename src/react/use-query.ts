@@ -40,10 +40,10 @@ function useLiveRead<T> (query: StreamQuery | undefined, page: PageRequest | und
 }
 
 /**
- * The part of a query a subscription watches: the Model, account, family and schema, without the
- * content conditions. The node tells a query's subscribers of documents that match it after a
- * change, so a document that stops matching (a reaction whose kind changed) would go unheard;
- * every change among the query's documents' kin is heard this way, and a re-read decides.
+ * What a query's subscription watches: its Model, account, family and schema, not its content
+ * conditions. The node tells a query's subscribers only of documents that match it after a
+ * change, so one that stops matching (a post retagged) would go unheard; this way every change
+ * to a document of the Model is heard, and the re-read decides what matches.
  */
 function recordFilterOf ({ where: _, sort: __, ...record }: StreamQuery): StreamQuery {
   return record
