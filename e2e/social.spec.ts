@@ -1,4 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { testWallet, withInjectedWallet } from './fixtures/demo-pages.js'
 import { browserProfile, serverPeerForTests } from './fixtures/server-peer.js'
 
 // The social demo (demo/social/, on the BUILT kiln and kiln/react: `npm run build` first), used by
@@ -107,4 +108,21 @@ test('two people: a profile, posts and an article, a follow by DID, a live feed,
     await alice.close()
     await bob.close()
   }
+})
+
+test('signing in with a wallet: new posts are the wallet account\'s; "Use device key" goes back to this browser\'s key', async ({ context }) => {
+  await withInjectedWallet(context)
+  const page = await context.newPage()
+  await page.goto(`/demo/social/?node=social-wallet-${Date.now()}&peers=`)
+  await expect(page.locator('#sync-status summary')).toContainText('Offline · 0 peers · no peers configured')
+  await expect(page.locator('#identity')).toContainText('(device key · did:key:')
+  await page.getByRole('button', { name: 'Sign in with wallet' }).click()
+  const account = `did:pkh:eip155:1:${testWallet.address.toLowerCase()}`
+  await expect(page.locator('#identity')).toContainText('(wallet · did:pkh:eip155…')
+  await publish(page, 'Signed by my wallet')
+  await page.getByRole('link', { name: 'Profile', exact: true }).click()
+  await expect(page.locator('#my-did')).toHaveText(account)
+  await expect(page.getByRole('region', { name: 'Profile' })).toContainText('Signed by my wallet')
+  await page.getByRole('button', { name: 'Use device key' }).click()
+  await expect(page.locator('#identity')).toContainText('(device key · did:key:')
 })
