@@ -32,6 +32,9 @@ const LAYERS = {
   kit: { values: ['ids', 'commits', 'identity', 'errors'], types: ['api', 'streams'] },
   // The page side: the contract, the errors and the kit, nothing of the node.
   client: { values: ['api', 'errors', 'kit'] },
+  // kiln/react: hooks over a page's Kiln. Only types of the rest, so its bundle carries none of
+  // the core (an app's bundler shares the core between `kiln` and `kiln/react`).
+  react: { values: [], types: ['api', 'client', 'errors'] },
   // The browser's composition root: the worker's node, its network and its serving side.
   host: { values: ['ids', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'api', 'errors', 'logger'] },
   // The Node composition roots.
@@ -108,9 +111,9 @@ const widen = (layer, extra) => {
 const folderOf = (name) => name === 'worker' ? { layer: WORKER, toSrc: '../src/' } : { layer: LAYERS[name], toSrc: '../' }
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.kiln-dev/'] },
+  { ignores: ['dist/', 'dist-demo/', 'node_modules/', 'test-results/', 'playwright-report/', '.kiln-dev/'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: {
@@ -121,7 +124,7 @@ export default defineConfig(
     }
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -139,7 +142,7 @@ export default defineConfig(
   {
     // Every file. Plain JS (scripts/, bin/, this file) gets only these: no tsconfig covers it, and
     // typing those three files in a default project cost a quarter of the lint's time.
-    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // A new error made in a catch keeps the one it replaces (`{ cause: err }`).
@@ -147,7 +150,7 @@ export default defineConfig(
     }
   },
   ...Object.keys(LAYERS).map((name) => ({
-    files: [`src/${name}/**/*.ts`],
+    files: [`src/${name}/**/*.ts`, `src/${name}/**/*.tsx`],
     rules: layerRules(`src/${name}`, LAYERS[name], '../')
   })),
   { files: ['worker/**/*.ts'], rules: layerRules('worker', WORKER, '../src/') },

@@ -19,3 +19,4 @@ process.on('SIGTERM', () => stop())
 
 run(process.execPath, ['bin/kiln.js', 'serve', '--dir', '.kiln-dev', '--port', '4010', '--http-port', '4011'])
 run(process.execPath, ['node_modules/vite/bin/vite.js', '--host', '127.0.0.1', '--port', '5173'])
+console.log('notes demo: http://127.0.0.1:5173/   social demo: http://127.0.0.1:5173/demo/social/')

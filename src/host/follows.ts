@@ -53,15 +53,25 @@ export async function loadFollows (nodeName: string): Promise<Follows> {
     }
     follows = next
   }
+  // Changes run one after another: two follows made at once (a page's hooks) would each save the
+  // list as it was before the other, and one would be lost.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serially = async <T>(change: () => Promise<T>): Promise<T> => {
+    const done = queue.then(change)
+    queue = done.catch(() => {})
+    return await done
+  }
   return {
     list: () => [...follows],
-    async add (follow) {
+    add: async (follow) => await serially(async () => {
       if (follows.some((f) => sameFollow(f, follow))) return false
       await save([...follows, follow])
       return true
-    },
-    async remove (follow) {
-      if (follows.some((f) => sameFollow(f, follow))) await save(follows.filter((f) => !sameFollow(f, follow)))
+    }),
+    remove: async (follow) => {
+      await serially(async () => {
+        if (follows.some((f) => sameFollow(f, follow))) await save(follows.filter((f) => !sameFollow(f, follow)))
+      })
     }
   }
 }
