@@ -5,7 +5,7 @@
  */
 import { parseStreamRef } from '../ids/parse.js'
 import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type WorkerApi, forwardCalls } from '../api/calls.js'
-import type { FileProgress, Follow, FollowStatus, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
+import type { FileProgress, Follow, FollowStatus, GarbageCollected, GarbageCollectionOptions, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
 import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
 import type { SessionKeeper } from '../identity/sessions.js'
 import type { Logger } from '../logger.js'
@@ -29,6 +29,8 @@ export interface NodeHostInit {
   rtc?: RtcBridge
   /** The node's files, opened on the first file call (helia and UnixFS load only then). */
   files?: () => Promise<FileStore>
+  /** Once files are open, garbage is collected this often (ms) while no file is being added or read. */
+  gcIntervalMs?: number
   log: Logger
 }
 
@@ -77,12 +79,34 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
   }
 
   let fileStore: Promise<FileStore> | undefined
+  let fileCalls = 0
+  let collecting = false
   const files = async (): Promise<FileStore> => {
     if (init.files == null) throw new InvalidInputError('This node keeps no files')
-    fileStore ??= init.files()
-    // A failed open is reported to this caller; the next file call tries again.
-    fileStore.catch(() => { fileStore = undefined })
+    if (fileStore == null) {
+      const opening = init.files()
+      fileStore = opening
+      // A failed open is reported to this caller; the next file call tries again.
+      opening.then(scheduleGc, () => { fileStore = undefined })
+    }
     return await fileStore
+  }
+  /** Counts a file call in progress, so idle garbage collection waits for it to end. */
+  const fileCall = async <T>(task: () => Promise<T>): Promise<T> => {
+    fileCalls++
+    try { return await task() } finally { fileCalls-- }
+  }
+  const collectGarbage = async (options: GarbageCollectionOptions = {}): Promise<GarbageCollected> => {
+    const store = await files()
+    const { documentFileRoots } = await import('../files/index.js')
+    return await store.collectGarbage(documentFileRoots(node), { graceMs: options?.graceMs })
+  }
+  const scheduleGc = (): void => {
+    if (init.gcIntervalMs == null || collecting) return
+    collecting = true
+    void import('../files/index.js').then(({ scheduleGarbageCollection }) => {
+      scheduleGarbageCollection(async () => await collectGarbage(), { intervalMs: init.gcIntervalMs as number, isIdle: () => fileCalls === 0, log })
+    })
   }
 
   const follows = (): Follows => {
@@ -169,16 +193,17 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       return { forgotten: await forgetUnneeded(follow) }
     },
     follows: async () => await Promise.all(follows().list().map(statusOf)),
-    async addFile (data, onProgress) {
+    addFile: async (data, onProgress) => await fileCall(async () => {
       const store = await files()
       const size = data instanceof Blob ? data.size : data.byteLength
       return await store.add(data instanceof Blob ? blobChunks(data) : data, { size, onProgress: throttled(onProgress) })
-    },
-    async readFile (cid, onProgress) {
+    }),
+    readFile: async (cid, onProgress) => await fileCall(async () => {
       const parts: Uint8Array<ArrayBuffer>[] = []
       for await (const chunk of (await files()).read(cid, { onProgress: throttled(onProgress) })) parts.push(new Uint8Array(chunk))
       return new Blob(parts)
-    },
+    }),
+    collectGarbage,
     sessions: async () => init.sessions?.list() ?? [],
     signOut: async (account) => { await sessions().signOut(account) }
   }

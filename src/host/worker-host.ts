@@ -15,6 +15,7 @@ import { createLogger } from '../logger.js'
 import { createStreamNode } from '../node/stream-node.js'
 import { createIdbStore } from '../store/idb-store.js'
 import type { FileStore } from '../files/file-store.js'
+import { WORKER_GC_INTERVAL_MS } from '../files/constants.js'
 import { startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
 import { createRtcBridge } from './rtc-proxy.js'
@@ -61,6 +62,7 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     log,
     rtc,
     files: openFiles,
+    gcIntervalMs: WORKER_GC_INTERVAL_MS,
     startNetwork: async (peers) => {
       const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list }, rtc)
       // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).

@@ -106,6 +106,12 @@ export interface StreamNode {
   block: (cid: string) => Promise<Uint8Array | undefined>
   /** Every commit stored for a stream, on every branch (no order), with its `prev` and when this node accepted it: what sync indexes and attests. */
   commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
+  /**
+   * What each stored commit of a stream wrote, on every branch (no order): a genesis's content and
+   * a data commit's JSON-Patch operations. Every value any version held was written by one of
+   * them: how file garbage collection finds the files a stream names in any version.
+   */
+  commitData: (id: string) => Promise<unknown[]>
   /** With `where`/`sort` (and `model`): from the Model's field indexes, once they are built. */
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   count: (query: StreamQuery) => Promise<number>
@@ -703,6 +709,15 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     block: async (cid) => await store.getBlock(cid),
 
     commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
+
+    async commitData (id) {
+      const written: unknown[] = []
+      for (const { cid } of await store.getCommits(StreamID.fromString(id).toString())) {
+        const commit = await loadCommit(parseCidOrThrow(cid), storeSource)
+        if (commit.kind !== 'time' && commit.payload.data != null) written.push(commit.payload.data)
+      }
+      return written
+    },
 
     async query (query, page) {
       if (await modelNotHeld(query)) return { items: [] }
