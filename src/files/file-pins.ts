@@ -6,7 +6,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { CorruptStoreError } from '../errors.js'
-import type { FileRoots } from './file-gc.js'
+import type { FileRoots } from './file-roots.js'
 import { parseCid } from './file-store.js'
 
 /** The pins' file in the data dir, next to `files/` and `store/`. */

@@ -16,7 +16,8 @@ import type { FileInfo, FileProgress, GarbageCollected, GarbageCollectionOptions
 import { type Logger, silentLogger } from '../logger.js'
 import { DEFAULT_GC_GRACE_MS, DEFAULT_MAX_FILE_BYTES, FILE_BLOCK_FETCH_TIMEOUT_MS } from './constants.js'
 import { collect, type FileBlockstore } from './file-blockstore.js'
-import { collectGarbage, type FileRoots } from './file-gc.js'
+import { collectGarbage } from './file-gc.js'
+import type { FileRoots } from './file-roots.js'
 
 // What the page API returns for files (src/api/types.ts), re-exported for the Node side.
 export type { FileInfo, FileProgress } from '../api/types.js'

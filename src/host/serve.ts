@@ -4,7 +4,7 @@
  * the network and wallet sessions, and each connection keeps its own subscriptions.
  */
 import { parseStreamRef } from '../ids/parse.js'
-import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type WorkerApi, forwardCalls } from '../api/calls.js'
+import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type NodeServedCall, type WorkerApi, forwardCalls } from '../api/calls.js'
 import type { FileProgress, Follow, FollowStatus, GarbageCollected, GarbageCollectionOptions, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
 import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
 import type { SessionKeeper } from '../identity/sessions.js'
@@ -12,7 +12,10 @@ import type { Logger } from '../logger.js'
 import type { StreamHeads, StreamNode } from '../node/stream-node.js'
 import { allHeads } from '../sync/local-streams.js'
 import type { FileStore } from '../files/file-store.js'
+import { documentFileRoots } from '../files/file-roots.js'
+import { scheduleGarbageCollection } from '../files/gc-schedule.js'
 import type { BrowserNetwork } from './browser-network.js'
+import { keepPinnedFiles } from './pinned-files.js'
 import type { RtcBridge } from './rtc-proxy.js'
 import { type Follows, parseFollow } from './follows.js'
 
@@ -80,7 +83,7 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
 
   let fileStore: Promise<FileStore> | undefined
   let fileCalls = 0
-  let collecting = false
+  let gcScheduled = false
   const files = async (): Promise<FileStore> => {
     if (init.files == null) throw new InvalidInputError('This node keeps no files')
     if (fileStore == null) {
@@ -97,16 +100,12 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     try { return await task() } finally { fileCalls-- }
   }
   const collectGarbage = async (options: GarbageCollectionOptions = {}): Promise<GarbageCollected> => {
-    const store = await files()
-    const { documentFileRoots } = await import('../files/index.js')
-    return await store.collectGarbage(documentFileRoots(node), { graceMs: options?.graceMs })
+    return await (await files()).collectGarbage(documentFileRoots(node), { graceMs: options?.graceMs })
   }
   const scheduleGc = (): void => {
-    if (init.gcIntervalMs == null || collecting) return
-    collecting = true
-    void import('../files/index.js').then(({ scheduleGarbageCollection }) => {
-      scheduleGarbageCollection(async () => await collectGarbage(), { intervalMs: init.gcIntervalMs as number, isIdle: () => fileCalls === 0, log })
-    })
+    if (init.gcIntervalMs == null || gcScheduled) return
+    gcScheduled = true
+    scheduleGarbageCollection(collectGarbage, { intervalMs: init.gcIntervalMs, isIdle: () => fileCalls === 0, log })
   }
 
   const follows = (): Follows => {
@@ -207,9 +206,15 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     sessions: async () => init.sessions?.list() ?? [],
     signOut: async (account) => { await sessions().signOut(account) }
   }
-  const served = {
+  const pinnedFiles = init.files == null ? undefined : keepPinnedFiles(node, files, log)
+  const served: Pick<NodeCalls, NodeServedCall | HostServedCall> = {
     ...forwardCalls(NODE_CALLS, async (method, args) => await (node[method] as (...a: unknown[]) => Promise<unknown>)(...args)),
-    ...forwardCalls(HOST_CALLS, async (method, args) => await (hostCalls[method] as (...a: unknown[]) => Promise<unknown>)(...args))
+    ...forwardCalls(HOST_CALLS, async (method, args) => await (hostCalls[method] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    // The node pins; the host then fetches the document's files in the background (pinned-files.ts).
+    async pin (id) {
+      await node.pin(id)
+      void pinnedFiles?.pinned(id)
+    }
   }
 
   function connect (watchGone: (clientId: string, gone: () => void) => void): WorkerApi {

@@ -96,6 +96,8 @@ export interface StreamNode {
   has: (ref: string) => Promise<boolean>
   /** One held stream's heads (undefined if not held): what sync compares and answers with. */
   find: (id: string) => Promise<StreamHeads | undefined>
+  /** Whether the node holds the stream and it is pinned (kept whatever else it forgets). */
+  isPinned: (id: string) => Promise<boolean>
   /** Calls `listener` with the new state whenever a matching stream changes. */
   subscribe: (target: string | StreamQuery, listener: StreamListener) => () => void
   /** Calls `listener` for every accepted commit run (every new tip, canonical or not): what sync announces. */
@@ -687,6 +689,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const record = await findRecord(StreamID.fromString(id).toString())
       return record == null ? undefined : headsOf(record)
     },
+
+    isPinned: async (id) => (await findRecord(StreamID.fromString(id).toString()))?.pinned === true,
 
     subscribe (target, listener) {
       const entry = { target: typeof target === 'string' ? StreamID.fromString(target).toString() : { ...target }, listener }

@@ -10,7 +10,7 @@ import type { GarbageCollected, GarbageCollectionOptions, IndexDefinition } from
 import { InvalidInputError } from '../errors.js'
 import type { FileStore } from '../files/file-store.js'
 import { startFileNetwork, type FileNetwork } from '../files/file-network.js'
-import { type FileRoots, allRoots, documentFileRoots } from '../files/file-gc.js'
+import { type FileRoots, allRoots, documentFileRoots } from '../files/file-roots.js'
 import { scheduleGarbageCollection } from '../files/gc-schedule.js'
 import { keepFilesOf } from './keep-files.js'
 import type { StreamNode } from '../node/stream-node.js'

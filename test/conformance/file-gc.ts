@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fileUri } from '../../src/files/file-refs.js'
 import type { FileBlockstore } from '../../src/files/file-blockstore.js'
-import { documentFileRoots, type FileRoots } from '../../src/files/file-gc.js'
+import { documentFileRoots, type FileRoots } from '../../src/files/file-roots.js'
 import { createFileStore, type FileStore } from '../../src/files/file-store.js'
 import { createDidKeySigner } from '../../src/identity/signer.js'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
