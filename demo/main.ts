@@ -1,5 +1,6 @@
 // The demo app: notes kept by Kiln. It imports the built library exactly as an app would.
 import { connect, type Conflict, type ConflictSide, type EthereumProvider, type Kiln, type StreamSnapshot } from 'kiln'
+import { type FilesPanel, mountFilesPanel } from './files-panel.js'
 
 declare global {
   interface Window { ethereum?: EthereumProvider }
@@ -13,6 +14,7 @@ const $ = <T extends HTMLElement>(selector: string): T => document.querySelector
 let kiln: Kiln
 let current: StreamSnapshot | undefined
 let stopWatching: (() => Promise<void>) | undefined
+let files: FilesPanel | undefined
 
 /** `?peers=<multiaddr>,…`, else the local server peer `npm start` runs, if it is up: the demo syncs through it. */
 async function localPeers (): Promise<string[]> {
@@ -58,6 +60,7 @@ async function start (): Promise<void> {
     )
   })
   $('#save').addEventListener('click', () => { void run(saveNote) })
+  files = await mountFilesPanel(kiln, { current: () => current, open, run })
 }
 
 /** Who writes: the signed-in wallet account (and how many streams it controls here), or this device. */
@@ -102,7 +105,8 @@ async function createNote (): Promise<void> {
 
 async function saveNote (): Promise<void> {
   if (current == null) return
-  const content = { title: $<HTMLInputElement>('#title').value, body: $<HTMLTextAreaElement>('#body').value }
+  // The note's other fields (its image) stay as they are.
+  const content = { ...(current.content as object), title: $<HTMLInputElement>('#title').value, body: $<HTMLTextAreaElement>('#body').value }
   // expectedTip: if another tab saved first, the node refuses instead of overwriting silently.
   await open(await kiln.update(current.id, { content, expectedTip: current.tip }))
   $('#message').textContent = 'saved'
@@ -128,6 +132,7 @@ async function open (note: StreamSnapshot): Promise<void> {
   }))
   for (const button of document.querySelectorAll<HTMLButtonElement>('#notes button')) button.setAttribute('aria-current', String(button.dataset.id === note.id))
   showConflicts(note)
+  files?.showNote(note)
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, ForkChanges, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, ForkChanges, GarbageCollected, GarbageCollectionOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
@@ -97,6 +97,11 @@ export interface NodeCalls {
   addFile: (data: Blob | Uint8Array, onProgress?: (progress: FileProgress) => void) => Promise<FileInfo>
   /** A file's bytes, each block verified; blocks this node lacks are asked of its peers. */
   readFile: (cid: string, onProgress?: (progress: FileProgress) => void) => Promise<Blob>
+  /**
+   * Removes file blocks that no document this node holds refers to (any commit of any stream, every
+   * branch) and that are older than the grace period (default one hour): `{ removed, kept, bytesFreed }`.
+   */
+  collectGarbage: (options?: GarbageCollectionOptions) => Promise<GarbageCollected>
 }
 
 /**
@@ -170,6 +175,7 @@ export const CALLS = {
   // addressed, so doing it twice stores the same blocks once.
   addFile: { retrySafe: true, servedBy: 'host', internal: true },
   readFile: { retrySafe: true, servedBy: 'host', internal: true },
+  collectGarbage: { retrySafe: true, servedBy: 'host' },
   // The connection calls are idempotent per client (the host and the relay leader make them so).
   hello: { retrySafe: true, servedBy: 'connection' },
   bye: { retrySafe: true, servedBy: 'connection' },

@@ -262,6 +262,21 @@ export interface FileProgress {
   total?: number
 }
 
+/**
+ * What a garbage collection of files did: blocks removed (no kept document refers to a file they
+ * belong to, and they are older than the grace period), blocks kept, and the bytes freed.
+ */
+export interface GarbageCollected {
+  removed: number
+  kept: number
+  bytesFreed: number
+}
+
+export interface GarbageCollectionOptions {
+  /** Blocks written less than this long ago (ms) are kept whatever refers to them; default one hour. */
+  graceMs?: number
+}
+
 export interface NodeStats {
   streams: number
   commits: number

@@ -11,7 +11,7 @@ import { withoutUndefined } from '../commits/genesis.js'
 import { initIdentity, loadIdentity } from './identity-file.js'
 import { INDEX_SPEC_USAGE, parseIndexSpec } from '../server/index-spec.js'
 import { SERVE_USAGE } from '../server/serve-usage.js'
-import { FILE_USAGE, runFile } from './file-command.js'
+import { FILE_USAGE, collectFileGarbage, runFile } from './file-command.js'
 import { trustedChains } from '../anchors/anchor-options.js'
 
 const USAGE = `kiln — a Ceramic-compatible stream node
@@ -84,6 +84,10 @@ const OPTIONS = {
   'anchor-key-file': { type: 'string' },
   'anchor-contract': { type: 'string' },
   'anchor-interval': { type: 'string' },
+  'file-limit': { type: 'string' },
+  'file-quota': { type: 'string' },
+  'gc-interval': { type: 'string' },
+  'gc-grace': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -104,8 +108,17 @@ export async function main (argv: string[]): Promise<number> {
   const dir = resolve(values.dir ?? process.env.KILN_HOME ?? join(homedir(), '.kiln'))
   try {
     if (command === 'init') return print(await initIdentity(dir).then((r) => ({ dir, ...r })))
+    if (command === 'file' && args[0] === 'gc') {
+      // Collection reads which files the held documents name: it needs the stream store.
+      const node = await openNode(dir, values)
+      try {
+        return print(await collectFileGarbage(node, dir, values['gc-grace']))
+      } finally {
+        await node.close()
+      }
+    }
     if (command === 'file') {
-      // Files need neither the stream store nor an identity.
+      // Adding and getting need neither the stream store nor an identity.
       const result = await runFile(dir, args, values.out)
       return result == null ? 0 : print(result)
     }

@@ -8,7 +8,7 @@ export { connect, type ConnectOptions, type FileCallOptions, type Kiln } from '.
 export type { EthereumProvider, SignInOptions } from './sign-in.js'
 export type {
   CreateOptions, UpdateOptions, StreamSnapshot, SnapshotMetadata, SnapshotLogEntry, HistoryEntry, StreamQuery, PageRequest, Page,
-  FileInfo, FileProgress, NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo, ImportedCar, Follow, FollowStatus,
+  AnchorChains, FileInfo, FileProgress, GarbageCollected, GarbageCollectionOptions, NodeStats, NodeStatus, NodeMode, NetworkStatus, SessionInfo, ImportedCar, Follow, FollowStatus,
   BatchWrite, Conflict, ConflictSide, ConflictResolution, FieldCondition, FieldFilter, ForkChanges, IndexDefinition, IndexStatus, IndexValue
 } from '../api/types.js'
 export { CALLS, type CallRule, type NodeCalls } from '../api/calls.js'

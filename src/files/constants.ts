@@ -13,3 +13,15 @@ export const FILE_URI_PREFIX = 'ipfs://'
 
 /** A data dir keeps the files' blockstore here, next to the stream store (`store/`). */
 export const FILES_DIR = 'files'
+
+/**
+ * Garbage collection keeps every block younger than this (ms): a file being added, or added and not
+ * yet named by a document (the document is usually written seconds later), is never removed.
+ */
+export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000
+
+/** How often `kiln serve` collects garbage unless told otherwise (ms). */
+export const DEFAULT_GC_INTERVAL_MS = 60 * 60 * 1000
+
+/** How often the browser's worker collects garbage, when no file is being added or read (ms). */
+export const WORKER_GC_INTERVAL_MS = 15 * 60 * 1000

@@ -10,6 +10,8 @@ export interface DiskBlocksInit {
   /** The LevelDB directory; created if missing. */
   path: string
   quotaBytes?: number
+  /** The clock block write times are kept by (garbage collection's grace); Date.now by default. */
+  now?: () => number
 }
 
 // blockstore-level keeps only the text of LevelDB's error ("IO error: …: No space left on device").
@@ -27,6 +29,7 @@ export async function openDiskBlocks (init: DiskBlocksInit): Promise<{ blocks: F
   const blocks = createFileBlockstore({
     store,
     quotaBytes: init.quotaBytes,
+    now: init.now,
     toKilnError: (err) => NO_SPACE.test(String((err as Error).message))
       ? new StoreFullError(`The file store at ${init.path} cannot grow (disk full); nothing of this file was kept`, { path: init.path }, { cause: err })
       : err

@@ -8,12 +8,14 @@ import type { Blockstore, Pair } from 'interface-blockstore'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { concat, equals } from 'uint8arrays'
+import { concat, equals, toString } from 'uint8arrays'
 import { BlockNotFoundError, CorruptStoreError, StoreFullError } from '../errors.js'
 
 export interface FileBlockstoreInit {
   /** Where the blocks are kept (blockstore-level on Node, blockstore-idb in browsers). */
   store: Blockstore
+  /** The clock write times are read from (ms); Date.now by default. */
+  now?: () => number
   /** Bytes of blocks this store may hold; no limit when absent (the disk or browser quota still applies). */
   quotaBytes?: number
   /** Turns the store's own failure (ENOSPC, QuotaExceededError, …) into a typed Kiln error. */
@@ -27,13 +29,37 @@ export interface FileBlockstore extends Blockstore {
   reserve: (bytes: number, options?: AbortOptions) => Promise<void>
   /** The whole block, verified against its CID. */
   getBlock: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
+  /**
+   * When the block was last written or touched (ms), as far as this process knows: a block held
+   * from before the store was opened counts as written at the opening, so its age is never overstated.
+   */
+  writtenAt: (cid: CID) => number
+  /** Counts held blocks as written now (an add that found them held uses them again). */
+  touch: (cids: CID[]) => void
 }
 
 const SHA2_256 = sha256.code
 
 class VerifyingBlockstore extends BaseBlockstore implements FileBlockstore {
   private used: number | undefined
-  constructor (private readonly init: FileBlockstoreInit) { super() }
+  private readonly now: () => number
+  private readonly openedAt: number
+  // Only this process's writes: after a restart every block is as young as the opening (safe for GC).
+  private readonly written = new Map<string, number>()
+  constructor (private readonly init: FileBlockstoreInit) {
+    super()
+    this.now = init.now ?? Date.now
+    this.openedAt = this.now()
+  }
+
+  writtenAt (cid: CID): number {
+    return this.written.get(blockKey(cid)) ?? this.openedAt
+  }
+
+  touch (cids: CID[]): void {
+    const at = this.now()
+    for (const cid of cids) this.written.set(blockKey(cid), at)
+  }
 
   async usedBytes (options?: AbortOptions): Promise<number> {
     if (this.used == null) {
@@ -55,7 +81,10 @@ class VerifyingBlockstore extends BaseBlockstore implements FileBlockstore {
 
   async put (cid: CID, block: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
     const bytes = block instanceof Uint8Array ? block : await collect(block)
-    if (await this.init.store.has(cid, options)) return cid
+    if (await this.init.store.has(cid, options)) {
+      this.touch([cid])
+      return cid
+    }
     await this.reserve(bytes.byteLength, options)
     try {
       await this.init.store.put(cid, bytes, options)
@@ -63,6 +92,7 @@ class VerifyingBlockstore extends BaseBlockstore implements FileBlockstore {
       throw this.init.toKilnError?.(err) ?? err
     }
     if (this.used != null) this.used += bytes.byteLength
+    this.touch([cid])
     return cid
   }
 
@@ -92,6 +122,7 @@ class VerifyingBlockstore extends BaseBlockstore implements FileBlockstore {
   async delete (cid: CID, options?: AbortOptions): Promise<void> {
     const size = this.used == null || !await this.init.store.has(cid, options) ? 0 : (await collect(this.init.store.get(cid, options))).byteLength
     await this.init.store.delete(cid, options)
+    this.written.delete(blockKey(cid))
     if (this.used != null) this.used -= size
   }
 
@@ -99,6 +130,9 @@ class VerifyingBlockstore extends BaseBlockstore implements FileBlockstore {
     yield * this.init.store.getAll(options)
   }
 }
+
+/** A block's key in a blockstore: its multihash (a listing gives dag-pb blocks back with the raw codec). */
+export const blockKey = (cid: CID): string => toString(cid.multihash.bytes, 'base32')
 
 /** A blockstore that verifies what it reads and keeps to a quota. */
 export function createFileBlockstore (init: FileBlockstoreInit): FileBlockstore {

@@ -11,11 +11,13 @@ import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from '@libp2p/interface'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
-import { BlockNotFoundError, FileTooLargeError, InvalidIdError, KilnError } from '../errors.js'
-import type { FileInfo, FileProgress } from '../api/types.js'
+import { BlockNotFoundError, FileTooLargeError, InvalidIdError, InvalidInputError, KilnError } from '../errors.js'
+import type { FileInfo, FileProgress, GarbageCollected, GarbageCollectionOptions } from '../api/types.js'
 import { type Logger, silentLogger } from '../logger.js'
-import { DEFAULT_MAX_FILE_BYTES, FILE_BLOCK_FETCH_TIMEOUT_MS } from './constants.js'
+import { DEFAULT_GC_GRACE_MS, DEFAULT_MAX_FILE_BYTES, FILE_BLOCK_FETCH_TIMEOUT_MS } from './constants.js'
 import { collect, type FileBlockstore } from './file-blockstore.js'
+import { collectGarbage } from './file-gc.js'
+import type { FileRoots } from './file-roots.js'
 
 // What the page API returns for files (src/api/types.ts), re-exported for the Node side.
 export type { FileInfo, FileProgress } from '../api/types.js'
@@ -59,6 +61,11 @@ export interface FileStore {
    * and keeps it in `blocks`) for blocks this node lacks; undefined goes back to local only.
    */
   useNetwork: (network: Blockstore | undefined) => void
+  /**
+   * Removes the blocks no file of `roots` needs that are older than the grace period (file-gc.ts);
+   * no add writes meanwhile. ERR_INVALID_INPUT for a grace that is not a number of ms ≥ 0.
+   */
+  collectGarbage: (roots: FileRoots, options?: GarbageCollectionOptions & AbortOptions & { now?: () => number }) => Promise<GarbageCollected>
 }
 
 /** Parses a CID given by a caller; anything else is ERR_INVALID_ID. */
@@ -81,8 +88,14 @@ export function createFileStore (init: FileStoreInit): FileStore {
   const log = init.log ?? silentLogger
   const maxFileBytes = init.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
   let network: Blockstore | undefined
-  // One add writes at a time: its rollback removes only blocks no other add is writing.
+  // One add writes at a time (its rollback removes only blocks no other add is writing), and
+  // garbage collection removes blocks in a turn of its own.
   let writing: Promise<unknown> = Promise.resolve()
+  const inTurn = async <T>(task: () => Promise<T>): Promise<T> => {
+    const done = writing.then(task)
+    writing = done.catch(() => {})
+    return await done
+  }
 
   /** The source's bytes, refused as soon as they pass the limit (nothing is kept of them). */
   async function * limited (source: FileSource, options: AddFileOptions, staged: Staging): AsyncGenerator<Uint8Array> {
@@ -105,11 +118,19 @@ export function createFileStore (init: FileStoreInit): FileStore {
   /** Writes the staged blocks the store lacks, root last; on failure removes those it wrote. */
   async function commit (staged: Staging, root: CID, options: AbortOptions): Promise<void> {
     const fresh: Array<{ cid: CID, bytes: Uint8Array }> = []
+    const held: CID[] = []
     for (const block of staged.blocks.values()) {
-      if (!block.cid.equals(root) && !await blocks.has(block.cid, options)) fresh.push(block)
+      if (block.cid.equals(root)) continue
+      if (await blocks.has(block.cid, options)) held.push(block.cid)
+      else fresh.push(block)
     }
     const rootBlock = staged.blocks.get(root.toString())
-    if (rootBlock != null && !await blocks.has(root, options)) fresh.push(rootBlock)
+    if (rootBlock != null) {
+      if (await blocks.has(root, options)) held.push(root)
+      else fresh.push(rootBlock)
+    }
+    // Blocks an older file left are this file's now: young again, so garbage collection's grace covers them.
+    blocks.touch(held)
     await blocks.reserve(fresh.reduce((sum, b) => sum + b.bytes.byteLength, 0), options)
     const written: CID[] = []
     try {
@@ -164,9 +185,7 @@ export function createFileStore (init: FileStoreInit): FileStore {
         rawLeaves: true
       })
       const cid = CID.decode(added.bytes)
-      const done = writing.then(async () => { await commit(staged, cid, options) })
-      writing = done.catch(() => {})
-      await done
+      await inTurn(async () => { await commit(staged, cid, options) })
       return { cid: cid.toString(), size: staged.size }
     },
     async * read (text, options = {}) {
@@ -186,7 +205,14 @@ export function createFileStore (init: FileStoreInit): FileStore {
     },
     stat,
     has: async (text, options) => await holdsWhole(blocks, parseCid(text), options),
-    useNetwork (next) { network = next }
+    useNetwork (next) { network = next },
+    async collectGarbage (roots, options = {}) {
+      const graceMs = options.graceMs ?? DEFAULT_GC_GRACE_MS
+      if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+        throw new InvalidInputError(`The grace period must be a number of milliseconds, 0 or more, not ${String(graceMs)}`)
+      }
+      return await collectGarbage(blocks, roots, { ...options, graceMs, exclusive: inTurn })
+    }
   }
 }
 

@@ -8,12 +8,13 @@ import { createFileBlockstore, type FileBlockstore } from './file-blockstore.js'
 
 export const filesDatabase = (nodeName: string): string => `kiln-files:${nodeName}`
 
-export async function openIdbBlocks (nodeName: string, quotaBytes?: number): Promise<{ blocks: FileBlockstore, close: () => Promise<void> }> {
+export async function openIdbBlocks (nodeName: string, quotaBytes?: number, now?: () => number): Promise<{ blocks: FileBlockstore, close: () => Promise<void> }> {
   const store = new IDBBlockstore(filesDatabase(nodeName))
   await store.open()
   const blocks = createFileBlockstore({
     store,
     quotaBytes,
+    now,
     // blockstore-idb wraps IndexedDB's error in its own, keeping the text.
     toKilnError: (err) => /QuotaExceeded/i.test(`${(err as Error).name} ${(err as Error).message}`)
       ? new StoreFullError('The browser\'s storage quota is full; nothing of this file was kept', undefined, { cause: err })

@@ -4,15 +4,18 @@
  * the network and wallet sessions, and each connection keeps its own subscriptions.
  */
 import { parseStreamRef } from '../ids/parse.js'
-import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type WorkerApi, forwardCalls } from '../api/calls.js'
-import type { FileProgress, Follow, FollowStatus, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
+import { HOST_CALLS, NODE_CALLS, type HostServedCall, type NodeCalls, type NodeServedCall, type WorkerApi, forwardCalls } from '../api/calls.js'
+import type { FileProgress, Follow, FollowStatus, GarbageCollected, GarbageCollectionOptions, NodeMode, NodeStatus, StreamSnapshot } from '../api/types.js'
 import { InvalidInputError, NoSignerError, type KilnErrorLike, StoreClosedError, errorToPlain, hasCode } from '../errors.js'
 import type { SessionKeeper } from '../identity/sessions.js'
 import type { Logger } from '../logger.js'
 import type { StreamHeads, StreamNode } from '../node/stream-node.js'
 import { allHeads } from '../sync/local-streams.js'
 import type { FileStore } from '../files/file-store.js'
+import { documentFileRoots } from '../files/file-roots.js'
+import { scheduleGarbageCollection } from '../files/gc-schedule.js'
 import type { BrowserNetwork } from './browser-network.js'
+import { keepPinnedFiles } from './pinned-files.js'
 import type { RtcBridge } from './rtc-proxy.js'
 import type { TrustedChains } from '../anchors/trusted-chains.js'
 import { type Follows, parseFollow } from './follows.js'
@@ -32,6 +35,8 @@ export interface NodeHostInit {
   files?: () => Promise<FileStore>
   /** The chains the node's anchor validator trusts; pages add to them. */
   anchors?: TrustedChains
+  /** Once files are open, garbage is collected this often (ms) while no file is being added or read. */
+  gcIntervalMs?: number
   log: Logger
 }
 
@@ -80,12 +85,30 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
   }
 
   let fileStore: Promise<FileStore> | undefined
+  let fileCalls = 0
+  let gcScheduled = false
   const files = async (): Promise<FileStore> => {
     if (init.files == null) throw new InvalidInputError('This node keeps no files')
-    fileStore ??= init.files()
-    // A failed open is reported to this caller; the next file call tries again.
-    fileStore.catch(() => { fileStore = undefined })
+    if (fileStore == null) {
+      const opening = init.files()
+      fileStore = opening
+      // A failed open is reported to this caller; the next file call tries again.
+      opening.then(scheduleGc, () => { fileStore = undefined })
+    }
     return await fileStore
+  }
+  /** Counts a file call in progress, so idle garbage collection waits for it to end. */
+  const fileCall = async <T>(task: () => Promise<T>): Promise<T> => {
+    fileCalls++
+    try { return await task() } finally { fileCalls-- }
+  }
+  const collectGarbage = async (options: GarbageCollectionOptions = {}): Promise<GarbageCollected> => {
+    return await (await files()).collectGarbage(documentFileRoots(node), { graceMs: options?.graceMs })
+  }
+  const scheduleGc = (): void => {
+    if (init.gcIntervalMs == null || gcScheduled) return
+    gcScheduled = true
+    scheduleGarbageCollection(collectGarbage, { intervalMs: init.gcIntervalMs, isIdle: () => fileCalls === 0, log })
   }
 
   const follows = (): Follows => {
@@ -193,22 +216,29 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       }
       return running.presence.peers(id)
     },
-    async addFile (data, onProgress) {
+    addFile: async (data, onProgress) => await fileCall(async () => {
       const store = await files()
       const size = data instanceof Blob ? data.size : data.byteLength
       return await store.add(data instanceof Blob ? blobChunks(data) : data, { size, onProgress: throttled(onProgress) })
-    },
-    async readFile (cid, onProgress) {
+    }),
+    readFile: async (cid, onProgress) => await fileCall(async () => {
       const parts: Uint8Array<ArrayBuffer>[] = []
       for await (const chunk of (await files()).read(cid, { onProgress: throttled(onProgress) })) parts.push(new Uint8Array(chunk))
       return new Blob(parts)
-    },
+    }),
+    collectGarbage,
     sessions: async () => init.sessions?.list() ?? [],
     signOut: async (account) => { await sessions().signOut(account) }
   }
-  const served = {
+  const pinnedFiles = init.files == null ? undefined : keepPinnedFiles(node, files, log)
+  const served: Pick<NodeCalls, NodeServedCall | HostServedCall> = {
     ...forwardCalls(NODE_CALLS, async (method, args) => await (node[method] as (...a: unknown[]) => Promise<unknown>)(...args)),
-    ...forwardCalls(HOST_CALLS, async (method, args) => await (hostCalls[method] as (...a: unknown[]) => Promise<unknown>)(...args))
+    ...forwardCalls(HOST_CALLS, async (method, args) => await (hostCalls[method] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    // The node pins; the host then fetches the document's files in the background (pinned-files.ts).
+    async pin (id) {
+      await node.pin(id)
+      void pinnedFiles?.pinned(id)
+    }
   }
 
   function connect (watchGone: (clientId: string, gone: () => void) => void): WorkerApi {

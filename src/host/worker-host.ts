@@ -16,6 +16,7 @@ import { createStreamNode } from '../node/stream-node.js'
 import { createTrustedChains } from '../anchors/trusted-chains.js'
 import { createIdbStore } from '../store/idb-store.js'
 import type { FileStore } from '../files/file-store.js'
+import { WORKER_GC_INTERVAL_MS } from '../files/constants.js'
 import { startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
 import { createRtcBridge } from './rtc-proxy.js'
@@ -64,6 +65,7 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     rtc,
     files: openFiles,
     anchors,
+    gcIntervalMs: WORKER_GC_INTERVAL_MS,
     startNetwork: async (peers) => {
       const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list, device }, rtc)
       // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).

@@ -100,6 +100,8 @@ export interface StreamNode {
   has: (ref: string) => Promise<boolean>
   /** One held stream's heads (undefined if not held): what sync compares and answers with. */
   find: (id: string) => Promise<StreamHeads | undefined>
+  /** Whether the node holds the stream and it is pinned (kept whatever else it forgets). */
+  isPinned: (id: string) => Promise<boolean>
   /** Calls `listener` with the new state whenever a matching stream changes. */
   subscribe: (target: string | StreamQuery, listener: StreamListener) => () => void
   /** Calls `listener` for every accepted commit run (every new tip, canonical or not): what sync announces. */
@@ -110,6 +112,12 @@ export interface StreamNode {
   block: (cid: string) => Promise<Uint8Array | undefined>
   /** Every commit stored for a stream, on every branch (no order), with its `prev` and when this node accepted it: what sync indexes and attests. */
   commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
+  /**
+   * What each stored commit of a stream wrote, on every branch (no order): a genesis's content and
+   * a data commit's JSON-Patch operations. Every value any version held was written by one of
+   * them: how file garbage collection finds the files a stream names in any version.
+   */
+  commitData: (id: string) => Promise<unknown[]>
   /** With `where`/`sort` (and `model`): from the Model's field indexes, once they are built. */
   query: (query: StreamQuery, page?: PageRequest) => Promise<Page<StreamSnapshot>>
   count: (query: StreamQuery) => Promise<number>
@@ -695,6 +703,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return record == null ? undefined : headsOf(record)
     },
 
+    isPinned: async (id) => (await findRecord(StreamID.fromString(id).toString()))?.pinned === true,
+
     subscribe (target, listener) {
       const entry = { target: typeof target === 'string' ? StreamID.fromString(target).toString() : { ...target }, listener }
       listeners.add(entry)
@@ -716,6 +726,15 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     block: async (cid) => await store.getBlock(cid),
 
     commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
+
+    async commitData (id) {
+      const written: unknown[] = []
+      for (const { cid } of await store.getCommits(StreamID.fromString(id).toString())) {
+        const commit = await loadCommit(parseCidOrThrow(cid), storeSource)
+        if (commit.kind !== 'time' && commit.payload.data != null) written.push(commit.payload.data)
+      }
+      return written
+    },
 
     async query (query, page) {
       if (await modelNotHeld(query)) return { items: [] }

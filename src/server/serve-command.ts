@@ -10,14 +10,16 @@ import type { IndexDefinition } from '../api/types.js'
 import { anchoringOf, trustedChains, type AnchorFlags } from '../anchors/anchor-options.js'
 import { InvalidInputError } from '../errors.js'
 import { openDiskBlocks } from '../files/disk-blocks.js'
+import { PINS_FILE, filePins } from '../files/file-pins.js'
 import { createFileStore } from '../files/file-store.js'
-import { FILES_DIR } from '../files/constants.js'
+import { DEFAULT_GC_GRACE_MS, DEFAULT_GC_INTERVAL_MS, DEFAULT_MAX_FILE_BYTES, FILES_DIR } from '../files/constants.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { parseInterest } from '../sync/interests.js'
 import { parseMultiaddr } from '../sync/bootstrap.js'
 import { DEFAULT_TOPIC } from '../sync/constants.js'
 import { parseIndexSpec } from './index-spec.js'
 import { startServerPeer } from './server-peer.js'
+import { parseBytes, parseDuration } from './serve-units.js'
 import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_PORT, DEFAULT_TLS_PORT } from './serve-usage.js'
 
 export interface ServeValues extends AnchorFlags {
@@ -33,6 +35,10 @@ export interface ServeValues extends AnchorFlags {
   'tls-cert'?: string
   'tls-key'?: string
   'tls-port'?: string
+  'file-limit'?: string
+  'file-quota'?: string
+  'gc-interval'?: string
+  'gc-grace'?: string
 }
 
 export interface ServeOptions {
@@ -47,10 +53,14 @@ export interface ServeOptions {
   tls?: { cert: string, key: string }
   /** Anchoring on a chain by itself (`--anchor-chain` with `--eth-rpc` and a funded key). */
   anchoring?: ReturnType<typeof anchoringOf>
+  /** The largest file added or fetched (bytes), and the bytes of file blocks kept at most (no quota when absent). */
+  files: { maxFileBytes: number, quotaBytes?: number }
+  /** Garbage collection of files: how often (0: never) and how old a block must be to go (ms). */
+  gc: { intervalMs: number, graceMs: number }
 }
 
 /** A config file holds the flags' values under the flags' names, e.g. `{"port": 4010, "bootstrap": ["/ip4/…"]}`. */
-const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port', 'anchor-chain', 'anchor-key-file', 'anchor-contract', 'anchor-interval'] as const
+const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port', 'file-limit', 'file-quota', 'gc-interval', 'gc-grace', 'anchor-chain', 'anchor-key-file', 'anchor-contract', 'anchor-interval'] as const
 const LIST_KEYS = new Set(['listen', 'bootstrap', 'interest', 'index'])
 
 export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = process.env): ServeOptions {
@@ -66,7 +76,11 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     'tls-cert': nonEmpty(env.KILN_TLS_CERT),
     'tls-key': nonEmpty(env.KILN_TLS_KEY),
     'tls-port': nonEmpty(env.KILN_TLS_PORT),
-    'anchor-chain': nonEmpty(env.KILN_ANCHOR_CHAIN)
+    'anchor-chain': nonEmpty(env.KILN_ANCHOR_CHAIN),
+    'file-limit': nonEmpty(env.KILN_FILE_LIMIT),
+    'file-quota': nonEmpty(env.KILN_FILE_QUOTA),
+    'gc-interval': nonEmpty(env.KILN_GC_INTERVAL),
+    'gc-grace': nonEmpty(env.KILN_GC_GRACE)
   }
   const values = { ...file, ...defined(fromEnv), ...defined(flags) }
   const host = values.host ?? DEFAULT_HOST
@@ -91,8 +105,15 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     bootstrap,
     interests: (values.interest ?? ['all']).map(parseInterest),
     indexes: (values.index ?? []).map(parseIndexSpec),
-    topic: values.topic ?? DEFAULT_TOPIC
+    topic: values.topic ?? DEFAULT_TOPIC,
+    files: { maxFileBytes: values['file-limit'] == null ? DEFAULT_MAX_FILE_BYTES : parseBytes(values['file-limit'], '--file-limit') },
+    gc: {
+      intervalMs: values['gc-interval'] == null ? DEFAULT_GC_INTERVAL_MS : parseDuration(values['gc-interval'], '--gc-interval'),
+      graceMs: values['gc-grace'] == null ? DEFAULT_GC_GRACE_MS : parseDuration(values['gc-grace'], '--gc-grace')
+    }
   }
+  if (options.files.maxFileBytes === 0) throw new InvalidInputError('--file-limit must be more than 0 bytes')
+  if (values['file-quota'] != null) options.files.quotaBytes = parseBytes(values['file-quota'], '--file-quota')
   if (tls != null) options.tls = tls
   const anchoring = anchoringOf(values, trustedChains(values, env), env)
   if (anchoring != null) options.anchoring = anchoring
@@ -102,10 +123,10 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
 /** Runs the server peer on `node` until a shutdown signal; returns the exit code. */
 export async function serve (node: StreamNode, dir: string, values: ServeValues): Promise<number> {
   const options = serveOptions(values)
-  const disk = await openDiskBlocks({ path: join(dir, FILES_DIR) })
+  const disk = await openDiskBlocks({ path: join(dir, FILES_DIR), quotaBytes: options.files.quotaBytes })
   let peer
   try {
-    peer = await startServerPeer({ node, dir, ...options, files: createFileStore({ blocks: disk.blocks }) })
+    peer = await startServerPeer({ node, dir, ...options, files: createFileStore({ blocks: disk.blocks, maxFileBytes: options.files.maxFileBytes }), keptFiles: filePins(join(dir, PINS_FILE)).roots })
   } catch (err) {
     await disk.close()
     throw err

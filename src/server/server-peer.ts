@@ -6,10 +6,13 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
-import type { IndexDefinition } from '../api/types.js'
+import type { GarbageCollected, GarbageCollectionOptions, IndexDefinition } from '../api/types.js'
 import { startEvmAnchorer, type EvmAnchorer, type EvmAnchorerOptions } from '../anchors/evm-anchorer.js'
+import { InvalidInputError } from '../errors.js'
 import type { FileStore } from '../files/file-store.js'
 import { startFileNetwork, type FileNetwork } from '../files/file-network.js'
+import { type FileRoots, allRoots, documentFileRoots } from '../files/file-roots.js'
+import { scheduleGarbageCollection } from '../files/gc-schedule.js'
 import { keepFilesOf } from './keep-files.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { createKilnLibp2p, type KilnLibp2p } from '../sync/libp2p-config.js'
@@ -55,6 +58,13 @@ export interface ServerPeerInit {
    * for one with POST /streams/{id}/anchor. The node's anchor validator must trust the same chain.
    */
   anchoring?: Omit<EvmAnchorerOptions, 'node' | 'log'>
+  /**
+   * Garbage collection of files (file-gc.ts): every `intervalMs` (none when absent or 0), blocks no
+   * held document refers to and older than `graceMs` (default one hour) are removed.
+   */
+  gc?: { intervalMs?: number, graceMs?: number }
+  /** Files kept besides those the held documents name (`kiln serve`: the data dir's pins). */
+  keptFiles?: FileRoots
 }
 
 export interface ServerPeer {
@@ -67,6 +77,8 @@ export interface ServerPeer {
   sync: Sync
   /** The anchor service, when `anchoring` was given. */
   anchorer?: EvmAnchorer
+  /** One garbage collection of files now (ERR_INVALID_INPUT when the peer keeps no files). */
+  collectGarbage: (options?: GarbageCollectionOptions) => Promise<GarbageCollected>
   stop: () => Promise<void>
 }
 
@@ -95,6 +107,13 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
     const stopKeeping = init.files == null ? () => {} : keepFilesOf(node, init.files, log.newScope('files'))
     if (init.anchoring != null) anchorer = startEvmAnchorer({ ...init.anchoring, node, log: log.newScope('anchors') })
     const anchors = anchorer
+    const collectGarbage = async (options: GarbageCollectionOptions = {}): Promise<GarbageCollected> => {
+      if (init.files == null) throw new InvalidInputError('This server peer keeps no files')
+      const roots = init.keptFiles == null ? documentFileRoots(node) : allRoots(documentFileRoots(node), init.keptFiles)
+      return await init.files.collectGarbage(roots, { graceMs: options.graceMs ?? init.gc?.graceMs })
+    }
+    const gcInterval = init.gc?.intervalMs ?? 0
+    const stopGc = init.files == null || gcInterval <= 0 ? () => {} : scheduleGarbageCollection(collectGarbage, { intervalMs: gcInterval, log: log.newScope('gc') })
     const multiaddrs = (): string[] => libp2p.getMultiaddrs().map((ma) => ma.toString())
     const ceramic = createCeramicApi({ node, feed, interests: init.interests ?? [ALL_STREAMS], kilnVersion: KILN_VERSION, log: log.newScope('ceramic') })
     http = createHttpApi({ node, peerId: libp2p.peerId.toString(), multiaddrs, sync: () => running.status(), log: log.newScope('http'), ceramic, files: init.files, anchors, limits: init.httpLimits })
@@ -108,7 +127,9 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
       libp2p,
       sync: running,
       anchorer: anchors,
+      collectGarbage,
       async stop () {
+        stopGc()
         await new Promise<void>((resolve, reject) => {
           server.close((err) => { if (err == null) resolve(); else reject(err) })
           server.closeAllConnections()

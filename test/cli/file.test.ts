@@ -51,4 +51,36 @@ describe('kiln file', () => {
     const bad = await kiln(dir, 'file', 'add', join(dir, 'no-such-file'))
     expect(JSON.parse(bad.stderr).error.code).toBe('ERR_INVALID_INPUT')
   }, 60_000)
+
+  it('gc removes the blocks of a file neither pinned nor named by a document once older than --gc-grace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-file-gc-'))
+    expect((await kiln(dir, 'init')).code).toBe(0)
+    const write = (name: string, seed: number): string => {
+      const bytes = Buffer.alloc(300_000)
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * seed) % 251
+      writeFileSync(join(dir, name), bytes)
+      return join(dir, name)
+    }
+    const named = JSON.parse((await kiln(dir, 'file', 'add', write('named.bin', 7))).stdout.toString())
+    const loose = JSON.parse((await kiln(dir, 'file', 'add', write('loose.bin', 11))).stdout.toString())
+    // Pinned by `file add`: kept with no document naming it.
+    expect((await kiln(dir, 'file', 'add', write('pinned.bin', 13))).code).toBe(0)
+    expect(JSON.parse((await kiln(dir, 'file', 'unpin', named.cid)).stdout.toString())).toEqual({ cid: named.cid, unpinned: true })
+    expect(JSON.parse((await kiln(dir, 'file', 'unpin', loose.cid)).stdout.toString())).toEqual({ cid: loose.cid, unpinned: true })
+    expect((await kiln(dir, 'create', '--content', JSON.stringify({ avatar: `ipfs://${named.cid as string}` }))).code).toBe(0)
+
+    // Within the default grace (an hour) nothing goes.
+    const early = await kiln(dir, 'file', 'gc')
+    expect(early.stderr).toBe('')
+    expect(JSON.parse(early.stdout.toString())).toEqual({ removed: 0, kept: 3, bytesFreed: 0 })
+
+    const done = await kiln(dir, 'file', 'gc', '--gc-grace', '0')
+    expect(JSON.parse(done.stdout.toString())).toEqual({ removed: 1, kept: 2, bytesFreed: 300_000 })
+    expect((await kiln(dir, 'file', 'get', named.cid)).stdout.length).toBe(300_000)
+    expect(JSON.parse((await kiln(dir, 'file', 'get', loose.cid)).stderr).error.code).toBe('ERR_BLOCK_NOT_FOUND')
+
+    const bad = await kiln(dir, 'file', 'gc', '--gc-grace', 'soon')
+    expect(bad.code).toBe(1)
+    expect(JSON.parse(bad.stderr).error.code).toBe('ERR_INVALID_INPUT')
+  }, 240_000)
 })

@@ -437,6 +437,7 @@ const SAMPLES: { [M in CallName]: Sample } = {
   presence: { call: async (api, { stream }) => await api.presence(stream.id) },
   addFile: { call: async (api) => await api.addFile(new TextEncoder().encode('a file, added twice is stored once')) },
   readFile: { call: async (api, { file }) => await api.readFile(file.cid) },
+  collectGarbage: { call: async (api) => await api.collectGarbage() },
   hello: { call: async (api) => { await api.hello('b') } },
   bye: { call: async (api) => { await api.bye() } },
   subscribe: { call: async (api, { stream }) => await api.subscribe(stream.id, () => {}), effect: { count: subscriptions, by: 1 } },

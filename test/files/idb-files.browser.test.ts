@@ -2,6 +2,7 @@ import { deleteDB } from 'idb'
 import { afterAll, describe, expect, it } from 'vitest'
 import { filesDatabase, openIdbBlocks } from '../../src/files/idb-blocks.js'
 import { createFileStore } from '../../src/files/file-store.js'
+import { fileGcConformance } from '../conformance/file-gc.js'
 
 const MiB = 1024 * 1024
 const names: string[] = []
@@ -50,4 +51,12 @@ describe('files in IndexedDB (blockstore-idb, Chromium)', () => {
       await close()
     }
   })
+})
+
+fileGcConformance('IndexedDB', {
+  persistent: true,
+  open: async (name, now) => {
+    if (!names.includes(name)) names.push(name)
+    return await openIdbBlocks(name, undefined, now)
+  }
 })
