@@ -7,13 +7,19 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, SessionInfo, ShareChange, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
 export interface NodeCalls {
   create: (options: CreateOptions) => Promise<StreamSnapshot>
   update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /**
+   * A private document's readers (accounts): `add` wraps its content key for their devices,
+   * `remove` seals later versions under a new key; with neither, the key is wrapped for devices
+   * its readers published since. Only the controller can share.
+   */
+  share: (id: string, change: ShareChange) => Promise<StreamSnapshot>
   /**
    * Many creates and updates in one call and one store transaction, all or nothing: signed
    * concurrently, each commit verified, then stored together. Returns each write's stream as
@@ -115,6 +121,7 @@ export interface CallRule {
 export const CALLS = {
   create: { retrySafe: false, servedBy: 'node' },
   update: { retrySafe: false, servedBy: 'node' },
+  share: { retrySafe: false, servedBy: 'node' },
   writeMany: { retrySafe: false, servedBy: 'node' },
   load: { retrySafe: true, servedBy: 'host' },
   has: { retrySafe: true, servedBy: 'node' },

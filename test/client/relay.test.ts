@@ -404,6 +404,8 @@ const SAMPLES: { [M in CallName]: Sample } = {
     call: async (api, { stream }) => await api.update(stream.id, { patch: [{ op: 'add', path: '/list/-', value: 'once' }] }),
     effect: { count: async (node, { stream }) => (await node.history(stream.id)).length, by: 1 }
   },
+  // Its stream is not private: the node refuses it (ERR_INVALID_INPUT) whichever leader answers.
+  share: { call: async (api, { stream }) => await api.share(stream.id, {}) },
   load: { call: async (api, { stream }) => await api.load(stream.id) },
   has: { call: async (api, { stream }) => await api.has(stream.id) },
   history: { call: async (api, { stream }) => await api.history(stream.id) },
