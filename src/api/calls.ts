@@ -21,6 +21,13 @@ export interface NodeCalls {
    */
   share: (id: string, change: ShareChange) => Promise<StreamSnapshot>
   /**
+   * Publishes this device's encryption key in the signed-in account's key directory (once; later
+   * calls change nothing) and returns the directory: others can then share private documents with
+   * the account. Creating a private document does it too; so does a sign-in or a start for an
+   * account whose directory this node already holds.
+   */
+  publishEncryptionKey: () => Promise<StreamSnapshot>
+  /**
    * Many creates and updates in one call and one store transaction, all or nothing: signed
    * concurrently, each commit verified, then stored together. Returns each write's stream as
    * it is after the call, in the order given.
@@ -122,6 +129,8 @@ export const CALLS = {
   create: { retrySafe: false, servedBy: 'node' },
   update: { retrySafe: false, servedBy: 'node' },
   share: { retrySafe: false, servedBy: 'node' },
+  // A second run finds the key listed and writes nothing.
+  publishEncryptionKey: { retrySafe: true, servedBy: 'node' },
   writeMany: { retrySafe: false, servedBy: 'node' },
   load: { retrySafe: true, servedBy: 'host' },
   has: { retrySafe: true, servedBy: 'node' },

@@ -72,7 +72,7 @@ export function createPrivateDocs ({ key, deviceKeysOf }: PrivateDocsComponents)
     for (const account of readers) {
       const published = await deviceKeysOf(account)
       if (published.length === 0 && account !== author) {
-        throw new NoReaderKeyError(`${account} has published no encryption key: that account must sign in on a Kiln node once`, { account })
+        throw new NoReaderKeyError(`${account} has published no encryption key (one of its devices must call publishEncryptionKey), or its key directory was not found on this node's peers`, { account })
       }
       for (const device of published) devices.add(device)
     }

@@ -100,8 +100,10 @@ export interface StreamNode {
    * content key); with neither, wraps the key for devices its readers published since.
    */
   share: (id: string, change: ShareChange) => Promise<StreamSnapshot>
-  /** Adds this device's encryption key to the author's key directory (once; undefined when it is there). */
-  publishEncryptionKey: () => Promise<StreamSnapshot | undefined>
+  /** Adds this device's encryption key to the author's key directory (once) and returns the directory. */
+  publishEncryptionKey: () => Promise<StreamSnapshot>
+  /** Whether this node holds `account`'s key directory (the account shares private documents). */
+  hasKeyDirectory: (account: string) => Promise<boolean>
   /** Creates and updates many streams in one store transaction, all or nothing. */
   writeMany: (writes: BatchWrite[]) => Promise<StreamSnapshot[]>
   /** A StreamID gives the canonical state; a CommitID the state at that commit (read-only). */
@@ -599,6 +601,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     if (type !== StreamType.TILE || options.deterministic === true || options.schema != null) {
       throw new InvalidInputError('A private document is a Tile with a random genesis and no schema (a schema would see only ciphertext)')
     }
+    // The author's account becomes one others can share with (its other devices too, once they publish).
+    await node.publishEncryptionKey()
     const { private: sharing, ...rest } = options
     const sealed = await privateDocs.create(options.content, sharing?.readers as string[], author.controller)
     const genesis = await buildGenesis(type, genesisPlan(type, { ...rest, content: sealed.envelope }, author.controller), author)
@@ -714,8 +718,10 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       requireAuthor()
       const directory = await node.create({ ...keyDirectoryCreate })
       const content = withDeviceKey(directory.content, key.id)
-      return content == null ? undefined : await node.update(directory.id, { content })
+      return content == null ? directory : await node.update(directory.id, { content })
     },
+
+    hasKeyDirectory: async (account) => await findRecord(await keyDirectoryId(account)) != null,
 
     async load (ref) {
       const parsed = parseStreamRef(ref)
