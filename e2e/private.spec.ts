@@ -57,3 +57,45 @@ test('a private note written in browser A for browser B\'s account is read in B 
     await b.close()
   }
 })
+
+// The demo (the built library): two people in two browser profiles share a private note.
+test('the demo: B accepts private notes, A writes one for B\'s DID, B opens it by id and reads it; the server cannot', async () => {
+  const [a, b] = [await browserProfile(), await browserProfile()]
+  try {
+    const openDemo = async (context: BrowserContext): Promise<Page> => {
+      const page = await context.newPage()
+      await page.goto(`/?peers=${encodeURIComponent(servers.peer.addr)}`)
+      await expect(page.locator('#status')).toContainText('1 peer', { timeout: 15_000 })
+      return page
+    }
+    const [pageA, pageB] = [await openDemo(a), await openDemo(b)]
+    const bob = ((await pageB.locator('#status').textContent()) ?? '').split(' · ')[0]
+    expect(bob).toMatch(/^did:key:/)
+    await pageB.getByRole('button', { name: 'Accept private notes' }).click()
+    await expect(pageB.locator('#private-message')).toHaveText(`Others can now share private notes with ${bob}`)
+    await expect.poll(async () => await servers.peer.node.has(await keyDirectoryId(bob)), { timeout: 15_000 }).toBe(true)
+
+    await pageA.getByLabel('New private note for').fill(bob)
+    await pageA.getByRole('button', { name: 'New private note' }).click()
+    await expect(pageA.locator('#private-info')).toContainText(`Private, readable by did:key:`)
+    await expect(pageA.locator('#private-info')).toContainText(bob)
+    await pageA.getByLabel('Title').fill('Surprise party')
+    await pageA.getByLabel('Text').fill('SECRET-DEMO: Saturday at 8')
+    await pageA.getByRole('button', { name: 'Save' }).click()
+    await expect(pageA.locator('#message')).toHaveText('saved')
+    const id = await pageA.locator('#note-id').textContent() as string
+
+    await pageB.getByLabel('Open a shared note').fill(id)
+    await pageB.getByRole('button', { name: 'Open' }).click()
+    await expect(pageB.getByLabel('Title')).toHaveValue('Surprise party', { timeout: 15_000 })
+    await expect(pageB.getByLabel('Text')).toHaveValue('SECRET-DEMO: Saturday at 8')
+    await expect(pageB.locator('#private-info')).toContainText('Private, readable by')
+
+    const atServer = await servers.peer.node.load(id)
+    expect(atServer.private).toEqual({ readable: false })
+    expect(Buffer.from(await servers.peer.node.exportCar(id)).includes('SECRET-DEMO')).toBe(false)
+  } finally {
+    await a.close()
+    await b.close()
+  }
+})

@@ -37,10 +37,10 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     // A newer Kiln upgraded the database in another tab: stop, and tell every page why.
     onClosed: (error) => { host?.announceClosed(error) }
   })
-  const device = await loadDeviceSigner()
+  // The signing key, and the X25519 key that opens private documents shared with this browser: both
+  // made once and kept in IndexedDB, non-extractable, used only in the worker.
+  const [device, encryptionKey] = await Promise.all([loadDeviceSigner(), loadDeviceEncryptionKey()])
   const sessions = await createSessionKeeper(device)
-  // Private documents: this browser's X25519 key opens what is shared with it, in the worker only.
-  const encryptionKey = await loadDeviceEncryptionKey()
   let network: BrowserNetwork | undefined
   const node = createStreamNode({
     store,
