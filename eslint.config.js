@@ -14,7 +14,9 @@ const LAYERS = {
   streams: { values: ['ids', 'commits', 'errors'], types: ['identity'], noIo: true },
   identity: { values: ['ids', 'commits', 'api', 'errors', 'logger'] },
   store: { values: ['ids', 'commits', 'streams', 'api', 'errors', 'logger'] },
-  node: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'api', 'errors', 'logger'], noAdapters: true },
+  // Private documents' formats: the JWE envelope (jose) and the account key directory.
+  private: { values: ['ids', 'commits', 'identity', 'errors'], types: ['api'] },
+  node: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'private', 'api', 'errors', 'logger'], noAdapters: true },
   sync: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'api', 'errors', 'logger'] },
   // Files on IPFS (UnixFS blocks, helia): a port the hosts give a blockstore and a libp2p.
   files: { values: ['api', 'errors', 'logger'] },
@@ -36,12 +38,12 @@ const LAYERS = {
   // the core (an app's bundler shares the core between `kiln` and `kiln/react`).
   react: { values: [], types: ['api', 'client', 'errors'] },
   // The browser's composition root: the worker's node, its network and its serving side.
-  host: { values: ['ids', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'api', 'errors', 'logger'] },
+  host: { values: ['ids', 'identity', 'store', 'node', 'private', 'sync', 'files', 'anchors', 'api', 'errors', 'logger'] },
   // The Node composition roots.
   server: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'api', 'errors', 'logger'] },
   cli: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'server', 'api', 'errors', 'logger'] },
   // The package's Node entries (kiln/node, kiln/server): re-exports of what a Node user composes.
-  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'sync', 'files', 'anchors', 'server', 'api', 'errors', 'logger', 'kit'] }
+  entry: { values: ['ids', 'commits', 'streams', 'identity', 'store', 'node', 'private', 'sync', 'files', 'anchors', 'server', 'api', 'errors', 'logger', 'kit'] }
 }
 
 // The entries in worker/ start the host and hold no logic of their own.

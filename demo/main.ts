@@ -61,6 +61,33 @@ async function start (): Promise<void> {
   })
   $('#save').addEventListener('click', () => { void run(saveNote) })
   files = await mountFilesPanel(kiln, { current: () => current, open, run })
+  // Private notes: this account's devices publish their encryption keys, then others can write for it.
+  $('#accept-private').addEventListener('click', () => {
+    void runPrivate(async () => {
+      await kiln.publishEncryptionKey()
+      const status = await kiln.status()
+      $('#private-message').textContent = `Others can now share private notes with ${status.session?.account ?? status.did ?? 'this account'}`
+    })
+  })
+  $('#private-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const readers = $<HTMLInputElement>('#private-readers').value.split(',').map((r) => r.trim()).filter((r) => r !== '')
+    void runPrivate(async () => {
+      await open(await kiln.create({ content: { title: 'Untitled', body: '' }, family: FAMILY, private: { readers } }))
+      $('#private-message').textContent = ''
+      await refreshList()
+    })
+  })
+}
+
+/** Like `run`, for the private-note controls: errors (ERR_NO_READER_KEY…) show beside them. */
+async function runPrivate (action: () => Promise<void>): Promise<void> {
+  try {
+    await action()
+  } catch (err) {
+    const { code, message } = err as { code?: string, message: string }
+    $('#private-message').textContent = `${code ?? 'error'}: ${message}`
+  }
 }
 
 /** Who writes: the signed-in wallet account (and how many streams it controls here), or this device. */
@@ -118,8 +145,13 @@ async function open (note: StreamSnapshot): Promise<void> {
   stopWatching = await kiln.subscribe(note.id, (updated) => { void open(updated) })
   $('#editor').hidden = false
   $('#note-id').textContent = note.id
-  $<HTMLInputElement>('#title').value = (note.content as { title?: string }).title ?? ''
-  $<HTMLTextAreaElement>('#body').value = (note.content as { body?: string }).body ?? ''
+  $<HTMLInputElement>('#title').value = (note.content as { title?: string } | null)?.title ?? ''
+  $<HTMLTextAreaElement>('#body').value = (note.content as { body?: string } | null)?.body ?? ''
+  // A private note: who reads it, or that this browser holds no key for it (content is null then).
+  const secret = note.private
+  $('#private-info').hidden = secret == null
+  $('#private-info').textContent = secret == null ? '' : secret.readable ? `Private, readable by ${secret.readers.join(', ')}` : 'A private note this browser cannot read.'
+  $<HTMLButtonElement>('#save').disabled = secret?.readable === false
   $('#message').textContent = `${note.log.length} version${note.log.length === 1 ? '' : 's'}, signed by ${note.metadata.controllers[0].slice(0, 24)}…`
   const history = await kiln.history(note.id)
   $('#history').replaceChildren(...history.map((entry, i) => {
@@ -210,7 +242,9 @@ async function run (action: () => Promise<void>): Promise<void> {
 }
 
 function titleOf (note: StreamSnapshot): string {
-  return (note.content as { title?: string }).title?.trim() || 'Untitled'
+  if (note.private?.readable === false) return '🔒 (a private note)'
+  const title = (note.content as { title?: string } | null)?.title?.trim() || 'Untitled'
+  return note.private == null ? title : `🔒 ${title}`
 }
 
 start().catch((err: unknown) => { $('#status').textContent = `could not start: ${(err as Error).message}` })

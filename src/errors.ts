@@ -98,6 +98,12 @@ export const StoreClosedError = defineError('StoreClosedError', 'ERR_STORE_CLOSE
 export const CorruptStoreError = defineError('CorruptStoreError', 'ERR_STORE_CORRUPT', 'The store holds damaged data')
 /** No stream with this id is known to this node. */
 export const StreamNotFoundError = defineError('StreamNotFoundError', 'ERR_STREAM_NOT_FOUND', 'Stream not found')
+/** This node holds no key for a private document it was asked to write or share (it is not one of its readers' devices). */
+export const NotAReaderError = defineError('NotAReaderError', 'ERR_NOT_A_READER', 'This node is not a reader of this private document')
+/** An account to share a private document with has published no encryption key (or its key document was not found). */
+export const NoReaderKeyError = defineError('NoReaderKeyError', 'ERR_NO_READER_KEY', 'This account has published no encryption key')
+/** A private document's ciphertext or key wrapping does not decrypt (tampered or malformed); nothing of it was stored or shown. */
+export const InvalidCiphertextError = defineError('InvalidCiphertextError', 'ERR_INVALID_CIPHERTEXT', 'The private content does not decrypt')
 /** No signer is configured (or the session cannot sign), so the node cannot write. */
 export const NoSignerError = defineError('NoSignerError', 'ERR_NO_SIGNER', 'No identity is available to sign this write')
 

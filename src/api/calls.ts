@@ -7,13 +7,26 @@
 import type { Cacao } from '@didtools/cacao'
 import type { KilnErrorLike } from '../errors.js'
 import type {
-  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, ForkChanges, GarbageCollected, GarbageCollectionOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, StreamQuery, StreamSnapshot, UpdateOptions
+  AnchorChains, BatchWrite, Conflict, ConflictResolution, CreateOptions, FileInfo, FileProgress, Follow, FollowStatus, ForkChanges, GarbageCollected, GarbageCollectionOptions, HistoryEntry, ImportedCar, IndexStatus, NodeStats, NodeStatus, Page, PageRequest, PresencePeer, SessionInfo, ShareChange, StreamQuery, StreamSnapshot, UpdateOptions
 } from './types.js'
 
 /** The node's calls: plain data in, plain data out. */
 export interface NodeCalls {
   create: (options: CreateOptions) => Promise<StreamSnapshot>
   update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /**
+   * A private document's readers (accounts): `add` wraps its content key for their devices,
+   * `remove` seals later versions under a new key; with neither, the key is wrapped for devices
+   * its readers published since. Only the controller can share.
+   */
+  share: (id: string, change: ShareChange) => Promise<StreamSnapshot>
+  /**
+   * Publishes this device's encryption key in the signed-in account's key directory (once; later
+   * calls change nothing) and returns the directory: others can then share private documents with
+   * the account. Creating a private document does it too; so does a sign-in or a start for an
+   * account whose directory this node already holds.
+   */
+  publishEncryptionKey: () => Promise<StreamSnapshot>
   /**
    * Many creates and updates in one call and one store transaction, all or nothing: signed
    * concurrently, each commit verified, then stored together. Returns each write's stream as
@@ -141,6 +154,9 @@ export interface CallRule {
 export const CALLS = {
   create: { retrySafe: false, servedBy: 'node' },
   update: { retrySafe: false, servedBy: 'node' },
+  share: { retrySafe: false, servedBy: 'node' },
+  // A second run finds the key listed and writes nothing.
+  publishEncryptionKey: { retrySafe: true, servedBy: 'node' },
   writeMany: { retrySafe: false, servedBy: 'node' },
   // The host fetches a source it does not hold from its peers first, as `load` does.
   fork: { retrySafe: false, servedBy: 'host' },

@@ -21,6 +21,12 @@ export interface CreateOptions {
   /** MID with a set relation: the values of the model's set fields. */
   unique?: string[]
   forbidControllerChange?: boolean
+  /**
+   * Tile: encrypt the content end to end for these accounts (DIDs) and every device they have
+   * published a key for; the author's own account is always a reader. Peers and servers store
+   * and sync only the ciphertext (README, "Private documents").
+   */
+  private?: { readers: string[] }
 }
 
 /** What a fork changes of its source's content: the whole new content, or a JSON-Patch; neither keeps it. */
@@ -28,6 +34,20 @@ export interface ForkChanges {
   content?: unknown
   patch?: Operation[]
 }
+
+/** Who a private document is shared with, changed by `share`: a removal rotates its content key. */
+export interface ShareChange {
+  /** Accounts (DIDs) to add as readers. */
+  add?: string[]
+  /** Accounts to remove: later versions are encrypted under a new key they never get. */
+  remove?: string[]
+}
+
+/**
+ * A private document as this node sees it: readable (the content shown is the decrypted one)
+ * or not (this node holds no key for it: `content` is null).
+ */
+export type PrivateState = { readable: true, readers: string[] } | { readable: false }
 
 /** One write of `writeMany`: a new stream, or a change to one (by StreamID). */
 export type BatchWrite = { create: CreateOptions } | { id: string, update: UpdateOptions }
@@ -68,6 +88,8 @@ export interface StreamSnapshot {
   views?: Record<string, unknown>
   /** Open conflicts between this stream's branches (present only when there are some). */
   conflicts?: Conflict[]
+  /** Present for a private document: whether this node can read it, and who can. */
+  private?: PrivateState
 }
 
 /**

@@ -15,7 +15,9 @@ export {
   createStreamNode, type StreamNode, type StreamNodeComponents, type CreateOptions, type UpdateOptions,
   type HistoryEntry, type NodeStats, type StreamListener, type CommitEvent, type StreamHeads, type IngestWitness
 } from '../node/stream-node.js'
-export type { StreamSnapshot, SnapshotMetadata, SnapshotLogEntry } from '../api/types.js'
+export type { StreamSnapshot, SnapshotMetadata, SnapshotLogEntry, PrivateState, ShareChange } from '../api/types.js'
+export { encryptionKeyFromSeed, generateEncryptionKey, type EncryptionKey } from '../identity/encryption-key.js'
+export { keyDirectoryId } from '../private/key-directory.js'
 export { createLogger, silentLogger, type Logger } from '../logger.js'
 export { createDiskStore, type DiskStoreInit } from '../store/disk-store.js'
 export { createMemoryStore } from '../store/memory-store.js'

@@ -31,6 +31,8 @@ export interface NodeHostInit {
   follows?: Follows
   /** The worker's WebRTC stand-in (rtc-proxy.ts): a tab that offers to host peer connections is attached to it. */
   rtc?: RtcBridge
+  /** Told after each sign-in (the browser host publishes the device's encryption key for the account then). */
+  onSignIn?: () => void
   /** The node's files, opened on the first file call (helia and UnixFS load only then). */
   files?: () => Promise<FileStore>
   /** The chains the node's anchor validator trusts; pages add to them. */
@@ -179,6 +181,8 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
       const session = await sessions().complete(cacao)
       // A new account: catch up on its streams now rather than at the next periodic round.
       syncSoon('sign-in')
+      // An account that shares private documents lists this device's key from now on.
+      init.onSignIn?.()
       return session
     },
     async follow (wanted) {

@@ -9,15 +9,15 @@ import type { NodeMode } from '../api/types.js'
 import { InvalidInputError, StoreLockedError, hasCode } from '../errors.js'
 import type { RtcHostCall } from '../api/rtc-bridge.js'
 import { installErrorWire } from '../api/wire.js'
-import { loadDeviceSigner } from '../identity/device-key.js'
+import { loadDeviceEncryptionKey, loadDeviceSigner } from '../identity/device-key.js'
 import { createSessionKeeper } from '../identity/sessions.js'
-import { createLogger } from '../logger.js'
-import { createStreamNode } from '../node/stream-node.js'
+import { type Logger, createLogger } from '../logger.js'
+import { type StreamNode, createStreamNode } from '../node/stream-node.js'
 import { createTrustedChains } from '../anchors/trusted-chains.js'
 import { createIdbStore } from '../store/idb-store.js'
 import type { FileStore } from '../files/file-store.js'
 import { WORKER_GC_INTERVAL_MS } from '../files/constants.js'
-import { startBrowserNetwork } from './browser-network.js'
+import { type BrowserNetwork, startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
 import { createRtcBridge } from './rtc-proxy.js'
 import { type NodeHost, createNodeHost } from './serve.js'
@@ -39,10 +39,23 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     // A newer Kiln upgraded the database in another tab: stop, and tell every page why.
     onClosed: (error) => { host?.announceClosed(error) }
   })
-  const device = await loadDeviceSigner()
+  // The signing key, and the X25519 key that opens private documents shared with this browser: both
+  // made once and kept in IndexedDB, non-extractable, used only in the worker.
+  const [device, encryptionKey] = await Promise.all([loadDeviceSigner(), loadDeviceEncryptionKey()])
   const sessions = await createSessionKeeper(device)
   const anchors = createTrustedChains()
-  const node = createStreamNode({ store, identity: sessions, anchorValidator: anchors.validator, log: createLogger('kiln:node') })
+  let network: BrowserNetwork | undefined
+  const node = createStreamNode({
+    store,
+    identity: sessions,
+    encryptionKey,
+    anchorValidator: anchors.validator,
+    // Readers' key directories this node lacks come from its peers, once it has some.
+    fetchStream: async (id) => await network?.fetchStream(id) ?? false,
+    log: createLogger('kiln:node')
+  })
+  // An account that shares private documents (its key directory is here) lists this device's key too.
+  publishKeyIfShared(node, log)
   const follows = await loadFollows(name)
   const controllers = (): string[] => [device.controller, ...sessions.list().map((s) => s.account)]
   const rtc = createRtcBridge()
@@ -63,23 +76,37 @@ export async function startWorkerHost (init: WorkerHostInit): Promise<NodeHost> 
     mode: init.mode,
     log,
     rtc,
+    onSignIn: () => { publishKeyIfShared(node, log) },
     files: openFiles,
     anchors,
     gcIntervalMs: WORKER_GC_INTERVAL_MS,
     startNetwork: async (peers) => {
-      const network = await startBrowserNetwork(node, peers, { controllers, follows: follows.list, device }, rtc)
+      const started = await startBrowserNetwork(node, peers, { controllers, follows: follows.list, device }, rtc)
+      network = started
       // Files are not needed for sync: if they cannot start, streams still sync (and it is logged).
       try {
         const store = await openFiles()
         const { startFileNetwork } = await import('../files/index.js')
-        store.useNetwork((await startFileNetwork(network.libp2p, store.blocks)).blockstore)
+        store.useNetwork((await startFileNetwork(started.libp2p, store.blocks)).blockstore)
       } catch (err) {
         log.error('files over the network did not start: %s', (err as Error).message)
       }
-      return network
+      return started
     }
   })
   return host
+}
+
+/**
+ * Publishes this device's encryption key for the author's account if the account already has a key
+ * directory here: accounts that never used private documents get no directory (and no write).
+ */
+export function publishKeyIfShared (node: StreamNode, log: Logger): void {
+  const account = node.controller
+  if (account == null) return
+  node.hasKeyDirectory(account)
+    .then(async (shared) => { if (shared) await node.publishEncryptionKey() })
+    .catch((err: unknown) => { log.error('publishing this device\'s encryption key for %s failed: %s', account, (err as Error).message) })
 }
 
 /** Serves one client over a MessagePort; it ends on `bye()` or when the client's tab lock frees. */

@@ -8,11 +8,14 @@ import { decodeCar } from '../commits/car.js'
 import { type DataHeader, applyPatch, dataCommit, diffContent } from '../commits/data.js'
 import { type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
-import { type Identity, singleSignerIdentity } from '../identity/identity.js'
+import { type Identity, sameController, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
-import type { BatchWrite, Conflict, ConflictResolution, CreateOptions, ForkChanges, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { BatchWrite, Conflict, ConflictResolution, CreateOptions, ForkChanges, HistoryEntry, ImportedCar, IndexStatus, NodeStats, Page, PageRequest, ShareChange, StreamQuery, StreamSnapshot, UpdateOptions } from '../api/types.js'
+import type { EncryptionKey } from '../identity/encryption-key.js'
+import { isPrivateContent } from '../private/envelope.js'
+import { deviceKeysOf, keyDirectoryCreate, keyDirectoryId, withDeviceKey } from '../private/key-directory.js'
 import {
-  CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError,
+  CapabilityExpiredError, CapabilityScopeError, ForbiddenChangeError, InvalidInputError, MalformedCommitError, NoSignerError, NotAReaderError,
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
 } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
@@ -36,6 +39,7 @@ import { createFieldIndexes } from './field-indexes.js'
 import { createViews } from './views.js'
 import { openConflicts, resolutionPatch } from './conflicts.js'
 import { createWriteQueue } from './write-queue.js'
+import { createPrivateDocs } from './private-docs.js'
 
 export interface StreamNodeComponents {
   store: Store
@@ -44,6 +48,14 @@ export interface StreamNodeComponents {
   /** Several signers (a device key and wallet sessions); takes the place of `signer`. */
   identity?: Identity
   anchorValidator?: AnchorValidator
+  /** This device's X25519 key: it opens the private documents shared with it, and signs nothing. */
+  encryptionKey?: EncryptionKey
+  /**
+   * Fetches a stream this node does not hold from its peers (true once stored): how a private
+   * write finds its readers' key directories. The hosts pass their network's; without it only held
+   * directories are read.
+   */
+  fetchStream?: (id: string) => Promise<boolean>
   /** Silent unless given (the hosts pass `createLogger('kiln:node')`). */
   log?: Logger
 }
@@ -85,6 +97,15 @@ export interface StreamNode {
   readonly controller: string | undefined
   create: (options: CreateOptions) => Promise<StreamSnapshot>
   update: (id: string, change: UpdateOptions) => Promise<StreamSnapshot>
+  /**
+   * A private document's readers: adds and removes accounts (a removal gives later versions a new
+   * content key); with neither, wraps the key for devices its readers published since.
+   */
+  share: (id: string, change: ShareChange) => Promise<StreamSnapshot>
+  /** Adds this device's encryption key to the author's key directory (once) and returns the directory. */
+  publishEncryptionKey: () => Promise<StreamSnapshot>
+  /** Whether this node holds `account`'s key directory (the account shares private documents). */
+  hasKeyDirectory: (account: string) => Promise<boolean>
   /** Creates and updates many streams in one store transaction, all or nothing. */
   writeMany: (writes: BatchWrite[]) => Promise<StreamSnapshot[]>
   /** A new stream of this node's author from a version of a held stream, its CommitID as provenance (fork-plan.ts). */
@@ -267,6 +288,22 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return record
   }
 
+  const privateDocs = createPrivateDocs({
+    key: components.encryptionKey,
+    deviceKeysOf: async (account) => {
+      const id = await keyDirectoryId(account)
+      if (await findRecord(id) == null && components.fetchStream != null) {
+        // Not found on peers (or none answered): the account has published no key this node can see.
+        await components.fetchStream(id).catch((err: unknown) => { log('fetching the key directory of %s failed: %s', account, (err as Error).message) })
+      }
+      const record = await findRecord(id)
+      if (record == null) return []
+      const state = await stateAt(record)
+      // A directory whose controller was changed away from the account speaks for no one.
+      return sameController(controllerOf(state), account) ? deviceKeysOf(state.content) : []
+    }
+  })
+
   const withViews = createViews({
     viewsOf: async (model) => ((await loadState(StreamID.fromString(model))).content as { views?: Record<string, unknown> } | null)?.views,
     query: async (query, limit) => (await node.query(query, { limit })).items.map((s) => s.id),
@@ -291,8 +328,11 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
   /** What a page sees of a stream: its snapshot, with its Model's views and its open conflicts. */
   async function present (state: StreamState, record: StreamRecord, readOnly = false): Promise<StreamSnapshot> {
-    const snapshot = await withViews(toSnapshot(state, record, readOnly))
-    if (readOnly) return snapshot
+    // An old version of a private document may open with the key of the current one (a device added since).
+    const latest = readOnly ? async () => (await stateAt(record)).content : undefined
+    const snapshot = await privateDocs.reveal(await withViews(toSnapshot(state, record, readOnly)), latest)
+    // Conflicts are derived from content, which is ciphertext for a private document (not yet done on plaintext).
+    if (readOnly || snapshot.private != null) return snapshot
     const conflicts = await conflictsOf(record)
     return conflicts.length === 0 ? snapshot : { ...snapshot, conflicts }
   }
@@ -361,6 +401,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const context = await contextFor(streamId.toString(), fresh, base)
     if (witnessedAt != null) context.atTimeOf = (cid) => new Date(acceptedAt(cid.toString()))
     const { state, commits } = await applyCommits(base, streamId, fresh, context)
+    // A private document this node reads must open: tampered ciphertext from a peer is refused here.
+    if (!local) await privateDocs.check(streamId.toString(), state.content)
     const tip = tipOf(state).toString()
     const attach = base == null ? undefined : tipOf(base).toString()
     const tips = [...(record?.tips ?? []).filter((t) => t !== attach), tip]
@@ -454,6 +496,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         content = write.firstContent ?? content
       } else {
         const change = write.update as UpdateOptions
+        // Its content would be diffed against the ciphertext and stored in the clear.
+        if (isPrivateContent(content)) throw new InvalidInputError(`writeMany does not update private documents yet (${streamId.toString()}): use update`)
         if (change.expectedTip != null && change.expectedTip !== (prev?.toString() ?? null)) {
           throw new StaleTipError(`Stream ${streamId.toString()} is at ${prev?.toString() ?? 'nothing'}, not ${change.expectedTip}`, { tip: prev?.toString(), expectedTip: change.expectedTip })
         }
@@ -525,6 +569,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const record = await readRecord(streamId.toString())
     const lost = await stateAt(record, lostTip)
     const winner = await stateAt(record)
+    // Merging by JSON path would mix two envelopes' ciphertexts: a private document's lost branch stays a tip.
+    if (isPrivateContent(winner.content) || isPrivateContent(lost.content)) return undefined
     const fork = winner.log.findIndex((entry, i) => !entry.cid.equals(lost.log[i]?.cid ?? entry.cid))
     if (fork === -1 && winner.log.length >= lost.log.length) return undefined // the winner already contains them
     const forkAt = fork === -1 ? winner.log.length : fork
@@ -562,12 +608,28 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return kept.length === 0 ? undefined : Object.fromEntries(kept) as DataHeader
   }
 
+  /** A private Tile: its genesis holds the envelope sealed for its readers' devices (private-docs.ts). */
+  async function createPrivate (options: CreateOptions, type: number, author: Signer): Promise<StreamSnapshot> {
+    if (type !== StreamType.TILE || options.deterministic === true || options.schema != null) {
+      throw new InvalidInputError('A private document is a Tile with a random genesis and no schema (a schema would see only ciphertext)')
+    }
+    // The author's account becomes one others can share with (its other devices too, once they publish).
+    await node.publishEncryptionKey()
+    const { private: sharing, ...rest } = options
+    const sealed = await privateDocs.create(options.content, sharing?.readers as string[], author.controller)
+    const genesis = await buildGenesis(type, genesisPlan(type, { ...rest, content: sealed.envelope }, author.controller), author)
+    const id = genesis.streamId.toString()
+    privateDocs.remember(id, sealed.key)
+    return await queue.run(id, async () => await writeLocal(genesis.streamId, [genesis], undefined))
+  }
+
   const node: StreamNode = {
     get controller () { return identity.author()?.controller },
 
     async create (options) {
       const author = requireAuthor()
       const type = streamTypeCode(options.type ?? 'tile')
+      if (options.private != null) return await createPrivate(options, type, author)
       const plan = genesisPlan(type, options, author.controller)
       const genesis = await buildGenesis(type, plan, author)
       const id = genesis.streamId.toString()
@@ -609,6 +671,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       // Every genesis is built and signed first, all at once (a create's StreamID is its genesis').
       const planned = await Promise.all(writes.map(async (write): Promise<PlannedWrite> => {
         if (write != null && 'create' in write) {
+          if (write.create?.private != null) throw new InvalidInputError('writeMany does not create private documents yet: use create')
           const author = requireAuthor()
           const type = streamTypeCode(write.create.type ?? 'tile')
           const plan = genesisPlan(type, write.create, author.controller)
@@ -647,10 +710,39 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
         const state = await stateAt(record)
         const author = requireSignerFor(controllerOf(state))
         if (change.patch == null && change.content === undefined && change.header == null) throw new InvalidInputError('An update needs content, a patch or a header change')
+        if (isPrivateContent(state.content)) {
+          // The change applies to the plaintext; what is stored is the envelope sealed anew.
+          const newContent = (old: unknown): unknown => change.patch != null ? applyPatch(old, change.patch) : change.content === undefined ? old : change.content
+          const sealed = await privateDocs.change(record.id, state.content, controllerOf(state), { content: newContent })
+          return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), diffContent(state.content, sealed.envelope), author, change.header)], record, state)
+        }
         const patch = change.patch ?? (change.content === undefined ? [] : diffContent(state.content, change.content))
         return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), patch, author, change.header)], record, state)
       })
     },
+
+    async share (id, change) {
+      const streamId = StreamID.fromString(id)
+      return await queue.run(streamId.toString(), async () => {
+        const record = await readRecord(streamId.toString())
+        const state = await stateAt(record)
+        if (!isPrivateContent(state.content)) throw new InvalidInputError(`Stream ${id} is not a private document`, { id })
+        const author = requireSignerFor(controllerOf(state))
+        const sealed = await privateDocs.change(record.id, state.content, controllerOf(state), { share: change ?? {} })
+        return await writeLocal(streamId, [await patchCommit(streamId, tipOf(state), diffContent(state.content, sealed.envelope), author)], record, state)
+      })
+    },
+
+    async publishEncryptionKey () {
+      const key = components.encryptionKey
+      if (key == null) throw new NotAReaderError('This node has no encryption key to publish')
+      requireAuthor()
+      const directory = await node.create({ ...keyDirectoryCreate })
+      const content = withDeviceKey(directory.content, key.id)
+      return content == null ? directory : await node.update(directory.id, { content })
+    },
+
+    hasKeyDirectory: async (account) => await findRecord(await keyDirectoryId(account)) != null,
 
     async load (ref) {
       const parsed = parseStreamRef(ref)
@@ -672,6 +764,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       return await queue.run(streamId.toString(), async () => {
         const record = await readRecord(streamId.toString())
         const state = await stateAt(record)
+        if (isPrivateContent(state.content)) throw new InvalidInputError('Conflicts of private documents cannot be resolved yet (they are not derived from the plaintext)', { id })
         const author = requireSignerFor(controllerOf(state))
         const value = resolution != null && 'value' in resolution ? resolution.value : undefined
         // It settles the branches this node reports at the path now; one that arrives later is reported anew.
@@ -767,7 +860,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const contents = await readCarContents(car, source, async (id) => new Set((await store.getCommits(id.toString())).map((c) => c.cid)))
       for (const tip of contents.tips) await asCarError(async () => await ingestRun(contents.streamId, tip, source))
       const record = await readRecord(contents.streamId.toString())
-      return { ...toSnapshot(await stateAt(record), record), imported: { tips: contents.tips.map(String), commits: contents.commits } }
+      return { ...await privateDocs.reveal(toSnapshot(await stateAt(record), record)), imported: { tips: contents.tips.map(String), commits: contents.commits } }
     },
 
     async ingest (streamId, tip, source, options) {

@@ -406,6 +406,10 @@ const SAMPLES: { [M in CallName]: Sample } = {
     effect: { count: async (node, { stream }) => (await node.history(stream.id)).length, by: 1 }
   },
   fork: { call: async (api, { stream }) => await api.fork(stream.id), effect: { count: streams, by: 1 } },
+  // Its stream is not private: the node refuses it (ERR_INVALID_INPUT) whichever leader answers.
+  share: { call: async (api, { stream }) => await api.share(stream.id, {}) },
+  // This node has no encryption key: refused (ERR_NOT_A_READER) by either leader.
+  publishEncryptionKey: { call: async (api) => await api.publishEncryptionKey() },
   load: { call: async (api, { stream }) => await api.load(stream.id) },
   has: { call: async (api, { stream }) => await api.has(stream.id) },
   history: { call: async (api, { stream }) => await api.history(stream.id) },
