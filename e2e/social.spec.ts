@@ -98,6 +98,15 @@ test('two people: a profile, posts and an article, a follow by DID, a live feed,
     await b.reload()
     await expect(b.getByRole('article', { name: 'Post' })).toContainText('a lot of patience', { timeout: SYNC_TIMEOUT })
 
+    // Bob forks the article: his own copy, which says which version it came from; the original counts it.
+    const original = b.url()
+    await b.getByRole('button', { name: 'Fork' }).click()
+    await expect(b).not.toHaveURL(original)
+    await expect(b.getByRole('article', { name: 'Post' })).toContainText('Forked from')
+    await expect(b.getByRole('article', { name: 'Post' })).toContainText('a lot of patience')
+    await b.goto(original)
+    await expect(b.getByRole('article', { name: 'Post' })).toContainText('1 fork')
+
     // Anything opens by id (here the article, from its link), and the offline indicator shows.
     const postUrl = a.url()
     await b.goto(`/demo/social/?node=${node}&peers=${encodeURIComponent(servers.peer.addr)}#/stream/${postUrl.split('#/post/')[1]}`)

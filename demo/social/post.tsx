@@ -4,7 +4,7 @@ import type { StreamSnapshot } from 'kiln'
 import { useKiln, useStream } from 'kiln/react'
 import { useAction } from './action.js'
 import { Comments, CommentCount } from './comments.js'
-import { ForkButton } from './fork.js'
+import { ForkButton, ForkedFrom } from './fork.js'
 import { History } from './history.js'
 import { type PostContent, useMe, useProfile } from './kit.js'
 import { Reactions } from './reactions.js'
@@ -38,6 +38,7 @@ export function PostPage ({ id }: { id: string }) {
   return (
     <article className='post page' aria-label='Post'>
       <Byline post={post} />
+      <ForkedFrom post={post} />
       {editing
         ? <EditPost post={post} done={() => { setEditing(false) }} />
         : <>
