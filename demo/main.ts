@@ -1,6 +1,7 @@
 // The demo app: notes kept by Kiln. It imports the built library exactly as an app would.
 import { connect, type Conflict, type ConflictSide, type EthereumProvider, type Kiln, type StreamSnapshot } from 'kiln'
 import { type FilesPanel, mountFilesPanel } from './files-panel.js'
+import { localPeers } from './local-peers.js'
 
 declare global {
   interface Window { ethereum?: EthereumProvider }
@@ -15,18 +16,6 @@ let kiln: Kiln
 let current: StreamSnapshot | undefined
 let stopWatching: (() => Promise<void>) | undefined
 let files: FilesPanel | undefined
-
-/** `?peers=<multiaddr>,…`, else the local server peer `npm start` runs, if it is up: the demo syncs through it. */
-async function localPeers (): Promise<string[]> {
-  const given = new URLSearchParams(location.search).get('peers')
-  if (given != null) return given.split(',').filter((addr) => addr !== '')
-  try {
-    const health = await fetch('http://127.0.0.1:4011/healthz', { signal: AbortSignal.timeout(1_000) })
-    return ((await health.json()) as { multiaddrs: string[] }).multiaddrs
-  } catch {
-    return [] // no server peer: the demo works offline, in this browser only
-  }
-}
 
 async function start (): Promise<void> {
   kiln = await connect({ peers: await localPeers(), onClosed: (error) => { $('#status').textContent = `stopped: ${error.message}` } })
