@@ -88,7 +88,7 @@ function profileMarkup (): HTMLElement[] {
   other.id = 'profile-open'
   other.className = 'profile-row'
   other.innerHTML = `<label>Open a profile <input id="profile-id" placeholder="profile id (kjzl…)" autocomplete="off"></label>
-    <button>Open</button> <span class="avatar" id="other-avatar"></span>
+    <button>Show profile</button> <span class="avatar" id="other-avatar"></span>
     <progress id="other-progress" max="1" value="0" hidden></progress>`
   return [own, other]
 }

@@ -154,7 +154,7 @@ test('the demo: an avatar on A\'s profile and an image on A\'s note show on B, w
     // B has neither document nor file: both come through the server peer.
     const b = await openDemo(deviceB)
     await b.locator('#profile-id').fill(profileId)
-    await b.locator('#profile-open').getByRole('button', { name: 'Open' }).click()
+    await b.locator('#profile-open').getByRole('button', { name: 'Show profile' }).click()
     const shownAvatar = b.locator('#other-avatar img')
     await expect(shownAvatar).toBeVisible({ timeout: 30_000 })
     expect(await shownAvatar.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([1200, 900])
