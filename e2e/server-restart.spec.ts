@@ -37,6 +37,8 @@ async function open (context: BrowserContext, node: string, addr: string): Promi
 }
 
 test('restarting the server peer loses nothing: a device that was never online with the writer still gets everything', async () => {
+  // Two starts of the real `kiln serve` (tsx compiles its source each time: about 4 s here).
+  test.setTimeout(60_000)
   const dir = mkdtempSync(join(tmpdir(), 'kiln-server-'))
   const node = `restart-server-${Date.now()}`
   let server = await serve(dir)

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { GarbageCollected, GarbageCollectionOptions, IndexDefinition } from '../api/types.js'
-import { startEvmAnchorer, type EvmAnchorer, type EvmAnchorerOptions } from '../anchors/evm-anchorer.js'
+import type { EvmAnchorer, EvmAnchorerOptions } from '../anchors/evm-anchorer.js'
 import { InvalidInputError } from '../errors.js'
 import type { FileStore } from '../files/file-store.js'
 import { startFileNetwork, type FileNetwork } from '../files/file-network.js'
@@ -105,7 +105,8 @@ export async function startServerPeer (init: ServerPeerInit): Promise<ServerPeer
     }
     const files = fileNetwork
     const stopKeeping = init.files == null ? () => {} : keepFilesOf(node, init.files, log.newScope('files'))
-    if (init.anchoring != null) anchorer = startEvmAnchorer({ ...init.anchoring, node, log: log.newScope('anchors') })
+    // viem loads only for a server that anchors.
+    if (init.anchoring != null) anchorer = (await import('../anchors/evm-anchorer.js')).startEvmAnchorer({ ...init.anchoring, node, log: log.newScope('anchors') })
     const anchors = anchorer
     const collectGarbage = async (options: GarbageCollectionOptions = {}): Promise<GarbageCollected> => {
       if (init.files == null) throw new InvalidInputError('This server peer keeps no files')
