@@ -59,7 +59,7 @@ export function evmAnchorValidator (options: EvmAnchorOptions): AnchorValidator 
     const key = `${proof.chainId}/${proof.txHash.toString()}/${proof.root.toString()}/${proof.txType ?? ''}`
     let check = checked.get(key)
     if (check == null) {
-      check = checkProof(chain, proof, proof.chainId)
+      check = checkProof(chain, proof)
       checked.set(key, check)
       if (checked.size > cacheSize) checked.delete(checked.keys().next().value as string)
       // Only a time found stays cached: a refusal or an RPC failure is asked again next time.
@@ -78,7 +78,8 @@ function openChain (chainId: string, value: string | EvmChainOptions): Chain {
   return { client, contract: contract.toLowerCase(), confirmations, legacyUntilBlock: LEGACY_PROOF_UNTIL_BLOCK[chainId] ?? -1 }
 }
 
-async function checkProof (chain: Chain, proof: AnchorProof, chainId: string): Promise<number> {
+async function checkProof (chain: Chain, proof: AnchorProof): Promise<number> {
+  const { chainId } = proof
   const hash = transactionHash(proof.txHash)
   await ask(chainId, async () => {
     chain.verified ??= chain.client.getChainId().then((id) => {

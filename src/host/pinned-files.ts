@@ -6,6 +6,7 @@
  * document's next commit or pin. Files of documents that are not pinned still come on demand.
  */
 import type { FileStore } from '../files/file-store.js'
+import { createFileFetcher } from '../files/file-fetcher.js'
 import { fileRefsIn } from '../files/file-refs.js'
 import type { Logger } from '../logger.js'
 import type { StreamNode } from '../node/stream-node.js'
@@ -17,17 +18,9 @@ export interface PinnedFiles {
 }
 
 export function keepPinnedFiles (node: StreamNode, files: () => Promise<FileStore>, log: Logger): PinnedFiles {
-  const fetching = new Set<string>()
+  const fetch = createFileFetcher()
   const keep = async (store: FileStore, cid: string): Promise<void> => {
-    if (fetching.has(cid) || await store.has(cid)) return
-    fetching.add(cid)
-    try {
-      // Reading the whole file stores every block of it (verified); the bytes themselves are dropped.
-      for await (const _ of store.read(cid)) { /* keep reading */ }
-      log('fetched file %s of a pinned document', cid)
-    } finally {
-      fetching.delete(cid)
-    }
+    if (await fetch(store, cid)) log('fetched file %s of a pinned document', cid)
   }
   const keepFilesOf = async (id: string): Promise<void> => {
     try {

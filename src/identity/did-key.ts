@@ -5,9 +5,14 @@ const ED25519_PUB_PREFIX = Uint8Array.of(0xed, 0x01)
 
 /** `did:key:z6Mk…` for an Ed25519 public key (multicodec ed25519-pub, base58btc). */
 export function didKeyFromPublicKey (publicKey: Uint8Array): string {
-  const bytes = new Uint8Array(ED25519_PUB_PREFIX.length + publicKey.length)
-  bytes.set(ED25519_PUB_PREFIX)
-  bytes.set(publicKey, ED25519_PUB_PREFIX.length)
+  return didKeyWithCodec(ED25519_PUB_PREFIX, publicKey)
+}
+
+/** A did:key: the key's multicodec prefix and its raw bytes, in base58btc. */
+export function didKeyWithCodec (prefix: Uint8Array, publicKey: Uint8Array): string {
+  const bytes = new Uint8Array(prefix.length + publicKey.length)
+  bytes.set(prefix)
+  bytes.set(publicKey, prefix.length)
   return `did:key:${base58btc.encode(bytes)}`
 }
 

@@ -1,6 +1,7 @@
 import { x25519 } from '@noble/curves/ed25519.js'
 import { base58btc } from 'multiformats/bases/base58'
 import { InvalidInputError } from '../errors.js'
+import { didKeyWithCodec } from './did-key.js'
 
 /**
  * A device's X25519 key agreement key: what private documents wrap their content keys for. The
@@ -40,10 +41,7 @@ export function encryptionKeyOf (privateKey: CryptoKey, publicKey: Uint8Array): 
 
 /** `did:key:z6LS…` for a raw X25519 public key. */
 export function x25519DidKey (publicKey: Uint8Array): string {
-  const bytes = new Uint8Array(X25519_PUB_PREFIX.length + publicKey.length)
-  bytes.set(X25519_PUB_PREFIX)
-  bytes.set(publicKey, X25519_PUB_PREFIX.length)
-  return `did:key:${base58btc.encode(bytes)}`
+  return didKeyWithCodec(X25519_PUB_PREFIX, publicKey)
 }
 
 /** The raw X25519 public key of a `did:key:z6LS…`; anything else is refused. */

@@ -7,21 +7,14 @@
  */
 import type { Logger } from '@libp2p/interface'
 import type { FileStore } from '../files/file-store.js'
+import { createFileFetcher } from '../files/file-fetcher.js'
 import { fileRefsIn } from '../files/file-refs.js'
 import type { StreamNode } from '../node/stream-node.js'
 
 export function keepFilesOf (node: StreamNode, files: FileStore, log: Logger): () => void {
-  const fetching = new Set<string>()
+  const fetch = createFileFetcher()
   const keep = async (cid: string): Promise<void> => {
-    if (fetching.has(cid) || await files.has(cid)) return
-    fetching.add(cid)
-    try {
-      // Reading the whole file stores every block of it (verified); the bytes themselves are dropped.
-      for await (const _ of files.read(cid)) { /* keep reading */ }
-      log('kept file %s', cid)
-    } finally {
-      fetching.delete(cid)
-    }
+    if (await fetch(files, cid)) log('kept file %s', cid)
   }
   return node.onCommit((event) => {
     void node.load(event.id)
