@@ -33,7 +33,8 @@ export async function assertBlockMatches (cid: CID, bytes: Uint8Array): Promise<
   }
   const digest = await sha256.digest(bytes)
   if (!equalBytes(digest.digest, cid.multihash.digest)) {
-    throw new MalformedCommitError(`Block bytes do not match CID ${cid.toString()}`, { cid: cid.toString() })
+    // `mismatch`: the bytes are wrong, not the commit the CID names (whoever sent them lied).
+    throw new MalformedCommitError(`Block bytes do not match CID ${cid.toString()}`, { cid: cid.toString(), mismatch: true })
   }
 }
 

@@ -13,8 +13,16 @@ export const BLOCKS_PROTOCOL = '/kiln/blocks/1.0.0'
 export const HEADS_PROTOCOL = '/kiln/heads/1.0.0'
 
 // --- pubsub UPDATE messages (JSON, as Ceramic's) ---
-/** An UPDATE holds two StreamIDs and a CID (~250 bytes); anything past this is refused. */
-export const MAX_UPDATE_MESSAGE_BYTES = 1_024
+/**
+ * An UPDATE holds two StreamIDs and a CID (~250 bytes) and, for a small run, its blocks in base64url
+ * (4/3 of MAX_CARRIED_BLOCK_BYTES, plus a CID per block); anything past this is refused.
+ */
+export const MAX_UPDATE_MESSAGE_BYTES = 8_192
+/**
+ * Blocks an UPDATE may carry: a data commit with a CACAO (envelope, payload, capability) is
+ * ~1.5–3 KB. Bigger runs are fetched from the announcer as before.
+ */
+export const MAX_CARRIED_BLOCK_BYTES = 4_096
 /** gossipsub's own cap on a message's data: above ours, so oversize UPDATEs reach our decoder and count against the sender. */
 export const GOSSIP_MAX_DATA_BYTES = 64 * 1_024
 /** Ceramic's PUBSUB_CACHE_SIZE: the LRU of stream/tip pairs already handled. */

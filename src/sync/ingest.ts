@@ -92,7 +92,8 @@ export function createIngester (init: IngesterInit): Ingester {
       }
       if (INVALID_DATA_CODES.has(code)) {
         invalid++
-        judged.set(key, 'invalid')
+        // Bytes that do not hash to their CID say nothing of the tip: an honest peer may still serve it.
+        if (!isMismatchedBlock(err)) judged.set(key, 'invalid')
         score.penalize(peerId, 'invalid-commit', `${code} in ${key}`)
         return 'invalid'
       }
@@ -166,6 +167,10 @@ export function createIngester (init: IngesterInit): Ingester {
     get failed () { return failed },
     get invalid () { return invalid }
   }
+}
+
+function isMismatchedBlock (err: unknown): boolean {
+  return (err as { details?: { mismatch?: unknown } }).details?.mismatch === true
 }
 
 /** MissingDependencyError names a Model StreamID or a schema CommitID; both live in a stream. */

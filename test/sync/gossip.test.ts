@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { StreamSnapshot } from '../../src/api/types.js'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
+import { BLOCKS_PROTOCOL } from '../../src/sync/constants.js'
 import { ownAndHeldInterests } from '../../src/sync/interests.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
@@ -55,6 +56,29 @@ describe('sync: gossip between peers over WebSockets', () => {
     await waitFor(async () => (await contents(a.node))[reply.id]?.tip === reply.tip, 'A to get B\'s stream through S')
     expect(await contents(s.node)).toEqual(await contents(a.node))
     expect(await contents(b.node)).toEqual(await contents(a.node))
+  })
+
+  it('a small commit travels inside its announcement: A–S–B with nobody serving blocks, B still gets it; a big one is left to fetching', async () => {
+    const a = await peer('alice', { listen: false })
+    const s = await peer('server', { relay: true })
+    const b = await peer('bob', { listen: false })
+    await connect(a, s)
+    await connect(b, s)
+    // From here no node answers a block request: whatever arrives came inside an UPDATE.
+    for (const p of [a, s, b]) await p.libp2p.unhandle(BLOCKS_PROTOCOL)
+    const created = await a.node.create({ content: { title: 'carried' } })
+    await waitFor(async () => (await contents(b.node))[created.id]?.tip === created.tip, 'B to store A\'s new stream from the announcements')
+    const updated = await a.node.update(created.id, { content: { title: 'carried again' } })
+    await waitFor(async () => (await contents(b.node))[created.id]?.tip === updated.tip, 'B to store A\'s update from the announcements')
+    expect((await b.node.load(created.id)).content).toEqual({ title: 'carried again' })
+    expect(s.sync.status().gossip.carried).toBe(2)
+    expect(b.sync.status().gossip.carried).toBe(2)
+
+    const failedBefore = s.sync.status().failed
+    const big = await a.node.update(created.id, { content: { title: 'big', body: 'x'.repeat(6_000) } })
+    await waitFor(() => s.sync.status().failed > failedBefore, 'S to try fetching the big update from A, and fail')
+    expect((await contents(s.node))[created.id]?.tip).not.toBe(big.tip)
+    expect(s.sync.status().gossip.carried).toBe(2)
   })
 
   it('a node fetches only what its interests cover, by gossip and by catch-up', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
+import { deserialize as ceramicDeserialize } from '../../node_modules/@ceramicnetwork/core/lib/pubsub/pubsub-message.js'
+import { encodeCborBlock } from '../../src/commits/block.js'
+import { MAX_CARRIED_BLOCK_BYTES, MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
 import { parseInterest, wantsUpdate } from '../../src/sync/interests.js'
 import { decodeMessage, encodeUpdate } from '../../src/sync/messages.js'
 
@@ -15,6 +17,22 @@ describe('pubsub messages', () => {
     expect(decodeMessage(encodeUpdate({ stream: STREAM, tip: TIP, model: MODEL }))).toEqual({ ok: true, message: { typ: 0, stream: STREAM, tip: TIP, model: MODEL } })
   })
 
+  it('a small run\'s blocks ride in the UPDATE; Ceramic\'s own decoder still reads it as an UPDATE', async () => {
+    const blocks = [await encodeCborBlock({ a: 1 }), await encodeCborBlock({ b: 'two' })]
+    const bytes = encodeUpdate({ stream: STREAM, tip: TIP, model: MODEL, blocks })
+    const decoded = decodeMessage(bytes)
+    if (!decoded.ok || !('message' in decoded)) throw new Error('expected an UPDATE')
+    expect([...(decoded.message.blocks ?? new Map()).entries()]).toEqual(blocks.map((b) => [b.cid.toString(), b.bytes]))
+    const ceramic = ceramicDeserialize({ data: bytes }) as { typ: number, stream: { toString: () => string }, tip: { toString: () => string }, model?: { toString: () => string } }
+    expect({ typ: ceramic.typ, stream: ceramic.stream.toString(), tip: ceramic.tip.toString(), model: ceramic.model?.toString() }).toEqual({ typ: 0, stream: STREAM, tip: TIP, model: MODEL })
+  })
+
+  it('a run too big to carry is announced without blocks (peers fetch it)', async () => {
+    const big = await encodeCborBlock({ pad: 'x'.repeat(MAX_CARRIED_BLOCK_BYTES) })
+    const bytes = encodeUpdate({ stream: STREAM, tip: TIP, blocks: [big] })
+    expect(JSON.parse(new TextDecoder().decode(bytes))).toEqual({ typ: 0, stream: STREAM, tip: TIP })
+  })
+
   it('QUERY, RESPONSE and KEEPALIVE are recognised and ignored', () => {
     expect(decodeMessage(text({ typ: 3, ts: 1, ver: '3' }))).toEqual({ ok: true, ignored: 3 })
     expect(decodeMessage(text({ typ: 1, id: 'x', stream: STREAM }))).toEqual({ ok: true, ignored: 1 })
@@ -28,7 +46,11 @@ describe('pubsub messages', () => {
     ['a bad StreamID', text({ typ: 0, stream: 'kjzl6-nope', tip: TIP })],
     ['a bad tip', text({ typ: 0, stream: STREAM, tip: 'nope' })],
     ['a numeric model', text({ typ: 0, stream: STREAM, tip: TIP, model: 5 })],
-    ['oversize', text({ typ: 0, stream: STREAM, tip: TIP, pad: 'x'.repeat(MAX_UPDATE_MESSAGE_BYTES) })]
+    ['oversize', text({ typ: 0, stream: STREAM, tip: TIP, pad: 'x'.repeat(MAX_UPDATE_MESSAGE_BYTES) })],
+    ['blocks that are not a map', text({ typ: 0, stream: STREAM, tip: TIP, blocks: ['AAAA'] })],
+    ['a block keyed by a non-CID', text({ typ: 0, stream: STREAM, tip: TIP, blocks: { nope: 'AAAA' } })],
+    ['a block that is not base64url', text({ typ: 0, stream: STREAM, tip: TIP, blocks: { [TIP]: '***' } })],
+    ['blocks past the carried limit', text({ typ: 0, stream: STREAM, tip: TIP, blocks: { [TIP]: 'A'.repeat(Math.ceil(MAX_CARRIED_BLOCK_BYTES * 4 / 3) + 8) } })]
   ])('%s is refused with ERR_SYNC_PROTOCOL, never thrown', (_, bytes) => {
     const decoded = decodeMessage(bytes)
     expect(decoded.ok).toBe(false)

@@ -1,4 +1,6 @@
+import { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
+import { decodeEnvelope } from '../../src/commits/jws.js'
 import { BLOCKS_PROTOCOL, DEFAULT_TOPIC, HEADS_PROTOCOL, MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
 import { encodeFrame } from '../../src/sync/frames.js'
 import type { KilnLibp2p } from '../../src/sync/libp2p-config.js'
@@ -23,6 +25,10 @@ async function rogue (): Promise<RoguePeer> {
   const r = await startRoguePeer({ listen: [LOOPBACK_WS], signer: await kilnSigner('mallory') })
   cleanups.push(r.stop)
   return r
+}
+
+async function blockOf (evil: RoguePeer, cid: CID): Promise<{ cid: CID, bytes: Uint8Array }> {
+  return { cid, bytes: await evil.node.block(cid.toString()) as Uint8Array }
 }
 
 async function dialAndSubscribe (from: KilnLibp2p, to: TestPeer): Promise<void> {
@@ -57,6 +63,32 @@ describe('sync: misbehaving peers', () => {
     expect(await contents(victim.node)).toEqual({})
     const good = await honest.node.create({ content: { fine: true } })
     await waitFor(async () => (await contents(victim.node))[good.id]?.tip === good.tip, 'the honest write to arrive')
+  })
+
+  it('forged commits carried inside announcements (bytes that do not hash to their CID, a bad signature) are refused and get the sender banned', async () => {
+    const victim = await peer('victim')
+    const evil = await rogue()
+    await evil.libp2p.unhandle(BLOCKS_PROTOCOL) // it serves nothing: the UPDATE is all the victim gets
+    await dialAndSubscribe(evil.libp2p, victim)
+    const stream = await evil.node.create({ content: { v: 1 } })
+    const envelope = await evil.node.block(stream.tip) as Uint8Array
+    const payload = await blockOf(evil, decodeEnvelope(envelope).payloadCid)
+    // An honest tip carried with another block's bytes under its CID: the hash check refuses it.
+    const other = await evil.node.create({ content: { v: 2 } })
+    await evil.libp2p.services.pubsub.publish(DEFAULT_TOPIC, encodeUpdate({ stream: other.id, tip: other.tip, blocks: [{ cid: CID.parse(other.tip), bytes: envelope }, payload] }))
+    await waitFor(() => victim.sync.status().invalid === 1, 'the mismatched block to be refused')
+    // A forged signature, carried with the real payload.
+    const forgery = await forgeSignature(envelope, 10)
+    await evil.libp2p.services.pubsub.publish(DEFAULT_TOPIC, encodeUpdate({ stream: stream.id, tip: forgery.cid, blocks: [{ cid: CID.parse(forgery.cid), bytes: forgery.bytes }, payload] }))
+    await waitFor(() => victim.sync.status().banned === 1, 'the victim to ban the rogue peer')
+    expect(victim.sync.status().invalid).toBe(2)
+    expect(await contents(victim.node)).toEqual({})
+    // The mismatched bytes did not mark the real tip invalid: an honest peer holding it delivers it.
+    const honest = await peer('honest')
+    await honest.node.importCar(await evil.node.exportCar(other.id))
+    await connect(honest, victim)
+    await honest.sync.syncNow()
+    await waitFor(async () => (await contents(victim.node))[other.id]?.tip === other.tip, 'the honest copy of the tip to arrive')
   })
 
   it('malformed and oversize messages and protocol requests are refused without crashing, and count against the sender', async () => {
