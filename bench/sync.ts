@@ -130,6 +130,7 @@ async function measureCatchUp (label: string, fresh: Peer): Promise<number | und
   let firstAt: number | undefined
   fresh.node.onCommit((e) => { if (!e.local) { runs++; firstAt ??= performance.now() } })
   const start = performance.now()
+  const cpuStart = process.cpuUsage()
   await fresh.libp2p.dial(multiaddr(server.addr))
   const caughtUp = await waitFor(async () => {
     if ((await fresh.node.stats()).commits < built.commits) return false
@@ -137,12 +138,16 @@ async function measureCatchUp (label: string, fresh: Peer): Promise<number | und
     return [...expected].every(([id, tips]) => mine.get(id) === tips)
   }, CATCH_UP_TIMEOUT_MS, 250)
   const ms = performance.now() - start
+  // CPU time says what the catch-up costs this node whatever else the machine runs (wall time does not).
+  const cpu = process.cpuUsage(cpuStart)
+  const cpuMs = (cpu.user + cpu.system) / 1000
   const got = await fresh.node.stats()
   const st = fresh.sync.status()
   const health = await fetch(`${server.http}/healthz`).then(async (r) => await r.json() as { sync: { banned: number, failed: number } })
   if (caughtUp) {
     lines.push(`catch-up of ${label} from it: ${secs(ms)} for ${num(STREAMS)} streams / ${num(built.commits)} commits`)
     lines.push(`  ${rate(STREAMS, ms)} streams, ${rate(built.commits, ms)} commits; first commit after ${((firstAt ?? start) - start).toFixed(0)} ms; accepted as ${num(runs)} runs`)
+    lines.push(`  this node's CPU: ${secs(cpuMs)}, ${(cpuMs * 1000 / built.commits).toFixed(0)} µs per commit (${rate(built.commits, cpuMs)} of CPU time)`)
   } else {
     lines.push(`catch-up of ${label} NOT measured: after ${secs(ms)} it held ${num(got.streams)}/${num(STREAMS)} streams, ${num(got.commits)}/${num(built.commits)} commits (${rate(got.commits, ms)} so far)`)
   }

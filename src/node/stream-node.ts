@@ -72,6 +72,8 @@ export interface CommitEvent {
   controller: string
   /** True when this node wrote it; false for commits from elsewhere (a peer, a CAR). */
   local: boolean
+  /** The commits this run added, oldest first, ending at `tip`. */
+  commits: readonly string[]
   /** The blocks this run stored (its commits', and a capability's if new), for announcing small runs whole. */
   blocks: readonly Block[]
 }
@@ -442,7 +444,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const canonical = next.tip === tip ? state : await stateAt(next, next.tip)
     const snapshot = await present(canonical, next)
     if (next.tip !== record?.tip || await conflictsChanged(record, next, snapshot)) notify(snapshot, next)
-    const event: CommitEvent = { id: next.id, tip, controller: next.controller, local, blocks: batch.blocks }
+    const commits = [...(batch.earlierCommits ?? []), batch.commit].map((c) => c.cid)
+    const event: CommitEvent = { id: next.id, tip, controller: next.controller, local, commits, blocks: batch.blocks }
     if (next.model != null) event.model = next.model
     for (const listener of commitListeners) {
       try { listener(event) } catch (err) { queueMicrotask(() => { throw err }) }

@@ -6,6 +6,7 @@
 import type { Stream } from '@libp2p/interface'
 import * as dagCbor from '@ipld/dag-cbor'
 import { varint } from 'multiformats'
+import { concat as concatAll } from 'uint8arrays'
 import { PeerUnavailableError, SyncProtocolError } from '../errors.js'
 
 /** Frames here are at most a few MiB: four varint bytes (2^28) are plenty. */
@@ -20,11 +21,30 @@ export function encodeFrame (value: unknown): Uint8Array {
   return frame
 }
 
+/**
+ * Frames are sent in chunks of about this size rather than one by one: each send is a muxer frame,
+ * an encrypted message, a socket write and (yamux acknowledges every data frame) a window update
+ * back — per block answer, that was a third of a catch-up's CPU.
+ */
+const SEND_CHUNK_BYTES = 64 * 1024
+
 /** Sends frames, waiting for the stream to drain when its buffer is full. */
 export async function sendFrames (stream: Stream, values: unknown[], signal?: AbortSignal): Promise<void> {
-  for (const value of values) {
-    if (!stream.send(encodeFrame(value))) await stream.onDrain({ signal })
+  let chunk: Uint8Array[] = []
+  let size = 0
+  const flush = async (): Promise<void> => {
+    const bytes = chunk.length === 1 ? chunk[0] : concatAll(chunk, size)
+    chunk = []
+    size = 0
+    if (!stream.send(bytes)) await stream.onDrain({ signal })
   }
+  for (const value of values) {
+    const frame = encodeFrame(value)
+    chunk.push(frame)
+    size += frame.length
+    if (size >= SEND_CHUNK_BYTES) await flush()
+  }
+  if (chunk.length > 0) await flush()
 }
 
 export interface ReadFramesOptions {

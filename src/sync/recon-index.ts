@@ -6,7 +6,7 @@
  *   streams) are contiguous and an interest can later be a key range; controller = the stream's
  *   controller DID; init = the genesis CID; event = the commit CID.
  * Built from the node's commit records at start (every stream, every branch) and kept current
- * through `onCommit` (walking `prev` from the new tip to the first indexed commit). Held in a sorted array: a range's count and Sha256a cost O(range),
+ * through `onCommit`, which names each run's commits. Held in a sorted array: a range's count and Sha256a cost O(range),
  * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
  */
 import { CID } from 'multiformats/cid'
@@ -81,9 +81,9 @@ export interface ReconIndexInit {
 export function createReconIndex (init: ReconIndexInit): ReconIndex {
   const { node, log } = init
   const network = init.network ?? NETWORK.INMEMORY
-  const keys: Uint8Array[] = []
+  let keys: Uint8Array[] = []
   /** Each key's Sha256a lanes, at the key's position in `keys`. */
-  const lanes: Uint32Array[] = []
+  let lanes: Uint32Array[] = []
   const values = new Map<string, ReconValue>()
   const commits = new Set<string>()
   let pending: Promise<void> = Promise.resolve()
@@ -105,13 +105,34 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     commits.add(value.cid)
   }
 
+  /**
+   * Keys added since the sorted arrays were last read: merged in one pass when a session next reads
+   * (a catch-up adds thousands in between; inserting each in place would move the array each time).
+   */
+  let unsorted: Uint8Array[] = []
+
   const insert = (key: Uint8Array, value: ReconValue): boolean => {
     if (values.has(hex(key))) return false
-    const at = lowerBound(key)
-    keys.splice(at, 0, key)
-    lanes.splice(at, 0, sha256aOf(key))
+    unsorted.push(key)
     remember(key, value)
     return true
+  }
+
+  const settle = (): void => {
+    if (unsorted.length === 0) return
+    const added = unsorted.sort(compareEventIds)
+    unsorted = []
+    const mergedKeys: Uint8Array[] = []
+    const mergedLanes: Uint32Array[] = []
+    let i = 0
+    for (const key of added) {
+      while (i < keys.length && compareEventIds(keys[i], key) < 0) { mergedKeys.push(keys[i]); mergedLanes.push(lanes[i]); i++ }
+      mergedKeys.push(key)
+      mergedLanes.push(sha256aOf(key))
+    }
+    for (; i < keys.length; i++) { mergedKeys.push(keys[i]); mergedLanes.push(lanes[i]) }
+    keys = mergedKeys
+    lanes = mergedLanes
   }
 
   const source = async (cid: CID): Promise<Uint8Array | undefined> => await node.block(cid.toString())
@@ -143,14 +164,18 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
       remember(key, value)
     }
   }
+  // The event names the run's commits: indexing them reads no block (a catch-up lands thousands).
   const off = node.onCommit((event: CommitEvent) => {
-    pending = pending.then(async () => { await addRun(event, event.tip) }).catch((err: unknown) => {
+    pending = pending.then(() => {
+      for (const cid of event.commits) insert(eventIdFor(event, cid, network), { stream: event.id, cid })
+    }).catch((err: unknown) => {
       log('could not index %s at %s: %s', event.id, event.tip, (err as Error).message)
     })
   })
   // A forgotten stream's keys go, so a later session asks peers for it again.
   const offForget = node.onForget((id) => {
     pending = pending.then(() => {
+      settle()
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = hex(keys[i])
         const value = values.get(key)
@@ -164,10 +189,13 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
   })
   pending = build().catch((err: unknown) => { log('could not build the index: %s', (err as Error).message) })
 
-  const slice = (first: Uint8Array, last: Uint8Array): [number, number] => [lowerBound(first), Math.max(lowerBound(first), lowerBound(last))]
+  const slice = (first: Uint8Array, last: Uint8Array): [number, number] => {
+    settle()
+    return [lowerBound(first), Math.max(lowerBound(first), lowerBound(last))]
+  }
 
   return {
-    get size () { return keys.length },
+    get size () { return keys.length + unsorted.length },
     has: (key) => values.has(hex(key)),
     hasCommit: (cid) => commits.has(cid),
     addRun,
