@@ -1,5 +1,6 @@
 import type { Stream } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
+import { isRelayMessage } from '../../src/client/relay-protocol.js'
 import { readFrames, readOneFrame } from '../../src/sync/frames.js'
 
 /** The smallest input of each crash the fuzz suites found, refused typed since its fix. */
@@ -15,5 +16,14 @@ describe('found by fuzzing', () => {
     const frames = readFrames(streamOf(Uint8Array.of(0x01, 0xf6), Uint8Array.of(0xf3, 0x00, 0x00)), { maxFrameBytes: 1_024, maxFrames: 10 })
     expect(await frames.next()).toEqual({ done: false, value: null }) // the valid frame before it still reads
     await expect(frames.next()).rejects.toMatchObject({ code: 'ERR_SYNC_PROTOCOL' })
+  })
+
+  it('a relay "error" reply without its error is dropped at the channel, not a TypeError that leaves the call unanswered', () => {
+    // Found by `fuzz relay messages` (seed 20261201, input #1140, before the check existed): the
+    // relay client took the call off its list, then threw reading `error.code`, so the caller's
+    // promise never settled. fallback.ts now hands on only what isRelayMessage accepts.
+    expect(isRelayMessage({ id: 3, to: 'tab-b', from: 'tab-a', kind: 'error' })).toBe(false)
+    expect(isRelayMessage(null)).toBe(false)
+    expect(isRelayMessage({ id: 3, to: 'tab-b', from: 'tab-a', kind: 'error', error: { name: 'E', code: 'ERR_X', message: 'm' } })).toBe(true)
   })
 })
