@@ -128,7 +128,7 @@ it(`${RUNS} mutated protocol streams from a rogue peer over libp2p: refused type
     },
     show: ({ protocol, bytes }) => `${protocol} ${Buffer.from(bytes).toString('hex')}`
   })
-  console.log(`fuzz sync live: ${rogues} rogue peers used, ${victim.sync.status().banned} banned, ${victim.sync.status().penalties} penalties`)
+  console.log(`(sync live: ${rogues} rogue peers used, ${victim.sync.status().banned} banned, ${victim.sync.status().penalties} penalties)`)
   if (rogue != null) await rogue.stop()
   expect(result.failures).toEqual([])
   expect(result.figures.refusedTyped).toBeGreaterThan(RUNS / 4)
