@@ -2,7 +2,7 @@ import { leaderLock, relayChannel } from '../api/names.js'
 import { createRelayClient } from './relay-client.js'
 import { type RtcHostOptions, hostPeerConnections } from './rtc-host.js'
 import { type Leader, startLeader } from './relay-leader.js'
-import type { RelayMessage } from './relay-protocol.js'
+import { type RelayMessage, isRelayMessage } from './relay-protocol.js'
 import { type NodeLink, openDedicatedWorker } from './worker-link.js'
 
 export interface FallbackInit {
@@ -57,7 +57,7 @@ export function openFallback ({ name, clientId, workerUrl, rtc }: FallbackInit):
         if (message.to === clientId) client.handle(message)
     }
   }
-  channel.addEventListener('message', (event: MessageEvent<RelayMessage>) => { receive(event.data) })
+  channel.addEventListener('message', (event: MessageEvent<unknown>) => { if (isRelayMessage(event.data)) receive(event.data) })
 
   // Granted at once to the first tab, later to one waiting tab when the leader's tab closes. Held
   // until this tab closes: the lock is what tells the others that the leader is gone.

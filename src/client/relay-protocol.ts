@@ -31,3 +31,29 @@ export type BroadcastMessage =
   | { kind: 'who', from: string }
 
 export type RelayMessage = CallMessage | ReplyMessage | BroadcastMessage
+
+const isText = (value: unknown): value is string => typeof value === 'string'
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
+const isObject = (value: unknown): value is Record<string, unknown> => value != null && typeof value === 'object' && !Array.isArray(value)
+const isErrorLike = (value: unknown): value is KilnErrorLike => isObject(value) && isText(value.name) && isText(value.code) && isText(value.message)
+
+/**
+ * Whether a value read from the relay channel is a relay message of a known kind and shape. Any
+ * script of the origin can post on the channel (another Kiln version, a stray library): what is
+ * not one is dropped, so no handler reads a field that is not there.
+ */
+export function isRelayMessage (value: unknown): value is RelayMessage {
+  if (!isObject(value) || !isText(value.from)) return false
+  switch (value.kind) {
+    case 'leader': return typeof value.since === 'number' && Number.isFinite(value.since)
+    case 'who': return true
+    // The leader answers a call of an unknown method or with arguments of another shape with a typed error.
+    case 'call': return isText(value.to) && isCount(value.id)
+    case 'ack': return isText(value.to) && isCount(value.id)
+    case 'result': return isText(value.to) && isCount(value.id)
+    case 'error': return isText(value.to) && isCount(value.id) && isErrorLike(value.error)
+    case 'event': return isText(value.to) && isCount(value.sub) && isObject(value.snapshot)
+    case 'closed': return isText(value.to) && isErrorLike(value.error)
+    default: return false
+  }
+}

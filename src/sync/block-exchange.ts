@@ -107,7 +107,8 @@ export async function openStream (libp2p: Libp2p, peer: PeerId, protocol: string
   }
 }
 
-function parseRequest (frame: unknown): string[] {
+/** Checks a block request frame (exported for the fuzz suite); SyncProtocolError when malformed. */
+export function parseRequest (frame: unknown): string[] {
   const cids = (frame as { cids?: unknown } | null)?.cids
   if (!Array.isArray(cids) || cids.length === 0 || cids.length > MAX_CIDS_PER_REQUEST) {
     throw new SyncProtocolError(`A block request needs \`cids\`: 1 to ${MAX_CIDS_PER_REQUEST} CID strings`)
@@ -122,7 +123,8 @@ function parseRequest (frame: unknown): string[] {
   })
 }
 
-function parseResponse (frame: unknown): BlockResponse {
+/** Checks one block answer frame (exported for the fuzz suite); SyncProtocolError when malformed. */
+export function parseResponse (frame: unknown): BlockResponse {
   if (frame == null || typeof frame !== 'object') throw new SyncProtocolError('A block answer must be a map')
   const { bytes, missing, error } = frame as Record<string, unknown>
   if (bytes instanceof Uint8Array) {

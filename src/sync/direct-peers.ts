@@ -53,8 +53,11 @@ function parse (data: Uint8Array): unknown {
   }
 }
 
-/** The relayed WebRTC addresses that `from` may announce: its own, through a relay. */
-function ownRelayedAddrs (from: string, data: Uint8Array): Multiaddr[] | undefined {
+/**
+ * The relayed WebRTC addresses that `from` may announce: its own, through a relay; undefined for
+ * any other announcement (exported for the fuzz suite).
+ */
+export function ownRelayedAddrs (from: string, data: Uint8Array): Multiaddr[] | undefined {
   const parsed = parse(data)
   try {
     const addrs = (parsed as { addrs?: unknown })?.addrs

@@ -121,8 +121,13 @@ export async function closeThenRead<T> (stream: Stream, signal: AbortSignal, rea
 function readLength (buffer: Uint8Array): [length: number, offset: number] | undefined {
   for (let i = 0; i < Math.min(buffer.length, MAX_LENGTH_BYTES); i++) {
     if ((buffer[i] & 0x80) === 0) {
-      const [length, bytes] = varint.decode(buffer)
-      return [length, bytes]
+      try {
+        const [length, bytes] = varint.decode(buffer)
+        return [length, bytes]
+      } catch (err) {
+        // The decoder refuses a varint with a redundant zero group (`80 00`): the peer's bad prefix.
+        throw new SyncProtocolError('Frame length prefix is not a minimal varint', undefined, { cause: err })
+      }
     }
   }
   if (buffer.length >= MAX_LENGTH_BYTES) throw new SyncProtocolError('Frame length prefix is too long')

@@ -150,7 +150,8 @@ async function localTipsOf (node: StreamNode, id: string): Promise<Set<string>> 
   return new Set((await node.find(id))?.tips)
 }
 
-function parseRequest (frame: unknown): HeadsRequest {
+/** Checks a heads request frame (exported for the fuzz suite); SyncProtocolError when malformed. */
+export function parseRequest (frame: unknown): HeadsRequest {
   if (frame == null || typeof frame !== 'object' || Array.isArray(frame)) throw new SyncProtocolError('A heads request must be a map')
   const { query, streams, cursor, limit, times } = frame as Record<string, unknown>
   const request: HeadsRequest = {}
@@ -183,7 +184,8 @@ function parseRequest (frame: unknown): HeadsRequest {
   return request
 }
 
-function parsePage (frame: unknown): HeadsPage {
+/** Checks a heads answer frame (exported for the fuzz suite); SyncProtocolError when malformed. */
+export function parsePage (frame: unknown): HeadsPage {
   const { items, cursor } = (frame ?? {}) as Record<string, unknown>
   if (!Array.isArray(items) || items.length > Math.max(HEADS_PAGE_SIZE, MAX_STREAM_IDS_PER_REQUEST)) throw new SyncProtocolError('A heads answer needs `items`, at most one page')
   if (cursor != null && typeof cursor !== 'string') throw new SyncProtocolError('`cursor` must be a string')
