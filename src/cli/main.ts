@@ -88,6 +88,10 @@ const OPTIONS = {
   'file-quota': { type: 'string' },
   'gc-interval': { type: 'string' },
   'gc-grace': { type: 'string' },
+  'http-max-header-bytes': { type: 'string' },
+  'http-headers-timeout': { type: 'string' },
+  'http-request-timeout': { type: 'string' },
+  'http-max-connections': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 

@@ -18,6 +18,7 @@ import { parseInterest } from '../sync/interests.js'
 import { parseMultiaddr } from '../sync/bootstrap.js'
 import { DEFAULT_TOPIC } from '../sync/constants.js'
 import { parseIndexSpec } from './index-spec.js'
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-api.js'
 import { startServerPeer } from './server-peer.js'
 import { parseBytes, parseDuration } from './serve-units.js'
 import { DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_PORT, DEFAULT_TLS_PORT } from './serve-usage.js'
@@ -39,6 +40,10 @@ export interface ServeValues extends AnchorFlags {
   'file-quota'?: string
   'gc-interval'?: string
   'gc-grace'?: string
+  'http-max-header-bytes'?: string
+  'http-headers-timeout'?: string
+  'http-request-timeout'?: string
+  'http-max-connections'?: string
 }
 
 export interface ServeOptions {
@@ -57,10 +62,13 @@ export interface ServeOptions {
   files: { maxFileBytes: number, quotaBytes?: number }
   /** Garbage collection of files: how often (0: never) and how old a block must be to go (ms). */
   gc: { intervalMs: number, graceMs: number }
+  /** What one HTTP client may hold of the server (`--http-max-header-bytes`, `--http-headers-timeout`, …). */
+  httpLimits: HttpLimits
 }
 
 /** A config file holds the flags' values under the flags' names, e.g. `{"port": 4010, "bootstrap": ["/ip4/…"]}`. */
-const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port', 'file-limit', 'file-quota', 'gc-interval', 'gc-grace', 'anchor-chain', 'anchor-key-file', 'anchor-contract', 'anchor-interval'] as const
+const CONFIG_KEYS = ['port', 'host', 'listen', 'http-port', 'bootstrap', 'interest', 'index', 'topic', 'tls-cert', 'tls-key', 'tls-port', 'file-limit', 'file-quota', 'gc-interval', 'gc-grace', 'anchor-chain', 'anchor-key-file', 'anchor-contract', 'anchor-interval',
+  'http-max-header-bytes', 'http-headers-timeout', 'http-request-timeout', 'http-max-connections'] as const
 const LIST_KEYS = new Set(['listen', 'bootstrap', 'interest', 'index'])
 
 export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = process.env): ServeOptions {
@@ -80,7 +88,11 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     'file-limit': nonEmpty(env.KILN_FILE_LIMIT),
     'file-quota': nonEmpty(env.KILN_FILE_QUOTA),
     'gc-interval': nonEmpty(env.KILN_GC_INTERVAL),
-    'gc-grace': nonEmpty(env.KILN_GC_GRACE)
+    'gc-grace': nonEmpty(env.KILN_GC_GRACE),
+    'http-max-header-bytes': nonEmpty(env.KILN_HTTP_MAX_HEADER_BYTES),
+    'http-headers-timeout': nonEmpty(env.KILN_HTTP_HEADERS_TIMEOUT),
+    'http-request-timeout': nonEmpty(env.KILN_HTTP_REQUEST_TIMEOUT),
+    'http-max-connections': nonEmpty(env.KILN_HTTP_MAX_CONNECTIONS)
   }
   const values = { ...file, ...defined(fromEnv), ...defined(flags) }
   const host = values.host ?? DEFAULT_HOST
@@ -110,7 +122,8 @@ export function serveOptions (flags: ServeValues, env: NodeJS.ProcessEnv = proce
     gc: {
       intervalMs: values['gc-interval'] == null ? DEFAULT_GC_INTERVAL_MS : parseDuration(values['gc-interval'], '--gc-interval'),
       graceMs: values['gc-grace'] == null ? DEFAULT_GC_GRACE_MS : parseDuration(values['gc-grace'], '--gc-grace')
-    }
+    },
+    httpLimits: httpLimitsOf(values)
   }
   if (options.files.maxFileBytes === 0) throw new InvalidInputError('--file-limit must be more than 0 bytes')
   if (values['file-quota'] != null) options.files.quotaBytes = parseBytes(values['file-quota'], '--file-quota')
@@ -148,6 +161,33 @@ export async function serve (node: StreamNode, dir: string, values: ServeValues)
   }
   process.stdout.write(JSON.stringify({ stopped: true, signal }) + '\n')
   return 0
+}
+
+function httpLimitsOf (values: ServeValues): HttpLimits {
+  const positive = (value: number, flag: string): number => {
+    if (value < 1) throw new InvalidInputError(`${flag} must be more than 0`)
+    return value
+  }
+  const bytes = values['http-max-header-bytes']
+  const headers = values['http-headers-timeout']
+  const request = values['http-request-timeout']
+  const connections = values['http-max-connections']
+  const limits: HttpLimits = {
+    ...DEFAULT_HTTP_LIMITS,
+    maxHeaderBytes: bytes == null ? DEFAULT_HTTP_LIMITS.maxHeaderBytes : positive(parseBytes(bytes, '--http-max-header-bytes'), '--http-max-header-bytes'),
+    headersTimeoutMs: headers == null ? DEFAULT_HTTP_LIMITS.headersTimeoutMs : positive(parseDuration(headers, '--http-headers-timeout'), '--http-headers-timeout'),
+    requestTimeoutMs: request == null ? DEFAULT_HTTP_LIMITS.requestTimeoutMs : positive(parseDuration(request, '--http-request-timeout'), '--http-request-timeout'),
+    maxConnections: connections == null ? DEFAULT_HTTP_LIMITS.maxConnections : parseCount(connections, '--http-max-connections')
+  }
+  // The headers are part of the request: a shorter request time shortens their time too (Node refuses the other way round).
+  limits.headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs)
+  return limits
+}
+
+function parseCount (text: string, flag: string): number {
+  const count = Number(text)
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(count) || count < 1) throw new InvalidInputError(`${flag} must be a whole number above 0, not "${text}"`)
+  return count
 }
 
 function parsePort (text: string | undefined, fallback: number, flag: string): number {

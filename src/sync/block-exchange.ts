@@ -10,7 +10,9 @@ import type { CID } from 'multiformats/cid'
 import { CID as CIDClass } from 'multiformats/cid'
 import type { BlockSource } from '../commits/block.js'
 import { MAX_COMMIT_BLOCK_BYTES } from '../commits/decode.js'
-import { BLOCKS_PROTOCOL, BLOCK_REQUESTS_IN_FLIGHT, BLOCK_REQUEST_TIMEOUT_MS, MAX_BLOCK_FRAME_BYTES, MAX_BLOCK_REQUEST_BYTES, MAX_CIDS_PER_REQUEST } from './constants.js'
+import {
+  BLOCKS_PROTOCOL, BLOCK_REQUESTS_IN_FLIGHT, BLOCK_REQUEST_TIMEOUT_MS, MAX_BLOCK_FRAME_BYTES, MAX_BLOCK_REQUEST_BYTES, MAX_BLOCK_STREAMS_PER_PEER, MAX_CIDS_PER_REQUEST
+} from './constants.js'
 import { PeerUnavailableError, RateLimitedError, SyncProtocolError } from '../errors.js'
 import { closeThenRead, readFrames, sendFrames, withDeadline } from './frames.js'
 import { serveRequests } from './serve-requests.js'
@@ -34,7 +36,7 @@ export async function serveBlocks (init: ServeBlocksInit): Promise<() => Promise
     kind: 'blocks',
     timeoutMs: BLOCK_REQUEST_TIMEOUT_MS,
     maxRequestBytes: MAX_BLOCK_REQUEST_BYTES,
-    maxInboundStreams: 64,
+    maxStreamsPerPeer: MAX_BLOCK_STREAMS_PER_PEER,
     parse: parseRequest,
     async answer (cids) {
       const frames: BlockResponse[] = []
@@ -43,7 +45,8 @@ export async function serveBlocks (init: ServeBlocksInit): Promise<() => Promise
         frames.push(bytes == null ? { missing: true } : { bytes })
       }
       return frames
-    }
+    },
+    isEmpty: (_cids, frames) => frames.every((frame) => 'missing' in (frame as BlockResponse))
   })
 }
 

@@ -39,6 +39,15 @@ export const MAX_BLOCK_REQUEST_BYTES = 4_096
 export const BLOCK_REQUEST_TIMEOUT_MS = 10_000
 /** Block requests one fetch keeps in flight to one peer. */
 export const BLOCK_REQUESTS_IN_FLIGHT = 4
+/** Block request streams one peer may have open here at once (its catch-up keeps 4 × 4 going). */
+export const MAX_BLOCK_STREAMS_PER_PEER = 64
+/** A request stream must deliver its request frame this soon after opening (it is sent at once). */
+export const REQUEST_FRAME_TIMEOUT_MS = 5_000
+/**
+ * libp2p resets streams past a protocol's `maxInboundStreams` before Kiln sees them, unscored; it
+ * is set this many times above Kiln's own per-peer limit, so the excess reaches Kiln and is charged.
+ */
+export const STREAM_LIMIT_HEADROOM = 4
 
 // --- heads sync (catch-up) ---
 export const HEADS_PAGE_SIZE = 100
@@ -49,6 +58,8 @@ export const MAX_HEADS_RESPONSE_BYTES = 1_024 * 1_024
 /** A stream with more concurrent branches than this is refused as a malformed answer. */
 export const MAX_TIPS_PER_STREAM = 256
 export const HEADS_REQUEST_TIMEOUT_MS = 10_000
+/** Heads request streams one peer may have open here at once. */
+export const MAX_HEADS_STREAMS_PER_PEER = 8
 /** Periodic catch-up with every connected Kiln peer (Recon's per-peer delay starts at 1 s, capped at 10 min). */
 export const HEADS_SYNC_INTERVAL_MS = 30_000
 /** Interests that list stream ids are caught up on connecting and every this many rounds (5 min). */
@@ -73,6 +84,19 @@ export const CATCH_UP_DELAY_MS = 1_000
 export const INVALID_COMMIT_PENALTY = 50
 export const MALFORMED_MESSAGE_PENALTY = 20
 export const RATE_LIMIT_PENALTY = 5
+/** A protocol stream opened past this node's per-peer limit for that protocol (a stream-open flood). */
+export const STREAM_FLOOD_PENALTY = 2
+/** A protocol stream that sent no request within REQUEST_FRAME_TIMEOUT_MS, or a Recon session past its deadline. */
+export const SLOW_STREAM_PENALTY = 5
+/** A request answered with nothing: every block asked for missing, no stream asked for held. */
+export const REFUSED_REQUEST_PENALTY = 1
+/**
+ * Faults an honest peer makes now and then (a block it heard of but we lack, a slow link, a burst
+ * past a stream limit) are free up to this allowance, a token bucket per peer; past it each costs
+ * its penalty, so only a peer that keeps on is banned.
+ */
+export const FAULTS_PER_SECOND = 1
+export const FAULT_BURST = 20
 /** At or below this score a peer is disconnected and its connections refused for BAN_DURATION_MS. */
 export const BAN_SCORE = -100
 export const BAN_DURATION_MS = 10 * 60_000
@@ -108,6 +132,8 @@ export const MAX_RECON_MESSAGE_BYTES = 2 * 1_024 * 1_024
 /** Messages one side sends in one session (each halves or quarters what differs). */
 export const MAX_RECON_ROUNDS = 1_000
 export const RECON_SESSION_TIMEOUT_MS = 60_000
+/** Recon sessions one peer may have open here at once. */
+export const MAX_RECON_STREAMS_PER_PEER = 8
 /** Commits whose blocks catch-up fetches before ingesting them (whole streams, so a batch may exceed it). */
 export const CATCH_UP_COMMITS_PER_BATCH = 128
 /** Batches one catch-up fetches and stores at once (each keeps BLOCK_REQUESTS_IN_FLIGHT requests going). */

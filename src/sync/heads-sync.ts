@@ -20,7 +20,7 @@ import type { StreamQuery } from '../store/store.js'
 import { openStream } from './block-exchange.js'
 import {
   HEADS_PAGE_SIZE, HEADS_PROTOCOL, HEADS_REQUEST_TIMEOUT_MS, MAX_HEADS_PAGES_PER_ROUND, MAX_HEADS_REQUEST_BYTES,
-  MAX_HEADS_RESPONSE_BYTES, MAX_STREAM_IDS_PER_REQUEST, MAX_TIPS_PER_STREAM, MAX_WITNESSED_COMMITS
+  MAX_HEADS_RESPONSE_BYTES, MAX_HEADS_STREAMS_PER_PEER, MAX_STREAM_IDS_PER_REQUEST, MAX_TIPS_PER_STREAM, MAX_WITNESSED_COMMITS
 } from './constants.js'
 import { RateLimitedError, SyncProtocolError } from '../errors.js'
 import { closeThenRead, readOneFrame, sendFrames, withDeadline } from './frames.js'
@@ -59,9 +59,11 @@ export async function serveHeads (init: ServeHeadsInit): Promise<() => Promise<v
     kind: 'heads',
     timeoutMs: HEADS_REQUEST_TIMEOUT_MS,
     maxRequestBytes: MAX_HEADS_REQUEST_BYTES,
-    maxInboundStreams: 8,
+    maxStreamsPerPeer: MAX_HEADS_STREAMS_PER_PEER,
     parse: parseRequest,
-    answer: async (request) => [await answerFor(init.node, request)]
+    answer: async (request) => [await answerFor(init.node, request)],
+    // Asking by id for streams none of which is here; an empty query page is an honest answer.
+    isEmpty: (request, frames) => request.streams != null && (frames[0] as HeadsPage).items.length === 0
   })
 }
 

@@ -3,11 +3,14 @@
  * score; at BAN_SCORE the peer is disconnected and, through the deny list the connection gater
  * reads, refused for BAN_DURATION_MS. Penalties fade (half-life), so a peer that once relayed
  * something odd is not cut off forever. Rate limits are token buckets per peer and request kind.
+ * Faults an honest peer also makes (a miss, a slow link, a burst past a stream limit) are charged:
+ * free within a per-peer allowance, penalized past it. What is remembered per peer is bounded.
  */
 import type { Logger } from '@libp2p/interface'
 import {
-  BAN_DURATION_MS, BAN_SCORE, BLOCK_REQUESTS_PER_SECOND, BLOCK_REQUEST_BURST, HEADS_REQUESTS_PER_SECOND, HEADS_REQUEST_BURST,
-  INVALID_COMMIT_PENALTY, MALFORMED_MESSAGE_PENALTY, MAX_RATE_WAIT_MS, PRESENCE_BURST, PRESENCE_PER_SECOND, RATE_LIMIT_PENALTY, SCORE_HALF_LIFE_MS, UPDATES_PER_SECOND, UPDATE_BURST
+  BAN_DURATION_MS, BAN_SCORE, BLOCK_REQUESTS_PER_SECOND, BLOCK_REQUEST_BURST, FAULTS_PER_SECOND, FAULT_BURST, HEADS_REQUESTS_PER_SECOND,
+  HEADS_REQUEST_BURST, INVALID_COMMIT_PENALTY, MALFORMED_MESSAGE_PENALTY, MAX_RATE_WAIT_MS, PRESENCE_BURST, PRESENCE_PER_SECOND,
+  RATE_LIMIT_PENALTY, REFUSED_REQUEST_PENALTY, SCORE_HALF_LIFE_MS, SLOW_STREAM_PENALTY, STREAM_FLOOD_PENALTY, UPDATES_PER_SECOND, UPDATE_BURST
 } from './constants.js'
 import { RateLimitedError } from '../errors.js'
 
@@ -19,8 +22,17 @@ export interface DenyList {
   entries: () => Array<{ peerId: string, until: number }>
 }
 
+/** Bans remembered at once; past it the oldest are forgotten (a flood of fresh identities: they expire first anyway). */
+export const MAX_DENIED_PEERS = 100_000
+
 export function createDenyList (now: () => number = Date.now): DenyList {
   const until = new Map<string, number>()
+  const prune = (): void => {
+    for (const peerId of until.keys()) {
+      if (until.size <= MAX_DENIED_PEERS) break
+      until.delete(peerId)
+    }
+  }
   return {
     isDenied (peerId) {
       const end = until.get(peerId)
@@ -29,32 +41,44 @@ export function createDenyList (now: () => number = Date.now): DenyList {
       until.delete(peerId)
       return false
     },
-    deny (peerId, durationMs) { until.set(peerId, Math.max(until.get(peerId) ?? 0, now() + durationMs)) },
+    deny (peerId, durationMs) {
+      until.set(peerId, Math.max(until.get(peerId) ?? 0, now() + durationMs))
+      prune()
+    },
     entries: () => [...until].filter(([, end]) => end > now()).map(([peerId, end]) => ({ peerId, until: end }))
   }
 }
 
-/** What a peer did wrong. Invalid commits are proof of forgery or corruption; the rest may be bugs. */
-export type Offence = 'invalid-commit' | 'malformed-message' | 'rate-limit'
+/**
+ * What a peer did wrong. Invalid commits are proof of forgery or corruption; the rest may be bugs.
+ * The last three are faults an honest peer makes too, and are meant for `charge`.
+ */
+export type Offence = 'invalid-commit' | 'malformed-message' | 'rate-limit' | 'stream-flood' | 'slow-stream' | 'refused-request'
 
 const PENALTY: Record<Offence, number> = {
   'invalid-commit': INVALID_COMMIT_PENALTY,
   'malformed-message': MALFORMED_MESSAGE_PENALTY,
-  'rate-limit': RATE_LIMIT_PENALTY
+  'rate-limit': RATE_LIMIT_PENALTY,
+  'stream-flood': STREAM_FLOOD_PENALTY,
+  'slow-stream': SLOW_STREAM_PENALTY,
+  'refused-request': REFUSED_REQUEST_PENALTY
 }
 
-export type RequestKind = 'blocks' | 'heads' | 'updates' | 'presence'
+export type RequestKind = 'blocks' | 'heads' | 'updates' | 'presence' | 'faults'
 
 const RATES: Record<RequestKind, { perSecond: number, burst: number }> = {
   blocks: { perSecond: BLOCK_REQUESTS_PER_SECOND, burst: BLOCK_REQUEST_BURST },
   heads: { perSecond: HEADS_REQUESTS_PER_SECOND, burst: HEADS_REQUEST_BURST },
   updates: { perSecond: UPDATES_PER_SECOND, burst: UPDATE_BURST },
-  presence: { perSecond: PRESENCE_PER_SECOND, burst: PRESENCE_BURST }
+  presence: { perSecond: PRESENCE_PER_SECOND, burst: PRESENCE_BURST },
+  faults: { perSecond: FAULTS_PER_SECOND, burst: FAULT_BURST }
 }
 
 export interface PeerScore {
   /** Lowers the peer's score; at BAN_SCORE it is banned and `onBan` disconnects it. */
   penalize: (peerId: string, offence: Offence, reason: string) => void
+  /** A fault honest peers also make: free within the peer's allowance (FAULT_BURST, FAULTS_PER_SECOND), penalized past it. */
+  charge: (peerId: string, offence: Offence, reason: string) => void
   score: (peerId: string) => number
   /** Waits for the peer's rate slot; throws RateLimitedError (and penalizes) for a flood. */
   admit: (peerId: string, kind: RequestKind) => Promise<void>
@@ -62,6 +86,10 @@ export interface PeerScore {
   tryAdmit: (peerId: string, kind: RequestKind) => boolean
   readonly penalties: number
   readonly bans: number
+  /** Faults charged, free or not. */
+  readonly charges: number
+  /** Scores and rate buckets remembered (each map bounded by MAX_TRACKED_PEERS). */
+  readonly remembered: number
 }
 
 export interface PeerScoreInit {
@@ -72,8 +100,8 @@ export interface PeerScoreInit {
   now?: () => number
 }
 
-/** Beyond this many tracked peers, those whose score has faded are forgotten. */
-const MAX_TRACKED_PEERS = 10_000
+/** Beyond this many tracked peers, those whose score has faded are forgotten, then the longest unchanged. */
+export const MAX_TRACKED_PEERS = 10_000
 
 export function createPeerScore (init: PeerScoreInit): PeerScore {
   const { denyList, onBan, log } = init
@@ -82,6 +110,7 @@ export function createPeerScore (init: PeerScoreInit): PeerScore {
   const buckets = new Map<string, { tokens: number, at: number }>()
   let penalties = 0
   let bans = 0
+  let charges = 0
 
   const current = (peerId: string): number => {
     const entry = scores.get(peerId)
@@ -92,6 +121,12 @@ export function createPeerScore (init: PeerScoreInit): PeerScore {
   const prune = (): void => {
     if (scores.size <= MAX_TRACKED_PEERS) return
     for (const peerId of scores.keys()) if (Math.abs(current(peerId)) < 1) scores.delete(peerId)
+    // Still full (a flood of fresh identities, each penalized): the least recently penalized go, down
+    // to 90% so the sweep above runs once per thousand peers, not per penalty. Bans stay in the deny list.
+    for (const peerId of scores.keys()) {
+      if (scores.size <= MAX_TRACKED_PEERS * 0.9) break
+      scores.delete(peerId)
+    }
   }
 
   /** Takes a token; returns how long the caller must wait for it (negative tokens are debt). */
@@ -113,6 +148,8 @@ export function createPeerScore (init: PeerScoreInit): PeerScore {
   const penalize = (peerId: string, offence: Offence, reason: string): void => {
     penalties++
     const value = current(peerId) - PENALTY[offence]
+    // Re-inserted, so the map's order is least recently penalized first (what prune drops).
+    scores.delete(peerId)
     scores.set(peerId, { value, at: now() })
     prune()
     log('peer %s penalized for %s (%s): score %d', peerId, offence, reason, Math.round(value))
@@ -127,6 +164,12 @@ export function createPeerScore (init: PeerScoreInit): PeerScore {
 
   return {
     penalize,
+    charge (peerId, offence, reason) {
+      charges++
+      if (take(peerId, 'faults') === 0) return
+      refund(peerId, 'faults')
+      penalize(peerId, offence, reason)
+    },
     score: current,
     async admit (peerId, kind) {
       const wait = take(peerId, kind)
@@ -144,6 +187,8 @@ export function createPeerScore (init: PeerScoreInit): PeerScore {
       return false
     },
     get penalties () { return penalties },
-    get bans () { return bans }
+    get bans () { return bans },
+    get charges () { return charges },
+    get remembered () { return scores.size + buckets.size }
   }
 }

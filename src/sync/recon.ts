@@ -6,10 +6,11 @@
  */
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { StreamNode } from '../node/stream-node.js'
-import { RateLimitedError, SyncProtocolError } from '../errors.js'
-import { RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS } from './constants.js'
+import { PeerUnavailableError, RateLimitedError, SyncProtocolError } from '../errors.js'
+import { MAX_RECON_STREAMS_PER_PEER, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS } from './constants.js'
 import { compareEventIds } from '../ids/event-id.js'
 import { withDeadline } from './frames.js'
+import { handleLimited } from './inbound-streams.js'
 import type { Ingester } from './ingest.js'
 import type { PeerScore } from './peer-score.js'
 import { type KeyRange, type ReconIndex, createReconIndex, hex } from './recon-index.js'
@@ -83,10 +84,12 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     } catch (err) {
       if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
       if (err instanceof RateLimitedError) stream.abort(err)
+      // A session held open past its deadline (an idle or dribbling initiator), not this node stopping.
+      if (err instanceof PeerUnavailableError && !signal.aborted) score.charge(peer.toString(), 'slow-stream', `recon session past ${RECON_SESSION_TIMEOUT_MS} ms`)
       log('recon session from %s failed: %s', peer.toString(), (err as Error).message)
     }
   }
-  await libp2p.handle(RECON_PROTOCOL, handler, { maxInboundStreams: 8 })
+  await handleLimited({ libp2p, score, protocol: RECON_PROTOCOL, maxPerPeer: MAX_RECON_STREAMS_PER_PEER, handler })
 
   const rangeKey = (range: KeyRange): string => `${hex(range.first)}-${hex(range.last)}`
   // Catch-up progress per range a round asked for: what each chunk found, until it is fetched.

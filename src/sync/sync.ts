@@ -212,6 +212,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
   /** A catch-up round with `peer` shortly (a burst of reasons makes one round). */
   const catchUpSoon = (peer: PeerId): void => {
     const id = peer.toString()
+    // Only Kiln peers have rounds; a gossip-only peer (or one gone) would be remembered here for ever.
+    if (!peers.has(id)) return
     listsDue.add(id)
     if (catchUps.has(id)) return
     catchUps.set(id, setTimeout(() => { catchUps.delete(id); void round(peer) }, CATCH_UP_DELAY_MS))

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { StoreFullError } from '../../src/errors.js'
+import { AnchorUnavailableError, StoreFullError } from '../../src/errors.js'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { createHttpApi } from '../../src/server/http-api.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
@@ -67,6 +67,16 @@ describe('HTTP API errors', () => {
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('5')
     expect(await res.json()).toMatchObject({ error: { code: 'ERR_STORE_FULL' } })
+  })
+
+  it('an anchor proof the server cannot check now is a 503 with Retry-After, not a 500', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const held = await node.create({ content: { n: 1 } })
+    const chainDown: StreamNode = { ...node, load: async () => { throw new AnchorUnavailableError('The chain RPC did not answer') } }
+    const res = await fetch(`${await listen(chainDown)}/streams/${held.id}`)
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(await res.json()).toMatchObject({ error: { code: 'ERR_ANCHOR_UNAVAILABLE' } })
   })
 })
 

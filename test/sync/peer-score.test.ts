@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { Logger } from '@libp2p/interface'
 import {
-  BAN_DURATION_MS, BLOCK_REQUEST_BURST, INVALID_COMMIT_PENALTY, MALFORMED_MESSAGE_PENALTY, SCORE_HALF_LIFE_MS, UPDATE_BURST
+  BAN_DURATION_MS, BAN_SCORE, BLOCK_REQUEST_BURST, FAULT_BURST, FAULTS_PER_SECOND, INVALID_COMMIT_PENALTY, MALFORMED_MESSAGE_PENALTY,
+  REFUSED_REQUEST_PENALTY, SCORE_HALF_LIFE_MS, STREAM_FLOOD_PENALTY, UPDATE_BURST
 } from '../../src/sync/constants.js'
-import { createDenyList, createPeerScore } from '../../src/sync/peer-score.js'
+import { MAX_DENIED_PEERS, MAX_TRACKED_PEERS, createDenyList, createPeerScore } from '../../src/sync/peer-score.js'
 
 /** A silent logger (the real one comes from the libp2p node). */
 const log: Logger = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false, newScope: () => log })
@@ -59,5 +60,41 @@ describe('peer score', () => {
     }
     expect(refused).toMatchObject({ code: 'ERR_RATE_LIMITED' })
     expect(score.penalties).toBe(1)
+  })
+
+  it('faults an honest peer also makes are free within its allowance; one that keeps on pays each and is banned', () => {
+    const { clock, banned, score } = setup()
+    for (let i = 0; i < FAULT_BURST; i++) score.charge('p1', 'refused-request', 'unknown block')
+    expect(score.penalties).toBe(0)
+    expect(score.charges).toBe(FAULT_BURST)
+    // The allowance refills: one miss a second, for ever, costs nothing.
+    for (let i = 0; i < 100; i++) {
+      clock.now += 1_000 / FAULTS_PER_SECOND
+      score.charge('p1', 'refused-request', 'unknown block')
+    }
+    expect(score.penalties).toBe(0)
+    expect(banned).toEqual([])
+    // Past the allowance each costs its penalty, until the ban.
+    score.charge('p1', 'refused-request', 'unknown block')
+    expect(score.score('p1')).toBe(-REFUSED_REQUEST_PENALTY)
+    for (let i = 0; i < -BAN_SCORE / STREAM_FLOOD_PENALTY && banned.length === 0; i++) score.charge('p1', 'stream-flood', 'too many streams')
+    expect(banned).toEqual(['p1'])
+    // Another peer's allowance is its own.
+    score.charge('p2', 'stream-flood', 'too many streams')
+    expect(score.score('p2')).toBe(0)
+  })
+
+  it('what it remembers stays bounded under a flood of fresh identities, and bans still hold', () => {
+    const { score, denyList } = setup()
+    for (let i = 0; i < 3 * MAX_TRACKED_PEERS; i++) {
+      score.penalize(`sybil-${i}`, 'malformed-message', 'garbage')
+      score.tryAdmit(`sybil-${i}`, 'updates')
+    }
+    expect(score.remembered).toBeLessThanOrEqual(2 * MAX_TRACKED_PEERS)
+    // The latest offenders are still remembered.
+    expect(score.score(`sybil-${3 * MAX_TRACKED_PEERS - 1}`)).toBe(-MALFORMED_MESSAGE_PENALTY)
+    for (let i = 0; i <= MAX_DENIED_PEERS + 10; i++) denyList.deny(`banned-${i}`, BAN_DURATION_MS)
+    expect(denyList.entries().length).toBeLessThanOrEqual(MAX_DENIED_PEERS)
+    expect(denyList.isDenied(`banned-${MAX_DENIED_PEERS + 10}`)).toBe(true)
   })
 })
