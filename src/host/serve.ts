@@ -45,9 +45,10 @@ export interface NodeHostInit {
 export interface NodeHost {
   /**
    * Serves one more client. Its connection ends on `bye()`, or when `watchGone` reports the
-   * client's tab gone (the worker cannot see tabs close).
+   * client's tab gone (the worker cannot see tabs close). `release` is told of each listener the
+   * client gave once the node is done with it (the transport may hold resources for it).
    */
-  connect: (watchGone: (clientId: string, gone: () => void) => void) => WorkerApi
+  connect: (watchGone: (clientId: string, gone: () => void) => void, release?: (listener: unknown) => void) => WorkerApi
   /** The store was closed underneath the node: every client is told, now and on later calls. */
   announceClosed: (error: unknown) => void
   /** The worker's WebRTC stand-in, when it has one: the tab that hosts peer connections attaches to it. */
@@ -245,16 +246,21 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
     }
   }
 
-  function connect (watchGone: (clientId: string, gone: () => void) => void): WorkerApi {
+  function connect (watchGone: (clientId: string, gone: () => void) => void, release: (listener: unknown) => void = () => {}): WorkerApi {
+    /** Each subscription's stop, which also releases its listener. */
     const subscriptions = new Map<number, () => void>()
     const closedListeners = new Set<(error: KilnErrorLike) => void>()
     let greeted = false
     let nextId = 1
+    const end = (subscriptionId: number): void => {
+      subscriptions.get(subscriptionId)?.()
+      subscriptions.delete(subscriptionId)
+    }
 
     const connection: Connection = {
       dispose () {
-        for (const stop of subscriptions.values()) stop()
-        subscriptions.clear()
+        for (const id of [...subscriptions.keys()]) end(id)
+        for (const listener of closedListeners) release(listener)
         closedListeners.clear()
         clients.delete(connection)
       },
@@ -279,16 +285,14 @@ export function createNodeHost (init: NodeHostInit): NodeHost {
           fetchFromPeers(target).catch((err: unknown) => { log('fetching %s for a subscriber failed: %s', target, (err as Error)?.message) })
         }
         const id = nextId++
-        subscriptions.set(id, node.subscribe(target, (snapshot) => {
+        const stop = node.subscribe(target, (snapshot) => {
           // A tab that vanished without its lock firing yet: drop the listener, keep the node going.
-          Promise.resolve(listener(snapshot)).catch(() => { subscriptions.get(id)?.(); subscriptions.delete(id) })
-        }))
+          Promise.resolve(listener(snapshot)).catch(() => { end(id) })
+        })
+        subscriptions.set(id, () => { stop(); release(listener) })
         return id
       },
-      async unsubscribe (subscriptionId) {
-        subscriptions.get(subscriptionId)?.()
-        subscriptions.delete(subscriptionId)
-      },
+      async unsubscribe (subscriptionId) { end(subscriptionId) },
       async onClosed (listener) {
         if (closed != null) listener(closed)
         else closedListeners.add(listener)

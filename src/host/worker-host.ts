@@ -19,6 +19,7 @@ import type { FileStore } from '../files/file-store.js'
 import { WORKER_GC_INTERVAL_MS } from '../files/constants.js'
 import { type BrowserNetwork, startBrowserNetwork } from './browser-network.js'
 import { loadFollows } from './follows.js'
+import { releaseListener, trackListenerPorts } from './listener-ports.js'
 import { createRtcBridge } from './rtc-proxy.js'
 import { type NodeHost, createNodeHost } from './serve.js'
 
@@ -111,6 +112,7 @@ export function publishKeyIfShared (node: StreamNode, log: Logger): void {
 
 /** Serves one client over a MessagePort; it ends on `bye()` or when the client's tab lock frees. */
 export function serveClient (host: NodeHost, port: MessagePort): void {
+  trackListenerPorts()
   let rtcPort: MessagePort | undefined
   const api = host.connect((clientId, gone) => {
     // The page holds this lock for its lifetime; we get it only once the page is gone.
@@ -118,8 +120,10 @@ export function serveClient (host: NodeHost, port: MessagePort): void {
       gone()
       // Its peer connections went with the tab, if it hosted them.
       if (rtcPort != null) host.rtc?.detach(rtcPort)
+      // Nothing answers on the tab's port any more: closed, it and the calls it served can go.
+      port.close()
     })
-  })
+  }, releaseListener)
   const rtcCall: RtcHostCall = {
     async hostPeerConnections (hostPort) {
       if (host.rtc == null) throw new InvalidInputError('This node has no WebRTC')

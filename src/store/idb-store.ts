@@ -34,6 +34,12 @@ export interface IdbStoreInit {
  */
 const WRITE_DURABILITY: IDBTransactionDurability = 'strict'
 
+/**
+ * A full disk as Chromium reports it when LevelDB fails to write (an UnknownError, "IO error: …:
+ * FILE_ERROR_NO_SPACE"); QuotaExceededError is the other form, when Chromium sees it coming.
+ */
+const NO_SPACE = /FILE_ERROR_NO_SPACE|No space left on device/i
+
 /** Batches written in one transaction at most (keeps one transaction's size and time bounded). */
 const MAX_GROUP_SIZE = 100
 
@@ -64,6 +70,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     log.error('%s', message)
     db.close() // synchronously, inside the event: the other side's upgrade is then not blocked
     void releaseLock()
+    // Writes still queued will never be tried; a browser-closed connection aborted the one in flight.
+    for (const item of [...(reason === 'terminated' ? writing : []), ...pending.splice(0)]) item.reject(closedError)
     onClosed?.(closedError)
   }
 
@@ -93,8 +101,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   const translate = (err: unknown): unknown => {
     if (err instanceof KilnError) return err
     const errName = (err as Error)?.name
-    if (errName === 'QuotaExceededError') {
-      return new StoreFullError('The browser storage quota is full; nothing of this write was stored', undefined, { cause: err })
+    if (errName === 'QuotaExceededError' || (errName === 'UnknownError' && NO_SPACE.test((err as Error).message))) {
+      return new StoreFullError('Browser storage is full (its quota or the disk); nothing of this write was stored', undefined, { cause: err })
     }
     if (closedError != null) return new StoreClosedError(closedError.message, closedError.details, { cause: err })
     return err
@@ -116,6 +124,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
    * writers share that cost. Each batch still gets its own stale-tip check and its own answer.
    */
   const pending: PendingWrite[] = []
+  /** The group whose transaction is in flight. */
+  let writing: PendingWrite[] = []
   let flushing = false
   const enqueue = async (batches: CommitBatch[]): Promise<void> => await new Promise<void>((resolve, reject) => {
     pending.push({ batches, resolve, reject })
@@ -123,7 +133,11 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   })
   const flush = async (): Promise<void> => {
     flushing = true
-    while (pending.length > 0) await writeGroup(pending.splice(0, MAX_GROUP_SIZE))
+    while (pending.length > 0) {
+      writing = pending.splice(0, MAX_GROUP_SIZE)
+      await writeGroup(writing)
+    }
+    writing = []
     flushing = false
   }
   const writeGroup = async (group: PendingWrite[]): Promise<void> => {
@@ -180,7 +194,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       for (const item of accepted) item.resolve()
     } catch (err) {
       await Promise.allSettled(requests)
-      const refusal = translate(err)
+      // An aborted transaction fails each of its requests with AbortError; why it aborted
+      // (QuotaExceededError, a full disk) is the transaction's own error.
+      const refusal = translate(tx.error ?? err)
       log.error('a write of %d commits was rolled back: %s', accepted.length, codeOf(refusal))
       for (const item of accepted) item.reject(refusal)
     }

@@ -1,0 +1,128 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+import config from '../playwright.config.js'
+import { type OwnChromium, launchOwnChromium, smallDiskUnavailable } from './fixtures/own-chromium.js'
+
+/*
+ * A full disk under load: Chromium's profile is on a small filesystem of its own, and a page writes
+ * through the SharedWorker until IndexedDB refuses (QuotaExceededError). Everything is checked from
+ * the page, as an app would see it. Chromium 156 does not enforce CDP's
+ * Storage.overrideQuotaForOrigin for IndexedDB (getUsageAndQuota reports the override, writes go
+ * past it), nor its quota for a small volume: a full disk is what refuses.
+ */
+const DISK = 40 * 1024 * 1024
+const LIFTED = 256 * 1024 * 1024
+const unavailable = smallDiskUnavailable()
+test.skip(unavailable != null, `The full-disk e2e needs a tmpfs of its own: ${unavailable ?? ''}. Run it as root.`)
+/** Random (incompressible) content per document, well under a commit's size limit. */
+const DOC_BYTES = 24 * 1024
+
+/** In the page: four writers create and update documents until ten writes in a row are refused, then everything acknowledged is read back. */
+async function fillDisk (page: Page) {
+  return await page.evaluate(async (docBytes) => {
+    const kiln = window.kiln!
+    let hangs = 0
+    const text = (): string => {
+      const bytes = crypto.getRandomValues(new Uint8Array(docBytes * 3 / 4))
+      return btoa(String.fromCharCode(...bytes))
+    }
+    /** A write that neither resolves nor rejects within 20 s counts as a hang. */
+    const settle = async <T>(write: Promise<T>): Promise<{ ok: T } | { code: string, name: string }> => await Promise.race([
+      write.then((ok) => ({ ok }), (err: { code?: string, name?: string }) => ({ code: err.code ?? 'untyped', name: err.name ?? String(err) })),
+      new Promise<{ code: string, name: string }>((resolve) => setTimeout(() => { hangs++; resolve({ code: 'hang', name: 'hang' }) }, 20_000))
+    ])
+    const acked: Array<{ id: string, tip: string, content: { n: number, text: string } }> = []
+    const refusals: string[] = [] // the current run of refused writes
+    const kinds = new Set<string>() // every kind of refusal seen
+    const updated = new Map<string, { n: number, text: string }>()
+    // Four writers at once (creates, and updates of what they made) until ten writes in a row are refused.
+    for (let n = 0; refusals.length < 10 && n < 2_000; n += 4) {
+      const writes = [0, 1, 2, 3].map(async (j) => {
+        const content = { n: n + j, text: text() }
+        const previous = acked.at(-1 - j)
+        if (j === 3 && previous != null) {
+          const result = await settle(kiln.update(previous.id, { content }))
+          if ('ok' in result) updated.set(previous.id, content)
+          return result
+        }
+        const result = await settle(kiln.create({ content }))
+        if ('ok' in result) acked.push({ id: result.ok.id, tip: result.ok.tip, content })
+        return result
+      })
+      for (const result of await Promise.all(writes)) {
+        if ('ok' in result) refusals.length = 0
+        else { refusals.push(`${result.code} ${result.name}`); kinds.add(refusals.at(-1) as string) }
+      }
+    }
+    // Every acknowledged write, read back: whole, or refused typed (never other content).
+    const expected = new Map(acked.map((a) => [a.id, updated.get(a.id) ?? a.content]))
+    let intact = 0
+    const wrong: string[] = []
+    const readRefusals = new Set<string>()
+    for (const [id, content] of expected) {
+      const loaded = await kiln.load(id).then((s) => s.content, (err: { code?: string }) => { readRefusals.add(err.code ?? 'untyped'); return undefined })
+      if (JSON.stringify(loaded) === JSON.stringify(content)) intact++
+      else if (loaded !== undefined) wrong.push(id)
+    }
+    const status = await kiln.status()
+    return { hangs, acked: acked.length, updates: updated.size, refusals, kinds: [...kinds], intact, wrong, readRefusals: [...readRefusals], expected: expected.size, closed: status.closed }
+  }, DOC_BYTES)
+}
+
+async function withSmallDisk (task: (chrome: OwnChromium, page: Page) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'kiln-quota-'))
+  const profile = join(root, 'profile')
+  mkdirSync(profile)
+  const chrome = await launchOwnChromium(profile, { diskBytes: DISK })
+  try {
+    const page = await chrome.context.newPage()
+    await page.goto(`${config.use?.baseURL as string}/e2e/pages/app.html?node=quota`)
+    await expect(page.locator('#status')).toHaveText('ready', { timeout: 20_000 })
+    await task(chrome, page)
+  } finally {
+    await chrome.kill()
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+test('a full disk refuses writes typed (ERR_STORE_FULL, then ERR_STORE_CLOSED once Chromium closes the database), and nothing read back is wrong', async () => {
+  test.setTimeout(120_000)
+  await withSmallDisk(async (_chrome, page) => {
+    const full = await fillDisk(page)
+    console.log(`quota: ${full.acked} documents and ${full.updates} updates acknowledged before the ${DISK / 2 ** 20} MiB disk was full; ` +
+      `writes refused with ${full.kinds.join(', ')} (${full.hangs} hung 20 s); ${full.intact}/${full.expected} read back intact, ${full.wrong.length} wrong, reads refused with ${full.readRefusals.join(', ') || 'nothing'}; store closed: ${full.closed?.details?.reason as string ?? 'no'}`)
+    expect(full.acked).toBeGreaterThan(10)
+    expect(full.refusals.length).toBeGreaterThanOrEqual(10)
+    // The first refusal says the disk is full; any later one, that Chromium closed the database.
+    expect(full.kinds[0]).toBe('ERR_STORE_FULL StoreFullError')
+    // A write may hang once Chromium closes the database (see the fixme below); none is refused untyped.
+    expect(full.kinds.filter((k) => k !== 'ERR_STORE_FULL StoreFullError' && k !== 'ERR_STORE_CLOSED StoreClosedError' && k !== 'hang hang')).toEqual([])
+    expect(full.wrong).toEqual([])
+    expect(full.readRefusals.filter((code) => code !== 'ERR_STORE_CLOSED')).toEqual([])
+  })
+})
+
+// Chromium 156 closes the IndexedDB connection after LevelDB meets ENOSPC ("Connection is closing
+// because of: IO error: …: FILE_ERROR_NO_SPACE"), so the node's store is closed until the worker
+// restarts: reads of documents not in its cache are refused and writes stay refused after space
+// returns. Reopening the database in place was tried: it then lacked one of 247 acknowledged
+// documents (StreamNotFound), so the store must not write near a full disk rather than recover.
+// About one run in two, one write also hangs (20 s, no answer) around that close: not found yet.
+test.fixme('no write hangs on a full disk; once it has room again writes succeed and every acknowledged write reads back, without restarting the worker', async () => {
+  await withSmallDisk(async (chrome, page) => {
+    const full = await fillDisk(page)
+    chrome.resizeDisk(LIFTED)
+    const after = await page.evaluate(async () => {
+      const kiln = window.kiln!
+      const created = await kiln.create({ content: { after: 'lifted' } })
+      const updated = await kiln.update(created.id, { content: { after: 'lifted', again: true } })
+      return { content: (await kiln.load(created.id)).content, tip: updated.tip, loadedTip: (await kiln.load(created.id)).tip }
+    })
+    expect(full.hangs).toBe(0)
+    expect(full.intact).toBe(full.expected)
+    expect(after.content).toEqual({ after: 'lifted', again: true })
+    expect(after.loadedTip).toBe(after.tip)
+  })
+})
