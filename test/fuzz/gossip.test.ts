@@ -1,5 +1,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { SyncProtocolError } from '../../src/errors.js'
 import { createStreamNode } from '../../src/node/stream-node.js'
@@ -26,6 +27,7 @@ const pick = (rng: Rng, samples: Uint8Array[]): Uint8Array => {
 describe('gossip messages', async () => {
   const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
   const tile = await node.create({ content: { n: 1 } })
+  const carried = [{ cid: CID.parse(tile.tip), bytes: await node.block(tile.tip) as Uint8Array }]
   await node.close()
   const [STREAM, TIP] = [tile.id, tile.tip]
   const PEER = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
@@ -35,6 +37,7 @@ describe('gossip messages', async () => {
     const samples = [
       encodeUpdate({ stream: STREAM, tip: TIP }),
       encodeUpdate({ stream: STREAM, tip: TIP, model: STREAM }),
+      encodeUpdate({ stream: STREAM, tip: TIP, blocks: carried }), // a small run's blocks ride along
       text(JSON.stringify({ typ: 1, id: 'x', stream: STREAM })),
       text(JSON.stringify({ typ: 2, id: 'x', tips: { [STREAM]: TIP } })),
       text(JSON.stringify({ typ: 3, ts: 1, ver: '2' }))
