@@ -9,6 +9,7 @@ import { startSync, type Sync } from '../../src/sync/sync.js'
 import { DEFAULT_TOPIC } from '../../src/sync/constants.js'
 import type { SyncInterest } from '../../src/sync/interests.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import type { WireFaults } from './faults.js'
 
 export const LOOPBACK_WS = '/ip4/127.0.0.1/tcp/0/ws'
 
@@ -40,6 +41,8 @@ export interface TestPeerInit {
   bootstrap?: string[]
   /** How catch-up rounds compare sets (startSync's default: 'recon'). */
   reconcile?: 'heads' | 'recon'
+  /** Faults on this peer's wire: the gossip it receives and the request streams it opens. */
+  faults?: WireFaults
 }
 
 export async function startPeer (name: string, init: TestPeerInit = {}): Promise<TestPeer> {
@@ -48,7 +51,17 @@ export async function startPeer (name: string, init: TestPeerInit = {}): Promise
   peer.goOnline = async () => {
     peer.denyList = createDenyList()
     peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: peer.denyList })
-    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, interests: init.interests, bootstrap: init.bootstrap, reconcile: init.reconcile, syncIntervalMs: init.syncIntervalMs ?? 600_000 })
+    init.faults?.wrapDials(peer.libp2p)
+    peer.sync = await startSync({
+      node,
+      libp2p: peer.libp2p,
+      denyList: peer.denyList,
+      interests: init.interests,
+      bootstrap: init.bootstrap,
+      reconcile: init.reconcile,
+      syncIntervalMs: init.syncIntervalMs ?? 600_000,
+      deliverGossip: init.faults?.deliverGossip
+    })
   }
   peer.goOffline = async () => {
     await peer.sync.stop()
