@@ -31,7 +31,12 @@ const FAULT_RATES = { gossipDrop: 0.15, gossipDuplicate: 0.1, gossipDelay: 0.2, 
 const peer = peersStoppedAfterEach()
 
 interface Write { device: number, stream: string, key: string, value: number, tip: string, commitId: string }
-type Topology = { kind: 'split', groups: number[][] } | { kind: 'cut', cut: Array<[number, number]> } | { kind: 'heal' }
+type Topology =
+  | { kind: 'split', groups: number[][] }
+  | { kind: 'cut', cut: Array<[number, number]> }
+  /** The device goes offline (libp2p and sync stopped, its store kept) and writes alone; it comes back with a new PeerId. */
+  | { kind: 'offline', device: number }
+  | { kind: 'heal' }
 
 const PAIRS: Array<[number, number]> = DEVICES.flatMap((_, i) => DEVICES.map((__, j) => [i, j] as [number, number]).filter(([, j]) => j > i))
 
@@ -46,6 +51,8 @@ describe('sync: five nodes under partitions and a lossy wire', () => {
     const streams = new Map<string, string>() // stream id → account
     let partitions = 0
     let cuts = 0
+    let restarts = 0
+    let offline: number | undefined
     let counter = 0
 
     const write = async (i: number, stream?: string): Promise<void> => {
@@ -71,11 +78,13 @@ describe('sync: five nodes under partitions and a lossy wire', () => {
     const roundsAt = Date.now()
 
     for (let round = 0; round < ROUNDS; round++) {
-      const topology = nextTopology(schedule, round === 0 || round === ROUNDS - 1)
-      const links = linksOf(topology)
+      const topology = nextTopology(schedule, round === 0 || round === ROUNDS - 1 ? 'split' : round === 1 ? 'offline' : undefined)
       if (topology.kind === 'split') partitions++
       if (topology.kind === 'cut') cuts += topology.cut.length
-      await setLinks(peers, links)
+      if (offline != null) await peers[offline].goOnline()
+      offline = topology.kind === 'offline' ? topology.device : undefined
+      if (offline != null) { restarts++; await peers[offline].goOffline() }
+      await setLinks(peers, linksOf(topology), offline)
       // Plan the round's writes from the schedule before any runs, so the seed alone fixes them.
       const plans: Array<Array<'create' | 'update'>> = peers.map(() => Array.from({ length: 1 + schedule.int(3) }, () => schedule.next() < 0.25 ? 'create' : 'update'))
       const picks = peers.map(() => Array.from({ length: 4 }, () => schedule.next()))
@@ -101,6 +110,7 @@ describe('sync: five nodes under partitions and a lossy wire', () => {
 
     // Heal: every link up, faults still on; the nodes must find every difference by themselves.
     const healedAt = Date.now()
+    if (offline != null) await peers[offline].goOnline()
     await setLinks(peers, new Set(PAIRS.map(key)))
     const deadline = healedAt + CONVERGE_TIMEOUT_MS
     while (!await allConverged(peers, streams.size, writes)) {
@@ -133,7 +143,7 @@ describe('sync: five nodes under partitions and a lossy wire', () => {
     const c = faults.counts
     console.log(`partition: seed ${SEED}, 5 nodes, ${writes.length} writes, ${partitions} partitions, ${c.duplicated} dup, ${c.dropped} dropped, ` +
       `${c.delayed + c.streamsDelayed} delayed, converged in ${seconds.toFixed(1)} s, ${new Set(lost).size} lost`)
-    console.log(`partition (${reconcile}): ${ROUNDS} rounds, ${cuts} links cut, ${streams.size} streams, ${merged / peers.length} writes kept by a merge, ` +
+    console.log(`partition (${reconcile}): ${ROUNDS} rounds, ${cuts} links cut, ${restarts} restarts, ${streams.size} streams, ${merged / peers.length} writes kept by a merge, ` +
       `gossip ${c.gossip} received / ${c.reordered} reordered, streams ${c.streams} opened / ${c.streamsReset} reset / ${c.streamsDelayed} delayed, ` +
       `penalties ${sum(status.map((s) => s.penalties))}, failed ${sum(status.map((s) => s.failed))}; ` +
       `setup ${((roundsAt - startedAt) / 1000).toFixed(1)} s, rounds ${((healedAt - roundsAt) / 1000).toFixed(1)} s`)
@@ -143,16 +153,19 @@ describe('sync: five nodes under partitions and a lossy wire', () => {
     expect(sum(status.map((s) => s.penalties)), 'penalties given to honest peers').toBe(0)
     expect(partitions).toBeGreaterThan(0)
     expect(c.dropped * c.duplicated * c.delayed * c.streamsReset).toBeGreaterThan(0)
-  }, 120_000)
+  }, 60_000 + ROUNDS * 10_000)
 })
 
 const key = ([a, b]: [number, number]): string => `${a}-${b}`
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
 
-/** The first and last rounds split the network; the others split, cut a link or two, or heal, by the seed. */
-function nextTopology (random: Random, split: boolean): Topology {
-  const roll = split ? 0 : random.next()
-  if (roll < 0.5) {
+/**
+ * The first and last rounds split the network and the second takes a device offline; the others
+ * split, cut a link or two, take a device offline or heal, by the seed.
+ */
+function nextTopology (random: Random, kind?: 'split' | 'offline'): Topology {
+  const roll = kind === 'split' ? 0 : kind === 'offline' ? 0.8 : random.next()
+  if (roll < 0.45) {
     // Alice's two devices always end on two sides; the rest fall where the seed puts them.
     const count = random.next() < 0.6 ? 2 : 3
     const groups: number[][] = Array.from({ length: count }, () => [])
@@ -161,12 +174,14 @@ function nextTopology (random: Random, split: boolean): Topology {
     for (const i of [2, 3, 4]) groups[random.int(count)].push(i)
     return { kind: 'split', groups: groups.filter((g) => g.length > 0) }
   }
-  if (roll < 0.8) return { kind: 'cut', cut: random.shuffled(PAIRS).slice(0, 1 + random.int(2)) }
+  if (roll < 0.7) return { kind: 'cut', cut: random.shuffled(PAIRS).slice(0, 1 + random.int(2)) }
+  if (roll < 0.85) return { kind: 'offline', device: random.int(DEVICES.length) }
   return { kind: 'heal' }
 }
 
 function linksOf (topology: Topology): Set<string> {
   if (topology.kind === 'heal') return new Set(PAIRS.map(key))
+  if (topology.kind === 'offline') return new Set(PAIRS.filter((pair) => !pair.includes(topology.device)).map(key))
   if (topology.kind === 'cut') {
     const cut = new Set(topology.cut.map(key))
     return new Set(PAIRS.map(key).filter((k) => !cut.has(k)))
@@ -182,8 +197,9 @@ function accountsApart (groups: number[][]): Array<[number, number]> {
 }
 
 /** Dials the links wanted and hangs up the others; returns once every peer sees its new neighbours. */
-async function setLinks (peers: TestPeer[], wanted: Set<string>): Promise<void> {
+async function setLinks (peers: TestPeer[], wanted: Set<string>, offline?: number): Promise<void> {
   for (const [a, b] of PAIRS) {
+    if (a === offline || b === offline) continue
     const [from, to] = [peers[a], peers[b]]
     const linked = from.libp2p.getConnections(to.libp2p.peerId).length > 0
     if (wanted.has(key([a, b])) && !linked) await connect(from, to)
