@@ -95,7 +95,7 @@ export async function withDeadline<T> (stream: Stream, timeoutMs: number, work: 
   } catch (err) {
     if (signal.aborted) throw new PeerUnavailableError(`${reason()} on ${stream.protocol}`, { protocol: stream.protocol }, { cause: err })
     // libp2p's own errors for writing to or closing a reset stream; Kiln's (a malformed frame) stand.
-    if (wasReset(stream) && !(err instanceof KilnError)) throw new PeerUnavailableError(`The ${stream.protocol} stream was reset`, { protocol: stream.protocol, status: stream.status }, { cause: err })
+    if (wasReset(stream) && !(err instanceof KilnError)) throw resetError(stream, err)
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     throw err
   } finally {
@@ -121,7 +121,8 @@ export async function closeThenRead<T> (stream: Stream, signal: AbortSignal, rea
 
 /** Reset by either side (a dropped link, a deadline, a peer shedding load), not closed. */
 const wasReset = (stream: Stream): boolean => stream.status === 'reset' || stream.status === 'aborted'
-const resetError = (stream: Stream): Error => new PeerUnavailableError(`The ${stream.protocol} stream was reset`, { protocol: stream.protocol, status: stream.status })
+const resetError = (stream: Stream, cause?: unknown): Error =>
+  new PeerUnavailableError(`The ${stream.protocol} stream was reset`, { protocol: stream.protocol, status: stream.status }, cause == null ? undefined : { cause })
 
 function readLength (buffer: Uint8Array): [length: number, offset: number] | undefined {
   for (let i = 0; i < Math.min(buffer.length, MAX_LENGTH_BYTES); i++) {

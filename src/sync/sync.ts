@@ -64,7 +64,8 @@ export interface SyncInit {
   /**
    * Tests only, off by default: each gossip announcement received is handed over as a function that
    * handles it, for the test to call at once, later, twice or never (the partition test's drops,
-   * delays, duplicates and reordering). Unset, every announcement is handled as it arrives.
+   * delays, duplicates and reordering). Unset, every announcement is handled as it arrives. Set,
+   * gossipsub hears Ignore for every message (a malformed one is still penalized here).
    */
   deliverGossip?: (handle: () => void) => void
 }
