@@ -19,6 +19,11 @@ export interface TestPeer {
   libp2p: KilnLibp2p
   sync: Sync
   denyList: DenyList
+  /**
+   * PeerIds this peer's network cannot reach (a partition): its connection gater refuses dialing
+   * them and their connections, so nothing (not even a request redialing a peer) crosses the cut.
+   */
+  unreachable: Set<string>
   /** Stops sync and libp2p; the node (and its data) stays, as a device that went offline. */
   goOffline: () => Promise<void>
   /** A fresh libp2p + sync on the same node, as a device coming back. */
@@ -47,10 +52,11 @@ export interface TestPeerInit {
 
 export async function startPeer (name: string, init: TestPeerInit = {}): Promise<TestPeer> {
   const node = init.node ?? createStreamNode({ store: createMemoryStore(), signer: init.signer ?? await kilnSigner(init.signerName ?? name) })
-  const peer = { name, node } as TestPeer
+  const peer = { name, node, unreachable: new Set<string>() } as TestPeer
   peer.goOnline = async () => {
-    peer.denyList = createDenyList()
-    peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: peer.denyList })
+    const denyList = peer.denyList = createDenyList()
+    const gate: DenyList = { ...denyList, isDenied: (id) => peer.unreachable.has(id) || denyList.isDenied(id) }
+    peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: gate })
     init.faults?.wrapDials(peer.libp2p)
     peer.sync = await startSync({
       node,

@@ -1,6 +1,5 @@
 /** A seeded random source for tests that print their seed: the same seed, the same choices. */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
-import { uniformInt } from 'pure-rand/distribution/uniformInt'
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 
 export interface Random {
@@ -15,7 +14,8 @@ export interface Random {
 
 export function seededRandom (seed: number): Random {
   const rng = xoroshiro128plus(seed)
-  const int = (n: number): number => n < 1 ? 0 : uniformInt(rng, 0, Math.floor(n) - 1)
+  // Every call draws, whatever n: a choice among no items must not shift the choices after it.
+  const int = (n: number): number => Math.floor(uniformFloat64(rng) * Math.max(0, Math.floor(n)))
   return {
     next: () => uniformFloat64(rng),
     int,
