@@ -1,6 +1,6 @@
 /**
  * Five real nodes (libp2p over WebSockets on loopback) under a seeded schedule of partitions,
- * heals and cut links, with a lossy wire: gossip announcements dropped, duplicated and delayed
+ * heals, cut links and devices going offline (cuts enforced by each peer's connection gater), with a lossy wire: gossip announcements dropped, duplicated and delayed
  * (so they arrive out of order), request streams delayed and reset. Every node writes all along,
  * the two devices of one account on both sides of a partition to the same stream. At the end the
  * network heals and every node must hold every stream at the same tips, with every acknowledged
