@@ -1,11 +1,12 @@
 /**
  * Five real nodes (libp2p over WebSockets on loopback) under a seeded schedule of partitions,
- * heals, cut links and devices going offline (cuts enforced by each peer's connection gater), with a lossy wire: gossip announcements dropped, duplicated and delayed
- * (so they arrive out of order), request streams delayed and reset. Every node writes all along,
- * the two devices of one account on both sides of a partition to the same stream. At the end the
- * network heals and every node must hold every stream at the same tips, with every acknowledged
- * write in it. Prints one line of figures; KILN_PARTITION_SEED and KILN_PARTITION_ROUNDS replay or
- * extend a run (the schedule and the fault rolls follow the seed; thread timing does not).
+ * heals, cut links and devices going offline (cuts enforced by each peer's connection gater),
+ * with a lossy wire: gossip announcements dropped, duplicated and delayed (so they arrive out of
+ * order), request streams delayed and reset. Every node writes all along, the two devices of one
+ * account on both sides of a partition to the same stream. At the end the network heals and every
+ * node must hold every stream at the same tips, with every acknowledged write in it. Prints one
+ * line of figures; KILN_PARTITION_SEED and KILN_PARTITION_ROUNDS replay or extend a run (the
+ * schedule and the fault rolls follow the seed; thread timing does not).
  */
 import { describe, expect, it } from 'vitest'
 import type { StreamNode } from '../../src/node/stream-node.js'
