@@ -14,7 +14,7 @@ import {
   BLOCKS_PROTOCOL, BLOCK_REQUESTS_IN_FLIGHT, BLOCK_REQUEST_TIMEOUT_MS, MAX_BLOCK_FRAME_BYTES, MAX_BLOCK_REQUEST_BYTES, MAX_BLOCK_STREAMS_PER_PEER, MAX_CIDS_PER_REQUEST
 } from './constants.js'
 import { PeerUnavailableError, RateLimitedError, SyncProtocolError } from '../errors.js'
-import { closeThenRead, readFrames, sendFrames, withDeadline } from './frames.js'
+import { closeThenRead, cutShort, readFrames, sendFrames, withDeadline } from './frames.js'
 import { serveRequests } from './serve-requests.js'
 import type { PeerScore } from './peer-score.js'
 
@@ -58,7 +58,7 @@ export async function requestBlocks (libp2p: Libp2p, peer: PeerId, cids: string[
     await sendFrames(stream, [{ cids }], deadline)
     const out = await closeThenRead(stream, deadline, async () => {
       const answers: Array<Uint8Array | undefined> = []
-      for await (const frame of readFrames(stream, { maxFrameBytes: MAX_BLOCK_FRAME_BYTES, maxFrames: cids.length })) {
+      for await (const frame of readFrames(stream, { maxFrameBytes: MAX_BLOCK_FRAME_BYTES, maxFrames: cids.length, cut: 'unavailable' })) {
         const response = parseResponse(frame)
         if ('error' in response) {
           throw response.error === 'rate-limited'
@@ -69,7 +69,7 @@ export async function requestBlocks (libp2p: Libp2p, peer: PeerId, cids: string[
       }
       return answers
     })
-    if (out.length !== cids.length) throw new SyncProtocolError(`Asked for ${cids.length} blocks, got ${out.length} answers`)
+    if (out.length !== cids.length) throw cutShort('unavailable', `Asked for ${cids.length} blocks, got ${out.length} answers`)
     return out
   }, signal)
 }

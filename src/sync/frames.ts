@@ -7,7 +7,7 @@ import type { Stream } from '@libp2p/interface'
 import * as dagCbor from '@ipld/dag-cbor'
 import { varint } from 'multiformats'
 import { concat as concatAll } from 'uint8arrays'
-import { PeerUnavailableError, SyncProtocolError } from '../errors.js'
+import { KilnError, PeerUnavailableError, SyncProtocolError } from '../errors.js'
 
 /** Frames here are at most a few MiB: four varint bytes (2^28) are plenty. */
 const MAX_LENGTH_BYTES = 4
@@ -36,6 +36,7 @@ export async function sendFrames (stream: Stream, values: unknown[], signal?: Ab
     const bytes = chunk.length === 1 ? chunk[0] : concatAll(chunk, size)
     chunk = []
     size = 0
+    if (wasReset(stream)) throw resetError(stream)
     if (!stream.send(bytes)) await stream.onDrain({ signal })
   }
   for (const value of values) {
@@ -50,6 +51,12 @@ export async function sendFrames (stream: Stream, values: unknown[], signal?: Ab
 export interface ReadFramesOptions {
   maxFrameBytes: number
   maxFrames: number
+  /**
+   * What a stream that ends inside a frame means. A request cut short is malformed (the default):
+   * a requester sends it whole, at once. An answer cut short is a peer that went away (hung up,
+   * went offline, stopped) mid-answer: a PeerUnavailableError, not held against it.
+   */
+  cut?: 'malformed' | 'unavailable'
 }
 
 /** Yields decoded frames until the remote closes its side; refuses oversize or extra frames. */
@@ -73,13 +80,25 @@ export async function * readFrames (stream: Stream, options: ReadFramesOptions):
     // one that sends garbage with no valid prefix is cut here.
     if (buffer.length > options.maxFrameBytes + MAX_LENGTH_BYTES) throw new SyncProtocolError('Unframed bytes past the frame limit')
   }
-  if (buffer.length > 0) throw new SyncProtocolError(`The stream ended inside a frame (${buffer.length} bytes left)`)
+  // A reset (by either side, or a dropped link) ends the iteration as quietly as a close does: a
+  // short answer then says nothing about the peer, and must not count against it.
+  if (wasReset(stream)) throw resetError(stream)
+  if (buffer.length > 0) throw cutShort(options.cut, `The stream ended inside a frame (${buffer.length} bytes left)`)
 }
 
-/** Reads exactly one frame (the remote must then close its side, or send nothing more). */
-export async function readOneFrame (stream: Stream, maxFrameBytes: number): Promise<unknown> {
-  for await (const frame of readFrames(stream, { maxFrameBytes, maxFrames: 1 })) return frame
-  throw new SyncProtocolError('The stream ended before a frame arrived')
+/**
+ * Reads exactly one frame (the remote must then close its side, or send nothing more). A stream
+ * that ends before any byte arrives is a peer that went away (its connection closed under the
+ * request), not a malformed message: an honest peer hanging up mid-request does just that.
+ */
+export async function readOneFrame (stream: Stream, maxFrameBytes: number, cut: ReadFramesOptions['cut'] = 'malformed'): Promise<unknown> {
+  for await (const frame of readFrames(stream, { maxFrameBytes, maxFrames: 1, cut })) return frame
+  throw cutShort('unavailable', 'The stream ended before a frame arrived')
+}
+
+/** The error for a stream that ended before its message did (see ReadFramesOptions.cut). */
+export function cutShort (cut: ReadFramesOptions['cut'], message: string): Error {
+  return cut === 'unavailable' ? new PeerUnavailableError(`${message}: the peer went away`) : new SyncProtocolError(message)
 }
 
 /**
@@ -95,6 +114,8 @@ export async function withDeadline<T> (stream: Stream, timeoutMs: number, work: 
     return await work(signal)
   } catch (err) {
     if (signal.aborted) throw new PeerUnavailableError(`${reason()} on ${stream.protocol}`, { protocol: stream.protocol }, { cause: err })
+    // libp2p's own errors for writing to or closing a reset stream; Kiln's (a malformed frame) stand.
+    if (wasReset(stream) && !(err instanceof KilnError)) throw resetError(stream, err)
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     throw err
   } finally {
@@ -117,6 +138,11 @@ export async function closeThenRead<T> (stream: Stream, signal: AbortSignal, rea
   }
   return await answer
 }
+
+/** Reset by either side (a dropped link, a deadline, a peer shedding load), not closed. */
+const wasReset = (stream: Stream): boolean => stream.status === 'reset' || stream.status === 'aborted'
+const resetError = (stream: Stream, cause?: unknown): Error =>
+  new PeerUnavailableError(`The ${stream.protocol} stream was reset`, { protocol: stream.protocol, status: stream.status }, cause == null ? undefined : { cause })
 
 function readLength (buffer: Uint8Array): [length: number, offset: number] | undefined {
   for (let i = 0; i < Math.min(buffer.length, MAX_LENGTH_BYTES); i++) {

@@ -33,6 +33,8 @@ export interface GossipInit {
   onBacklog: (peer: PeerId) => void
   /** An announcement reached no peer (the mesh is still forming): catch up with every peer soon. */
   onUnheard: () => void
+  /** See SyncInit.deliverGossip (tests only; unset, each announcement is handled at once). */
+  deliverGossip?: (handle: () => void) => void
 }
 
 export interface GossipStats {
@@ -158,7 +160,12 @@ export function startGossip (init: GossipInit): Gossip {
     if (outcome === 'failed') handled.delete(key)
   }
 
-  pubsub.topicValidators.set(topic, validate)
+  const { deliverGossip } = init
+  // The fault-injection seam sits before this node's own checks, so they meet what the wire delivered.
+  const validator = deliverGossip == null
+    ? validate
+    : (peer: PeerId, message: Message): TopicValidatorResult => { deliverGossip(() => { validate(peer, message) }); return TopicValidatorResult.Ignore }
+  pubsub.topicValidators.set(topic, validator)
   pubsub.subscribe(topic)
 
   return {

@@ -88,7 +88,7 @@ export async function requestHeads (libp2p: Libp2p, peer: PeerId, request: Heads
   const stream = await openStream(libp2p, peer, HEADS_PROTOCOL, signal)
   return await withDeadline(stream, HEADS_REQUEST_TIMEOUT_MS, async (deadline) => {
     await sendFrames(stream, [clean({ ...request, query: request.query == null ? undefined : clean({ ...request.query }) })], deadline)
-    const answer = await closeThenRead(stream, deadline, async () => await readOneFrame(stream, MAX_HEADS_RESPONSE_BYTES))
+    const answer = await closeThenRead(stream, deadline, async () => await readOneFrame(stream, MAX_HEADS_RESPONSE_BYTES, 'unavailable'))
     if (typeof (answer as { error?: unknown } | null)?.error === 'string') {
       throw new RateLimitedError(`Peer ${peer.toString()} refused a heads request: ${String((answer as { error: string }).error).slice(0, 200)}`)
     }

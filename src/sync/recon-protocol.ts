@@ -20,7 +20,7 @@ import {
   MAX_RECON_KEY_BYTES, MAX_RECON_MESSAGE_BYTES, MAX_RECON_MISSING, MAX_RECON_ROUNDS, RECON_INGEST_CHUNK, RECON_MAX_KEYS_PER_RANGE,
   RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
-import { readFrames, sendFrames, withDeadline } from './frames.js'
+import { cutShort, readFrames, sendFrames, withDeadline } from './frames.js'
 import { type KeyRange, type ReconEntry, type ReconIndex, type ReconValue, hex } from './recon-index.js'
 import { sha256aBytes, sha256aEqual, sha256aFromBytes } from './sha256a.js'
 
@@ -107,14 +107,14 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
   stats.sessions++
   stats.initiated++
   await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => {
-    const frames = readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })
+    const frames = readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS, cut: 'unavailable' })
     const queue: Item[] = ranges.map((range) => summaryItem(index, range.first, range.last))
     for (let rounds = 0; queue.length > 0; rounds++) {
       if (rounds >= MAX_RECON_ROUNDS) throw new SyncProtocolError(`Recon with ${peer.toString()} did not settle in ${MAX_RECON_ROUNDS} rounds`)
       await sendFrames(stream, [{ items: queue.splice(0, RECON_PENDING_RANGES) }], deadline)
       stats.sent++
       const next = await frames.next()
-      if (next.done === true) throw new SyncProtocolError('The recon responder closed the session early')
+      if (next.done === true) throw cutShort('unavailable', 'The recon responder closed the session early')
       stats.received++
       queue.push(...respond(index, parseMessage(next.value), missing))
       // Chunks stop at MAX_RECON_MISSING handed keys: a peer listing endless keys fills one map, no more.

@@ -61,6 +61,13 @@ export interface SyncInit {
    * node passes its peers' presence on and has none of its own (a server peer).
    */
   presenceSigner?: PresenceSigner
+  /**
+   * Tests only, off by default: each gossip announcement received is handed over as a function that
+   * handles it, for the test to call at once, later, twice or never (the partition test's drops,
+   * delays, duplicates and reordering). Unset, every announcement is handled as it arrives. Set,
+   * gossipsub hears Ignore for every message (a malformed one is still penalized here).
+   */
+  deliverGossip?: (handle: () => void) => void
 }
 
 export interface SyncStatus {
@@ -228,7 +235,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     log: log.newScope('gossip'),
     onBacklog: (peer) => { catchUpSoon(peer) },
     // A write right after connecting, before gossip meshes, would otherwise wait for the periodic round.
-    onUnheard: () => { for (const peer of peers.values()) catchUpSoon(peer) }
+    onUnheard: () => { for (const peer of peers.values()) catchUpSoon(peer) },
+    deliverGossip: init.deliverGossip
   })
   const stopServingBlocks = await serveBlocks({ libp2p, lookup: node.block, score, log: log.newScope('blocks') })
   const stopServingHeads = await serveHeads({ libp2p, node, score, log: log.newScope('heads') })

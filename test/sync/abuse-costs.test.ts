@@ -127,8 +127,8 @@ describe('sync: abuse costs the abuser', () => {
       asked++
     }
     expect(victim.sync.status().banned).toBe(1)
-    // Free within the allowance; then a point each until the ban at -100 (fading and refill add a few).
-    expect(asked).toBeGreaterThan(FAULT_BURST + 100)
+    // Free within the allowance; then a point each until the ban at -100 (fading and refill may add a few).
+    expect(asked).toBeGreaterThanOrEqual(FAULT_BURST + 100)
     expect(asked).toBeLessThan(FAULT_BURST + 200)
   })
 })

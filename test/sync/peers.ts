@@ -9,6 +9,7 @@ import { startSync, type Sync } from '../../src/sync/sync.js'
 import { DEFAULT_TOPIC } from '../../src/sync/constants.js'
 import type { SyncInterest } from '../../src/sync/interests.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import type { WireFaults } from './faults.js'
 
 export const LOOPBACK_WS = '/ip4/127.0.0.1/tcp/0/ws'
 
@@ -18,6 +19,11 @@ export interface TestPeer {
   libp2p: KilnLibp2p
   sync: Sync
   denyList: DenyList
+  /**
+   * PeerIds this peer's network cannot reach (a partition): its connection gater refuses dialing
+   * them and their connections, so nothing (not even a request redialing a peer) crosses the cut.
+   */
+  unreachable: Set<string>
   /** Stops sync and libp2p; the node (and its data) stays, as a device that went offline. */
   goOffline: () => Promise<void>
   /** A fresh libp2p + sync on the same node, as a device coming back. */
@@ -40,15 +46,28 @@ export interface TestPeerInit {
   bootstrap?: string[]
   /** How catch-up rounds compare sets (startSync's default: 'recon'). */
   reconcile?: 'heads' | 'recon'
+  /** Faults on this peer's wire: the gossip it receives and the request streams it opens. */
+  faults?: WireFaults
 }
 
 export async function startPeer (name: string, init: TestPeerInit = {}): Promise<TestPeer> {
   const node = init.node ?? createStreamNode({ store: createMemoryStore(), signer: init.signer ?? await kilnSigner(init.signerName ?? name) })
-  const peer = { name, node } as TestPeer
+  const peer = { name, node, unreachable: new Set<string>() } as TestPeer
   peer.goOnline = async () => {
-    peer.denyList = createDenyList()
-    peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: peer.denyList })
-    peer.sync = await startSync({ node, libp2p: peer.libp2p, denyList: peer.denyList, interests: init.interests, bootstrap: init.bootstrap, reconcile: init.reconcile, syncIntervalMs: init.syncIntervalMs ?? 600_000 })
+    const denyList = peer.denyList = createDenyList()
+    const gate: DenyList = { ...denyList, isDenied: (id) => peer.unreachable.has(id) || denyList.isDenied(id) }
+    peer.libp2p = await createKilnLibp2p({ listen: init.listen === false ? [] : [LOOPBACK_WS], relay: init.relay, denyList: gate })
+    init.faults?.wrapDials(peer.libp2p)
+    peer.sync = await startSync({
+      node,
+      libp2p: peer.libp2p,
+      denyList: peer.denyList,
+      interests: init.interests,
+      bootstrap: init.bootstrap,
+      reconcile: init.reconcile,
+      syncIntervalMs: init.syncIntervalMs ?? 600_000,
+      deliverGossip: init.faults?.deliverGossip
+    })
   }
   peer.goOffline = async () => {
     await peer.sync.stop()
