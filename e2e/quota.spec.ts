@@ -29,10 +29,13 @@ async function fillDisk (page: Page) {
       return btoa(String.fromCharCode(...bytes))
     }
     /** A write that neither resolves nor rejects within 20 s counts as a hang. */
-    const settle = async <T>(write: Promise<T>): Promise<{ ok: T } | { code: string, name: string }> => await Promise.race([
-      write.then((ok) => ({ ok }), (err: { code?: string, name?: string }) => ({ code: err.code ?? 'untyped', name: err.name ?? String(err) })),
-      new Promise<{ code: string, name: string }>((resolve) => setTimeout(() => { hangs++; resolve({ code: 'hang', name: 'hang' }) }, 20_000))
-    ])
+    const settle = async <T>(write: Promise<T>): Promise<{ ok: T } | { code: string, name: string }> => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const hang = new Promise<{ code: string, name: string }>((resolve) => { timer = setTimeout(() => { hangs++; resolve({ code: 'hang', name: 'hang' }) }, 20_000) })
+      const answer = write.then((ok) => ({ ok }), (err: { code?: string, name?: string }) => ({ code: err.code ?? 'untyped', name: err.name ?? String(err) }))
+      // Only a write still unanswered after 20 s counts as a hang: the timer of one that answered is cleared.
+      return await Promise.race([answer, hang]).finally(() => { clearTimeout(timer) })
+    }
     const acked: Array<{ id: string, tip: string, content: { n: number, text: string } }> = []
     const refusals: string[] = [] // the current run of refused writes
     const kinds = new Set<string>() // every kind of refusal seen
