@@ -85,6 +85,11 @@ export function decodeEnvelope (bytes: Uint8Array): DecodedEnvelope {
   const { payload, signatures } = (decoded ?? {}) as { payload?: unknown, signatures?: unknown }
   if (!(payload instanceof Uint8Array) || !Array.isArray(signatures)) throw new MalformedCommitError('Envelope is not valid dag-jose')
   if (signatures.length !== 1) throw new MalformedCommitError('A signed commit must carry exactly one signature')
+  // Only the fields dag-jose writes: the signature covers the payload, not the envelope, so an extra
+  // field (or an unprotected header) would make a new, valid-looking sibling of any signed commit.
+  if (!hasOnlyKeys(decoded, ENVELOPE_KEYS) || !hasOnlyKeys(signatures[0], SIGNATURE_KEYS)) {
+    throw new MalformedCommitError('A signed envelope holds only `payload` and one signature of `protected` and `signature`')
+  }
   const { protected: protectedBytes, signature } = (signatures[0] ?? {}) as { protected?: unknown, signature?: unknown }
   if (!(signature instanceof Uint8Array)) throw new MalformedCommitError('Envelope is not valid dag-jose')
   if (protectedBytes == null) throw new MalformedCommitError('JWS has no protected header')
@@ -99,6 +104,13 @@ export function decodeEnvelope (bytes: Uint8Array): DecodedEnvelope {
     signingInput: signingInput(protectedHeader, payloadString),
     signature
   }
+}
+
+const ENVELOPE_KEYS = new Set(['payload', 'signatures'])
+const SIGNATURE_KEYS = new Set(['protected', 'signature'])
+
+function hasOnlyKeys (value: unknown, keys: ReadonlySet<string>): boolean {
+  return value != null && typeof value === 'object' && Object.keys(value).every((key) => keys.has(key))
 }
 
 /** The CACAO CID named by a `cap` header, or undefined when the key signs for itself. */

@@ -1,3 +1,4 @@
+import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJose from 'dag-jose'
 import { describe, expect, it } from 'vitest'
 import { decodeEnvelope } from '../../src/commits/jws.js'
@@ -58,5 +59,23 @@ describe('decoding a signed envelope', () => {
     }
     // Flips inside the signature or header bytes keep the envelope readable: both sides saw some.
     expect(accepted).toBeGreaterThan(100)
+  })
+})
+
+describe('an envelope is only what dag-jose writes', () => {
+  it('an extra field or an unprotected header (not covered by the signature) is refused: no sibling copies of a signed commit', async () => {
+    const did = await ceramicDid('alice')
+    const valid = dagJose.encode((await did.createDagJWS({ n: 1 })).jws)
+    const fields = dagCbor.decode<{ payload: Uint8Array, signatures: Array<Record<string, unknown>> }>(valid)
+    expect(() => decodeEnvelope(valid)).not.toThrow()
+    const copies = [
+      dagCbor.encode({ ...fields, extra: 1 }),
+      dagCbor.encode({ ...fields, signatures: [{ ...fields.signatures[0], header: { kid: 'x' } }] })
+    ]
+    for (const copy of copies) {
+      // dag-jose reads both copies as the same JWS: only their bytes, and so their CIDs, differ.
+      expect((dagJose.decode(copy) as dagJose.DagJWS).payload).toBe((dagJose.decode(valid) as dagJose.DagJWS).payload)
+      expect(() => decodeEnvelope(copy)).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED_COMMIT' }))
+    }
   })
 })

@@ -99,8 +99,7 @@ it(`refuses ${RUNS} mutated CARs with typed errors on both import paths, and los
     async lost (_input, accepted) {
       let changed = 0
       for (const stream of held) {
-        // Not the tip: a copy of a signed commit with an extra field in its envelope is a valid
-        // sibling commit (the signature covers the payload, not the envelope), and may win the tie-break.
+        // Not the tip: a CAR may bring a valid branch of a held stream, which may win the tie-break.
         const commits = new Set((await node.commits(stream.id)).map((c) => c.cid))
         const state = await node.load(stream.id)
         if (!stream.commits.every((cid) => commits.has(cid)) || JSON.stringify(state.content) !== JSON.stringify(stream.content)) changed++
