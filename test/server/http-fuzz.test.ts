@@ -12,6 +12,7 @@ import { createDiskStore } from '../../src/store/disk-store.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { idle, quiet } from '../fixtures/http-server.js'
 import { postModel } from '../fixtures/models.js'
+import { createRng } from '../fixtures/fuzz.js'
 
 /**
  * A seeded fuzzer for the HTTP API, the ceramic-one routes included: odd methods, mutated ids and
@@ -27,18 +28,6 @@ const ANSWER_TIMEOUT_MS = 15_000
 const root = mkdtempSync(join(tmpdir(), 'kiln-http-fuzz-'))
 afterAll(() => { rmSync(root, { recursive: true, force: true }) })
 
-
-/** mulberry32: small, seeded, good enough to pick inputs reproducibly. */
-function random (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Answer { status: number, code?: string }
 
@@ -75,7 +64,7 @@ it(`answers ${RUNS} hostile requests with no 5xx and no hang, and changes nothin
   const port = (server.address() as AddressInfo).port
   const before = await node.stats()
 
-  const next = random(SEED)
+  const next = createRng(SEED).next
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]
   const int = (n: number): number => Math.floor(next() * n)
   const mutate = (text: string): string => {
