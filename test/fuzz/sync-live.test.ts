@@ -11,7 +11,7 @@ import { sha256aBytes } from '../../src/sync/sha256a.js'
 import { type Rng, concat, fuzzRuns, mutateBytes, mutateValue, runFuzz } from '../fixtures/fuzz.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { type RoguePeer, startRoguePeer } from '../fixtures/rogue-peer.js'
-import { LOOPBACK_WS, contents, isSyncPeer, startPeer, waitFor } from '../sync/peers.js'
+import { LOOPBACK_WS, type TestPeer, contents, isSyncPeer, startPeer, waitFor } from '../sync/peers.js'
 
 /**
  * Mutated frames of the heads, blocks and Recon protocols over real libp2p streams (WebSockets on
@@ -76,16 +76,8 @@ it(`${RUNS} mutated protocol streams from a rogue peer over libp2p: refused type
     if (rogue != null) await rogue.stop()
     rogue = await startRoguePeer({ listen: [LOOPBACK_WS], signer: await kilnSigner('mallory') })
     rogues++
-    // libp2p limits new inbound connections per address and second: a fresh rogue may have to wait its turn.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await rogue.libp2p.dial(victim.libp2p.getMultiaddrs()[0])
-        return rogue
-      } catch (err) {
-        if (attempt === 10) throw err
-        await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
-      }
-    }
+    await dialInTurn(rogue.libp2p, victim)
+    return rogue
   }
 
   const frames = (rng: Rng, protocol: string): Uint8Array => {
@@ -138,7 +130,7 @@ it(`${RUNS} mutated protocol streams from a rogue peer over libp2p: refused type
   // any newcomer from that address, the honest peer included.)
   const honest = await startPeer('honest')
   running.push(honest)
-  await honest.libp2p.dial(victim.libp2p.getMultiaddrs()[0])
+  await dialInTurn(honest.libp2p, victim)
   await waitFor(() => isSyncPeer(honest, victim) && isSyncPeer(victim, honest), 'the honest peer and the node to see each other')
   const good = await honest.node.create({ content: { still: 'fine' } })
   await victim.sync.syncNow()
@@ -148,3 +140,16 @@ it(`${RUNS} mutated protocol streams from a rogue peer over libp2p: refused type
   const served = await contents(honest.node)
   for (const id of Object.keys(heldBefore)) expect(served[id]).toEqual(heldBefore[id])
 }, 180_000)
+
+/** libp2p limits new inbound connections per address and second: a new peer from 127.0.0.1 (a fresh rogue, the honest peer after them) may have to wait its turn. */
+async function dialInTurn (from: { dial: TestPeer['libp2p']['dial'] }, to: TestPeer): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await from.dial(to.libp2p.getMultiaddrs()[0])
+      return
+    } catch (err) {
+      if (attempt === 10) throw err
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
+    }
+  }
+}
