@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import config from '../playwright.config.js'
-import { type OwnChromium, launchOwnChromium, smallDiskUnavailable } from './fixtures/own-chromium.js'
+import { type OwnChromium, launchOwnChromium, mountSmallDisk, smallDiskUnavailable } from './fixtures/own-chromium.js'
 
 /*
  * A full disk under load: Chromium's profile is on a small filesystem of its own, and a page writes
@@ -24,6 +24,7 @@ async function fillDisk (page: Page) {
   return await page.evaluate(async (docBytes) => {
     const kiln = window.kiln!
     let hangs = 0
+    const browserErrors = new Set<string>() // the browser's own errors behind ERR_STORE_FULL
     const text = (): string => {
       const bytes = crypto.getRandomValues(new Uint8Array(docBytes * 3 / 4))
       return btoa(String.fromCharCode(...bytes))
@@ -32,14 +33,21 @@ async function fillDisk (page: Page) {
     const settle = async <T>(write: Promise<T>): Promise<{ ok: T } | { code: string, name: string }> => {
       let timer: ReturnType<typeof setTimeout> | undefined
       const hang = new Promise<{ code: string, name: string }>((resolve) => { timer = setTimeout(() => { hangs++; resolve({ code: 'hang', name: 'hang' }) }, 20_000) })
-      const answer = write.then((ok) => ({ ok }), (err: { code?: string, name?: string }) => ({ code: err.code ?? 'untyped', name: err.name ?? String(err) }))
+      const answer = write.then((ok) => ({ ok }), (err: { code?: string, name?: string, message?: string, details?: { browserError?: string, browserMessage?: string } }) => {
+        if (err.details?.browserError != null) browserErrors.add(`${err.details.browserError}: ${err.details.browserMessage ?? ''}`)
+        else if (typeof err.code !== 'string') browserErrors.add(`untyped ${err.name ?? ''}: ${err.message ?? String(err)}`)
+        return { code: err.code ?? 'untyped', name: err.name ?? String(err) }
+      })
       // Only a write still unanswered after 20 s counts as a hang: the timer of one that answered is cleared.
       return await Promise.race([answer, hang]).finally(() => { clearTimeout(timer) })
     }
-    const acked: Array<{ id: string, tip: string, content: { n: number, text: string } }> = []
+    type Content = { n: number, text: string }
+    const acked: Array<{ id: string, tip: string, content: Content }> = []
     const refusals: string[] = [] // the current run of refused writes
     const kinds = new Set<string>() // every kind of refusal seen
-    const updated = new Map<string, { n: number, text: string }>()
+    const updated = new Map<string, { tip: string, content: Content }>()
+    // Updates refused or hung: what each asked for, which a refused write may still have stored (never acknowledged).
+    const unsure = new Map<string, Content[]>()
     // Four writers at once (creates, and updates of what they made) until ten writes in a row are refused.
     for (let n = 0; refusals.length < 10 && n < 2_000; n += 4) {
       const writes = [0, 1, 2, 3].map(async (j) => {
@@ -47,7 +55,8 @@ async function fillDisk (page: Page) {
         const previous = acked.at(-1 - j)
         if (j === 3 && previous != null) {
           const result = await settle(kiln.update(previous.id, { content }))
-          if ('ok' in result) updated.set(previous.id, content)
+          if ('ok' in result) updated.set(previous.id, { tip: result.ok.tip, content })
+          else unsure.set(previous.id, [...(unsure.get(previous.id) ?? []), content])
           return result
         }
         const result = await settle(kiln.create({ content }))
@@ -60,7 +69,7 @@ async function fillDisk (page: Page) {
       }
     }
     // Every acknowledged write, read back: whole, or refused typed (never other content).
-    const expected = new Map(acked.map((a) => [a.id, updated.get(a.id) ?? a.content]))
+    const expected = new Map(acked.map((a) => [a.id, updated.get(a.id)?.content ?? a.content]))
     let intact = 0
     const wrong: string[] = []
     const readRefusals = new Set<string>()
@@ -70,8 +79,18 @@ async function fillDisk (page: Page) {
       else if (loaded !== undefined) wrong.push(id)
     }
     const status = await kiln.status()
-    return { hangs, acked: acked.length, updates: updated.size, refusals, kinds: [...kinds], intact, wrong, readRefusals: [...readRefusals], expected: expected.size, closed: status.closed }
+    // Each acknowledged document at its last acknowledged tip, for a later check (after a restart).
+    const written = acked.map((a) => {
+      const last = updated.get(a.id) ?? a
+      return { id: a.id, tip: last.tip, content: last.content, unsure: unsure.get(a.id) ?? [] }
+    })
+    return { written, browserErrors: [...browserErrors], hangs, acked: acked.length, updates: updated.size, refusals, kinds: [...kinds], intact, wrong, readRefusals: [...readRefusals], expected: expected.size, closed: status.closed }
   }, DOC_BYTES)
+}
+
+async function openApp (page: Page): Promise<void> {
+  await page.goto(`${config.use?.baseURL as string}/e2e/pages/app.html?node=quota`)
+  await expect(page.locator('#status')).toHaveText('ready', { timeout: 20_000 })
 }
 
 async function withSmallDisk (task: (chrome: OwnChromium, page: Page) => Promise<void>): Promise<void> {
@@ -81,8 +100,7 @@ async function withSmallDisk (task: (chrome: OwnChromium, page: Page) => Promise
   const chrome = await launchOwnChromium(profile, { diskBytes: DISK })
   try {
     const page = await chrome.context.newPage()
-    await page.goto(`${config.use?.baseURL as string}/e2e/pages/app.html?node=quota`)
-    await expect(page.locator('#status')).toHaveText('ready', { timeout: 20_000 })
+    await openApp(page)
     await task(chrome, page)
   } finally {
     await chrome.kill()
@@ -105,6 +123,68 @@ test('a full disk refuses writes typed (ERR_STORE_FULL, then ERR_STORE_CLOSED on
     expect(full.wrong).toEqual([])
     expect(full.readRefusals.filter((code) => code !== 'ERR_STORE_CLOSED')).toEqual([])
   })
+})
+
+// Data loss, in Chromium (156): when LevelDB meets the full disk writing its log or a table file
+// ("Connection is closing because of: IO error: …/000045.log (or 000054.ldb): FILE_ERROR_NO_SPACE"),
+// Chromium closes the connection and deletes the origin's whole IndexedDB database while still
+// running (the profile's IndexedDB directory is empty right after the kill), acknowledged writes and
+// all. It did so in 16 of 18 runs; in the other two the database was not closed and all came back.
+// Persistent storage (navigator.storage.persist() granted) does not prevent it, nor does refusing
+// every write after the first full-disk refusal. KILN_QUOTA_RESTART=1 runs it.
+test('after a full disk, Chromium killed and the disk grown, every acknowledged write reloads with its content and new writes succeed', async () => {
+  test.fixme(process.env.KILN_QUOTA_RESTART !== '1', 'Chromium deletes the IndexedDB database after LevelDB meets a full disk (see above); KILN_QUOTA_RESTART=1 runs it')
+  test.setTimeout(150_000)
+  const root = mkdtempSync(join(tmpdir(), 'kiln-quota-'))
+  const disk = join(root, 'disk')
+  mkdirSync(disk)
+  // On the host's mount namespace (not the browser's own), so the profile outlives the browser.
+  const small = mountSmallDisk(disk, DISK)
+  const profile = join(disk, 'profile')
+  const launch = async (): Promise<{ chrome: OwnChromium, page: Page }> => {
+    const chrome = await launchOwnChromium(profile, { diskCacheDir: join(root, 'cache') })
+    const page = await chrome.context.newPage()
+    await openApp(page)
+    return { chrome, page }
+  }
+  let chrome: OwnChromium | undefined
+  try {
+    const first = await launch()
+    chrome = first.chrome
+    const full = await fillDisk(first.page)
+    await chrome.kill()
+    small.resize(LIFTED)
+    const second = await launch()
+    chrome = second.chrome
+    const after = await second.page.evaluate(async (written) => {
+      const kiln = window.kiln!
+      const lost: string[] = []
+      let refusedButStored = 0
+      for (const { id, tip, content, unsure } of written) {
+        const loaded = await kiln.load(id).then((s) => ({ tip: s.tip, content: JSON.stringify(s.content) }), (err: { code?: string }) => ({ tip: err.code ?? 'untyped', content: '' }))
+        if (loaded.tip === tip && loaded.content === JSON.stringify(content)) continue
+        // A refused update may have been stored even so (its transaction committed as the connection closed).
+        if (unsure.some((c) => JSON.stringify(c) === loaded.content)) { refusedButStored++; continue }
+        lost.push(`#${content.n} ${id}: acknowledged tip ${tip}, loaded ${loaded.tip}`)
+      }
+      const created = await kiln.create({ content: { after: 'restart' } })
+      const updated = await kiln.update(created.id, { content: { after: 'restart', again: true } })
+      const reloaded = await kiln.load(created.id)
+      return { lost, refusedButStored, newContent: reloaded.content, newTip: reloaded.tip, updatedTip: updated.tip }
+    }, full.written)
+    console.log(`quota restart: ${full.acked} documents and ${full.updates} updates acknowledged before the ${DISK / 2 ** 20} MiB disk was full (refused with ${full.kinds.join(', ')}; the browser said ${full.browserErrors.join(' | ')}); ` +
+      `after a kill and the disk grown to ${LIFTED / 2 ** 20} MiB, ${full.written.length - after.lost.length}/${full.written.length} reload at their acknowledged tip and content, ` +
+      `${after.lost.length} lost, ${after.refusedButStored} refused updates found stored; a new create and update: ${after.newTip === after.updatedTip ? 'ok' : 'wrong tip'}`)
+    expect(full.acked).toBeGreaterThan(10)
+    expect(full.kinds[0]).toBe('ERR_STORE_FULL StoreFullError')
+    expect(after.lost).toEqual([])
+    expect(after.newContent).toEqual({ after: 'restart', again: true })
+    expect(after.newTip).toBe(after.updatedTip)
+  } finally {
+    await chrome?.kill()
+    small.unmount()
+    rmSync(root, { recursive: true, force: true })
+  }
 })
 
 // Chromium 156 closes the IndexedDB connection after LevelDB meets ENOSPC ("Connection is closing

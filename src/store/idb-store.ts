@@ -102,7 +102,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     if (err instanceof KilnError) return err
     const errName = (err as Error)?.name
     if (errName === 'QuotaExceededError' || (errName === 'UnknownError' && NO_SPACE.test((err as Error).message))) {
-      return new StoreFullError('Browser storage is full (its quota or the disk); nothing of this write was stored', undefined, { cause: err })
+      // The browser's own error is kept in the details: Chromium's two forms (QuotaExceededError,
+      // or LevelDB's UnknownError "IO error … FILE_ERROR_NO_SPACE") are followed differently.
+      return new StoreFullError('Browser storage is full (its quota or the disk); nothing of this write was stored', { browserError: errName, browserMessage: (err as Error).message }, { cause: err })
     }
     if (closedError != null) return new StoreClosedError(closedError.message, closedError.details, { cause: err })
     return err
