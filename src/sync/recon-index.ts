@@ -10,7 +10,6 @@
  * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
  */
 import { CID } from 'multiformats/cid'
-import { loadCommit } from '../commits/decode.js'
 import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, createEventId, eventIdRange } from '../ids/event-id.js'
 import { StreamID } from '../ids/index.js'
 import type { CommitEvent, StreamNode } from '../node/stream-node.js'
@@ -26,8 +25,6 @@ export interface ReconIndex {
   readonly size: number
   has: (key: Uint8Array) => boolean
   hasCommit: (cid: string) => boolean
-  /** Adds every commit from `tip` back to the first one already indexed. */
-  addRun: (stream: { id: string, controller: string, model?: string }, tip: string) => Promise<number>
   /** Count and Sha256a of the keys in [first, last). */
   summary: (first: Uint8Array, last: Uint8Array) => RangeSummary
   /** The keys in [first, last), at most `limit`. */
@@ -135,20 +132,6 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     lanes = mergedLanes
   }
 
-  const source = async (cid: CID): Promise<Uint8Array | undefined> => await node.block(cid.toString())
-
-  async function addRun (stream: { id: string, controller: string, model?: string }, tip: string): Promise<number> {
-    let added = 0
-    let cid: CID | undefined = CID.parse(tip)
-    while (cid != null) {
-      if (!insert(eventIdFor(stream, cid.toString(), network), { stream: stream.id, cid: cid.toString() })) break
-      added++
-      const commit = await loadCommit(cid, source)
-      cid = commit.kind === 'genesis' ? undefined : commit.payload.prev
-    }
-    return added
-  }
-
   // Built in the background from the store's commit records (no block is read), sorted once;
   // sessions wait for it (idle). Runs the node accepts meanwhile are indexed after it, one after
   // another, in the order the node accepted them (a run the build already saw adds nothing).
@@ -198,7 +181,6 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     get size () { return keys.length + unsorted.length },
     has: (key) => values.has(hex(key)),
     hasCommit: (cid) => commits.has(cid),
-    addRun,
     summary (first, last) {
       const [from, to] = slice(first, last)
       const hash = sha256aZero()
