@@ -205,6 +205,9 @@ test('a browser peer on a direct connection that sends forged commits is refused
     // The rogue's own stream reached the server peer by gossip; the page loads it from there.
     await expect.poll(async () => await contentIn(page, stream), { timeout: 20_000 }).toEqual({ v: 1 })
     await expect.poll(() => events.some((e) => e.direct === idA), { timeout: 40_000 }).toBe(true)
+    // The forgeries reach the page only once its topic subscription has reached the rogue over
+    // that connection (CI once saw none arrive without this wait).
+    await expect.poll(() => events.some((e) => e.subscribed === idA), { timeout: 20_000 }).toBe(true)
 
     // The server peer stops: the forgeries can only come over the direct connection.
     const exited = once(server.process, 'exit')
@@ -216,7 +219,8 @@ test('a browser peer on a direct connection that sends forged commits is refused
 
     // Both refused (each an invalid signature: 'invalid' counts ERR_INVALID_SIGNATURE and its kin),
     // the rogue scored down to a ban and hung up on.
-    await expect.poll(async () => (await page.evaluate(async () => (await window.kiln!.status()).network))?.invalid, { timeout: 20_000 }).toBe(2)
+    const whenForged = JSON.stringify(events.find((e) => e.forged != null))
+    await expect.poll(async () => (await page.evaluate(async () => (await window.kiln!.status()).network))?.invalid, { timeout: 20_000, message: `page ${idA}, rogue ${whenForged}` }).toBe(2)
     expect((await page.evaluate(async () => (await window.kiln!.status()).network))).toMatchObject({ penalties: 2, banned: 1 })
     const forgedAt = events.findIndex((e) => e.forged != null)
     await expect.poll(() => events.findLastIndex((e) => e.closed === idA) > forgedAt, { timeout: 15_000 }).toBe(true)
