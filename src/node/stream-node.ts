@@ -137,6 +137,8 @@ export interface StreamNode {
   block: (cid: string) => Promise<Uint8Array | undefined>
   /** Every commit stored for a stream, on every branch (no order), with its `prev` and when this node accepted it: what sync indexes and attests. */
   commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
+  /** Every stored commit of every stream as (stream, commit), page by page in one scan (see Store.listCommits). */
+  allCommits: (page?: PageRequest) => Promise<Page<{ stream: string, cid: string }>>
   /**
    * What each stored commit of a stream wrote, on every branch (no order): a genesis's content and
    * a data commit's JSON-Patch operations. Every value any version held was written by one of
@@ -824,6 +826,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     block: async (cid) => await store.getBlock(cid),
 
     commits: async (id) => (await store.getCommits(id)).map((c) => c.prev == null ? { cid: c.cid, receivedAt: c.receivedAt } : { cid: c.cid, prev: c.prev, receivedAt: c.receivedAt }),
+
+    async allCommits (page) {
+      const result = await store.listCommits(page)
+      const items = result.items.map((c) => ({ stream: c.stream, cid: c.cid }))
+      return result.cursor == null ? { items } : { items, cursor: result.cursor }
+    },
 
     async commitData (id) {
       const written: unknown[] = []

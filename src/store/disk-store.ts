@@ -233,6 +233,13 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
       return values.map((json) => parse<CommitRecord>(json, `commit record of ${id}`))
     }),
 
+    listCommits: async (page = {}) => await run(async () => {
+      const limit = pageSize(page)
+      const entries = await commits.iterator({ gt: page.cursor ?? '', limit }).all()
+      const items = entries.map(([key, json]) => parse<CommitRecord>(json, `commit record ${key}`))
+      return entries.length < limit ? { items } : { items, cursor: entries[entries.length - 1][0] }
+    }),
+
     query: async (q, page = {}) => await run(async () => usesFields(q) ? await readFieldQuery(planFieldQuery(q, declared), q, page, fieldReader) : await query(q, page)),
 
     count: async (q) => await run(async () => {

@@ -7,7 +7,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import { ALL_STORES, IDB_SCHEMA_VERSION, INDEXES_KEY, modelCountKey, upgradeSchema, type KilnDB, type StreamRow } from './idb-schema.js'
 import {
   INDEXED_FIELDS, assertOneBatchPerStream, countPages, fieldKeys, matches, orderKey, pageSize,
-  type CommitBatch, type Page, type PageRequest, type QueriedRecord, type Store, type StoredIndex, type StreamQuery, type StreamRecord
+  type CommitBatch, type CommitRecord, type Page, type PageRequest, type QueriedRecord, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
 import { type KeyRange, planFieldQuery, sameIndex, usesFields } from './field-index.js'
 import { countFieldQuery, readFieldQuery, type FieldIndexReader, type IndexEntry } from './field-query.js'
@@ -281,6 +281,15 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       return await Promise.all(refs.map(async ({ id, tip }) => await states.get([id, tip])))
     }),
     getCommits: guarded(async (id: string) => await reader('commits').getAll(IDBKeyRange.bound([id], [id, []]))),
+
+    // The cursor is the last record's key, [stream, cid], as JSON.
+    listCommits: guarded(async (page: PageRequest = {}): Promise<Page<CommitRecord>> => {
+      const limit = pageSize(page)
+      const after = page.cursor == null ? undefined : IDBKeyRange.lowerBound(JSON.parse(page.cursor) as [string, string], true)
+      const items = await reader('commits').getAll(after, limit)
+      const lastItem = items[items.length - 1]
+      return items.length < limit ? { items } : { items, cursor: JSON.stringify([lastItem.stream, lastItem.cid]) }
+    }),
 
     query: guarded(async (query: StreamQuery, page: PageRequest = {}): Promise<Page<QueriedRecord>> => {
       if (usesFields(query)) return await readFieldQuery(planFieldQuery(query, declared), query, page, fieldReader())

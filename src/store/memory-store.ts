@@ -80,6 +80,19 @@ export function createMemoryStore (): Store {
     async getStates (refs) { open(); return refs.map(({ id, tip }) => states.get(stateKey(id, tip))) },
     async getCommits (id) { open(); return [...(commits.get(id)?.values() ?? [])].map((c) => ({ ...c })) },
 
+    // A page ends with a whole stream, so its cursor is the last stream listed.
+    async listCommits (page: PageRequest = {}) {
+      open()
+      const limit = pageSize(page)
+      const items: CommitRecord[] = []
+      const ids = [...commits.keys()].sort().filter((id) => page.cursor == null || id > page.cursor)
+      for (const id of ids) {
+        if (items.length >= limit) return { items, cursor: items[items.length - 1].stream }
+        for (const c of commits.get(id)?.values() ?? []) items.push({ ...c })
+      }
+      return { items }
+    },
+
     async query (query: StreamQuery, page: PageRequest = {}): Promise<Page<StreamRecord>> {
       open()
       if (usesFields(query)) return await readFieldQuery(planFieldQuery(query, declared), query, page, fieldReader)

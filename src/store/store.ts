@@ -29,6 +29,12 @@ export interface Store {
   /** Every commit of every branch of a stream, in no particular order. */
   getCommits: (id: string) => Promise<CommitRecord[]>
   /**
+   * Every commit record of every stream, page by page in the store's own order (one scan, not a
+   * read per stream: what an index over all commits is built from). Commits stored while the pages
+   * are read may or may not appear, and a record may appear twice.
+   */
+  listCommits: (page?: PageRequest) => Promise<Page<CommitRecord>>
+  /**
    * Streams matching every given field, oldest first, served from an index (never a full scan).
    * With `where` or `sort`, one field index of the Model serves it (see field-index.ts).
    */

@@ -9,12 +9,14 @@
  * through `onCommit`, which names each run's commits. Held in a sorted array: a range's count and Sha256a cost O(range),
  * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
  */
+import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
-import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, createEventId, eventIdRange } from '../ids/event-id.js'
+import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, eventIdPrefix, eventIdRange } from '../ids/event-id.js'
 import { StreamID } from '../ids/index.js'
-import type { CommitEvent, StreamNode } from '../node/stream-node.js'
+import type { CommitEvent, StreamHeads, StreamNode } from '../node/stream-node.js'
 import type { SyncInterest } from './interests.js'
 import { allHeads } from './local-streams.js'
+import { createLru } from './lru.js'
 import { sha256aAdd, sha256aOf, sha256aZero } from './sha256a.js'
 
 export interface ReconValue { stream: string, cid: string }
@@ -37,20 +39,35 @@ export interface ReconIndex {
 }
 
 const utf8 = new TextEncoder()
-/** A key (or any bytes) as hex: how keys are looked up in maps and sets. */
-export const hex = (key: Uint8Array): string => { let s = ''; for (const b of key) s += b.toString(16).padStart(2, '0'); return s }
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+/** A key (or any bytes) as hex: how keys are looked up in maps and sets (an index build makes one per commit). */
+export const hex = (key: Uint8Array): string => { let s = ''; for (let i = 0; i < key.length; i++) s += HEX_PAIRS[key[i]]; return s }
 
 /** The EventId of one commit of a stream (the layout documented above). */
-export function eventIdFor (stream: { id: string, controller: string, model?: string }, cid: string, network: number = NETWORK.INMEMORY): Uint8Array {
-  const id = StreamID.fromString(stream.id)
-  return createEventId({
+export function eventIdFor (stream: StreamKeyFields, cid: string, network: number = NETWORK.INMEMORY): Uint8Array {
+  return withEventCid(streamPrefix(stream, network), cid)
+}
+
+type StreamKeyFields = Pick<StreamHeads, 'id' | 'controller' | 'model'>
+
+/** What every EventId of one stream starts with (all but the commit CID). */
+function streamPrefix (stream: StreamKeyFields, network: number): Uint8Array {
+  return eventIdPrefix({
     network,
     sepKey: stream.model != null ? 'model' : 'controller',
     sepValue: stream.model != null ? StreamID.fromString(stream.model).bytes : utf8.encode(stream.controller),
     controller: stream.controller,
-    initCid: id.cid,
-    eventCid: CID.parse(cid)
+    initCid: StreamID.fromString(stream.id).cid
   })
+}
+
+function withEventCid (prefix: Uint8Array, cid: string): Uint8Array {
+  // A CIDv1's text is multibase: decoding it straight skips building a CID object for each key.
+  const event = cid.startsWith(base32.prefix) ? base32.decode(cid) : CID.parse(cid).bytes
+  const key = new Uint8Array(prefix.length + event.length)
+  key.set(prefix)
+  key.set(event, prefix.length)
+  return key
 }
 
 export interface KeyRange { first: Uint8Array, last: Uint8Array }
@@ -75,13 +92,17 @@ export interface ReconIndexInit {
   log: (format: string, ...args: unknown[]) => void
 }
 
+/** Enough for every stream of a catch-up's pages to hit; a prefix is ~30 bytes. */
+const PREFIX_CACHE_SIZE = 20_000
+
 export function createReconIndex (init: ReconIndexInit): ReconIndex {
   const { node, log } = init
   const network = init.network ?? NETWORK.INMEMORY
+  // Three arrays in EventId order, one position per commit: the key, its Sha256a lanes, what it names.
   let keys: Uint8Array[] = []
-  /** Each key's Sha256a lanes, at the key's position in `keys`. */
   let lanes: Uint32Array[] = []
-  const values = new Map<string, ReconValue>()
+  let named: ReconValue[] = []
+  /** Every indexed commit CID: a commit belongs to one stream, so its CID stands for its key. */
   const commits = new Set<string>()
   let pending: Promise<void> = Promise.resolve()
 
@@ -97,60 +118,76 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     return lo
   }
 
-  const remember = (key: Uint8Array, value: ReconValue): void => {
-    values.set(hex(key), value)
-    commits.add(value.cid)
-  }
-
   /**
-   * Keys added since the sorted arrays were last read: merged in one pass when a session next reads
-   * (a catch-up adds thousands in between; inserting each in place would move the array each time).
+   * Entries added since the sorted arrays were last read: merged in one pass when a session next reads
+   * (a catch-up adds thousands in between; inserting each in place would move the arrays each time).
    */
-  let unsorted: Uint8Array[] = []
+  let unsorted: ReconEntry[] = []
 
-  const insert = (key: Uint8Array, value: ReconValue): boolean => {
-    if (values.has(hex(key))) return false
-    unsorted.push(key)
-    remember(key, value)
-    return true
+  const insert = (key: Uint8Array, value: ReconValue): void => {
+    if (commits.has(value.cid)) return
+    commits.add(value.cid)
+    unsorted.push({ key, ...value })
   }
 
   const settle = (): void => {
     if (unsorted.length === 0) return
-    const added = unsorted.sort(compareEventIds)
+    const added = unsorted.sort((a, b) => compareEventIds(a.key, b.key))
     unsorted = []
-    const mergedKeys: Uint8Array[] = []
-    const mergedLanes: Uint32Array[] = []
+    const merged: { keys: Uint8Array[], lanes: Uint32Array[], named: ReconValue[] } = { keys: [], lanes: [], named: [] }
+    const keep = (i: number): void => { merged.keys.push(keys[i]); merged.lanes.push(lanes[i]); merged.named.push(named[i]) }
     let i = 0
-    for (const key of added) {
-      while (i < keys.length && compareEventIds(keys[i], key) < 0) { mergedKeys.push(keys[i]); mergedLanes.push(lanes[i]); i++ }
-      mergedKeys.push(key)
-      mergedLanes.push(sha256aOf(key))
+    for (const { key, stream, cid } of added) {
+      while (i < keys.length && compareEventIds(keys[i], key) < 0) keep(i++)
+      merged.keys.push(key)
+      merged.lanes.push(sha256aOf(key))
+      merged.named.push({ stream, cid })
     }
-    for (; i < keys.length; i++) { mergedKeys.push(keys[i]); mergedLanes.push(lanes[i]) }
-    keys = mergedKeys
-    lanes = mergedLanes
+    for (; i < keys.length; i++) keep(i)
+    keys = merged.keys
+    lanes = merged.lanes
+    named = merged.named
   }
 
-  // Built in the background from the store's commit records (no block is read), sorted once;
-  // sessions wait for it (idle). Runs the node accepts meanwhile are indexed after it, one after
-  // another, in the order the node accepted them (a run the build already saw adds nothing).
+  /** Each stream's key prefix, kept for the streams seen lately (the build's streams, then live runs). */
+  const prefixes = createLru<Uint8Array>(PREFIX_CACHE_SIZE)
+  const keyOf = (stream: StreamKeyFields, cid: string): Uint8Array => {
+    const fields = `${stream.id} ${stream.controller} ${stream.model ?? ''}`
+    let prefix = prefixes.get(fields)
+    if (prefix == null) prefixes.set(fields, prefix = streamPrefix(stream, network))
+    return withEventCid(prefix, cid)
+  }
+
+  // Built in the background from the store's stream and commit records in two scans (no block is
+  // read), sorted once; sessions wait for it (idle). Runs the node accepts meanwhile are indexed
+  // after it, in the order the node accepted them (a run the build already saw adds nothing).
   async function build (): Promise<void> {
+    const streams = new Map<string, StreamKeyFields>()
+    for await (const heads of allHeads(node)) streams.set(heads.id, { id: heads.id, controller: heads.controller, model: heads.model })
     const built: Array<{ key: Uint8Array, value: ReconValue }> = []
-    for await (const heads of allHeads(node)) {
-      for (const { cid } of await node.commits(heads.id)) built.push({ key: eventIdFor(heads, cid, network), value: { stream: heads.id, cid } })
-    }
+    let cursor: string | undefined
+    do {
+      const page = await node.allCommits({ limit: 1_000, cursor })
+      for (const { stream, cid } of page.items) {
+        const fields = streams.get(stream)
+        // A stream stored after the first scan: its runs come through onCommit.
+        if (fields != null) built.push({ key: keyOf(fields, cid), value: { stream, cid } })
+      }
+      cursor = page.cursor
+    } while (cursor != null)
     built.sort((a, b) => compareEventIds(a.key, b.key))
     for (const { key, value } of built) {
+      if (commits.has(value.cid)) continue
+      commits.add(value.cid)
       keys.push(key)
       lanes.push(sha256aOf(key))
-      remember(key, value)
+      named.push(value)
     }
   }
   // The event names the run's commits: indexing them reads no block (a catch-up lands thousands).
   const off = node.onCommit((event: CommitEvent) => {
     pending = pending.then(() => {
-      for (const cid of event.commits) insert(eventIdFor(event, cid, network), { stream: event.id, cid })
+      for (const cid of event.commits) insert(keyOf(event, cid), { stream: event.id, cid })
     }).catch((err: unknown) => {
       log('could not index %s at %s: %s', event.id, event.tip, (err as Error).message)
     })
@@ -159,15 +196,11 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
   const offForget = node.onForget((id) => {
     pending = pending.then(() => {
       settle()
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = hex(keys[i])
-        const value = values.get(key)
-        if (value?.stream !== id) continue
-        keys.splice(i, 1)
-        lanes.splice(i, 1)
-        values.delete(key)
-        commits.delete(value.cid)
-      }
+      const kept = named.flatMap((value, i) => value.stream === id ? [] : [i])
+      for (const value of named) if (value.stream === id) commits.delete(value.cid)
+      keys = kept.map((i) => keys[i])
+      lanes = kept.map((i) => lanes[i])
+      named = kept.map((i) => named[i])
     })
   })
   pending = build().catch((err: unknown) => { log('could not build the index: %s', (err as Error).message) })
@@ -179,7 +212,11 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
 
   return {
     get size () { return keys.length + unsorted.length },
-    has: (key) => values.has(hex(key)),
+    has (key) {
+      settle()
+      const at = lowerBound(key)
+      return at < keys.length && compareEventIds(keys[at], key) === 0
+    },
     hasCommit: (cid) => commits.has(cid),
     summary (first, last) {
       const [from, to] = slice(first, last)
@@ -189,7 +226,10 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     },
     list (first, last, limit) {
       const [from, to] = slice(first, last)
-      return keys.slice(from, Math.min(to, from + limit)).map((key) => ({ key, ...(values.get(hex(key)) as ReconValue) }))
+      const end = Math.min(to, from + limit)
+      const entries: ReconEntry[] = []
+      for (let i = from; i < end; i++) entries.push({ key: keys[i], ...named[i] })
+      return entries
     },
     splitPoints (first, last, parts) {
       const [from, to] = slice(first, last)

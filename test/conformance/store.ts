@@ -94,6 +94,34 @@ export function storeConformance (name: string, harness: StoreHarness): void {
       await store.close()
     })
 
+    it('listCommits pages through every commit of every stream once, whatever the page size', async () => {
+      const store = await harness.open(uniqueName())
+      const written: string[] = []
+      for (const id of ['s-b', 's-a', 's-c']) {
+        let prev: CommitBatch | undefined
+        for (let n = 0; n < 3; n++) {
+          const batch: CommitBatch = await makeBatch({ id, n, prev: prev?.commit.cid, expectedTip: prev?.commit.cid ?? null })
+          await store.putCommit(batch)
+          written.push(`${id} ${batch.commit.cid}`)
+          prev = batch
+        }
+      }
+      for (const limit of [1, 2, 4, 100]) {
+        const listed: string[] = []
+        let cursor: string | undefined
+        let pages = 0
+        do {
+          const page = await store.listCommits({ limit, cursor })
+          listed.push(...page.items.map((c) => `${c.stream} ${c.cid}`))
+          cursor = page.cursor
+          pages++
+        } while (cursor != null && pages < 20)
+        expect(listed.sort()).toEqual([...written].sort())
+      }
+      expect(await store.listCommits({ limit: 100 })).not.toHaveProperty('cursor')
+      await store.close()
+    })
+
     it('a write built on a stale tip is refused and nothing of it is stored', async () => {
       const store = await harness.open(uniqueName())
       const first = await makeBatch({ id: 's', n: 0, expectedTip: null })

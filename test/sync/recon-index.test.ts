@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { EVENT_ID_MAX, EVENT_ID_MIN, compareEventIds, decodeEventId } from '../../src/ids/event-id.js'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import { createReconIndex, eventIdFor } from '../../src/sync/recon-index.js'
+import { createReconIndex, eventIdFor, hex } from '../../src/sync/recon-index.js'
 import { parseMessage, respond } from '../../src/sync/recon-protocol.js'
 import { sha256aAdd, sha256aBytes, sha256aEqual, sha256aFromBytes, sha256aHex, sha256aOf, sha256aSum, sha256aZero } from '../../src/sync/sha256a.js'
 import { kilnSigner } from '../fixtures/identities.js'
@@ -70,6 +70,30 @@ describe('ReconIndex', () => {
     expect(sha256aAdd(left.hash.slice(), right.hash)).toEqual(whole.hash)
     expect(index.list(mid, EVENT_ID_MAX, 1).map((e) => e.key)).toEqual([mid])
     expect(index.splitPoints(EVENT_ID_MIN, EVENT_ID_MAX, 2)).toEqual([mid])
+    index.stop()
+    await node.close()
+  })
+
+  it('a build over many streams, with writes landing while it runs, holds each commit once under its own key', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    const ids: string[] = []
+    for (let i = 0; i < 25; i++) {
+      const s = await node.create({ content: { i } })
+      await node.update(s.id, { content: { i, n: 1 } })
+      ids.push(s.id)
+    }
+    const index = createReconIndex({ node, log: () => {} })
+    // Written while the build pages through the store: they reach it both ways, and count once.
+    for (const id of ids.slice(0, 10)) await node.update(id, { content: { n: 2 } })
+    const late = await node.create({ content: { late: true } })
+    await index.idle()
+    const expected: string[] = []
+    for (const id of [...ids, late.id]) {
+      const state = await node.load(id)
+      for (const { cid } of await node.commits(id)) expected.push(hex(eventIdFor({ id, controller: state.metadata.controllers[0] }, cid)))
+    }
+    expect(index.size).toBe((await node.stats()).commits)
+    expect(index.list(EVENT_ID_MIN, EVENT_ID_MAX, 1_000).map((e) => hex(e.key))).toEqual(expected.sort())
     index.stop()
     await node.close()
   })
