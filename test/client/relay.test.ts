@@ -23,6 +23,9 @@ import { createMemoryStore } from '../../src/store/memory-store.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { type RelayBus, createRelayBus } from '../fixtures/relay-bus.js'
 
+/** vi.waitFor's default is 1 s; a call that verifies anchors or signs can take longer on a loaded machine. */
+const WAIT = { timeout: 10_000 }
+
 // The follower and the leader of the fallback relay (src/client/relay-*.ts) as fallback.ts wires
 // them, over a fake BroadcastChannel, with a real node behind the leader: a StreamNode served by
 // the worker's host over Comlink on Node's MessageChannel, as the dedicated worker serves it.
@@ -196,7 +199,7 @@ describe('fallback relay: calls through the leader', () => {
     const heard: StreamSnapshot[] = []
     await b.api.subscribe(created.id, (s) => { heard.push(s) })
     await c.api.update(created.id, { content: { n: 2 } })
-    await vi.waitFor(() => { expect(heard.map((s) => s.content)).toEqual([{ n: 2 }]) })
+    await vi.waitFor(() => { expect(heard.map((s) => s.content)).toEqual([{ n: 2 }]) }, WAIT)
   })
 
   it('a listener that throws is reported, and later events still arrive', async () => {
@@ -211,14 +214,14 @@ describe('fallback relay: calls through the leader', () => {
     })
     await c.api.update(created.id, { content: { n: 2 } })
     await c.api.update(created.id, { content: { n: 3 } })
-    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }, { n: 3 }]) })
+    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }, { n: 3 }]) }, WAIT)
     await bus.idle()
     expect(b.listenerErrors).toEqual([oops])
 
     const closedToo = new Error('closed listener bug')
     await b.api.onClosed(() => { throw closedToo })
     relay.host.announceClosed(new StoreClosedError())
-    await vi.waitFor(() => { expect(b.listenerErrors).toEqual([oops, closedToo]) })
+    await vi.waitFor(() => { expect(b.listenerErrors).toEqual([oops, closedToo]) }, WAIT)
     expect(relay.leaderErrors).toEqual([])
   })
 
@@ -228,7 +231,7 @@ describe('fallback relay: calls through the leader', () => {
     bus.join('other-version', (m) => { if ('to' in m) heard.push(m) })
     // A tab of another Kiln version may know calls this one does not.
     bus.post('other-version', { kind: 'call', to: 'a', from: 'other-version', id: 7, method: 'frobnicate' as CallName, args: [] })
-    await vi.waitFor(() => { expect(heard.map((m) => m.kind)).toEqual(['ack', 'error']) })
+    await vi.waitFor(() => { expect(heard.map((m) => m.kind)).toEqual(['ack', 'error']) }, WAIT)
     const reply = heard[1] as { error: KilnErrorLike }
     expect(reply).toMatchObject({ to: 'other-version', from: 'a', id: 7, error: { code: 'ERR_INVALID_INPUT', details: { method: 'frobnicate' } } })
     expect(errorFromPlain(reply.error)).toBeInstanceOf(InvalidInputError)
@@ -240,7 +243,7 @@ describe('fallback relay: calls through the leader', () => {
     for (const [id, method] of [[1, 'load'], [2, 'subscribe']] as const) {
       bus.post('other-version', { kind: 'call', to: 'a', from: 'other-version', id, method, args: { ref: 'x' } as unknown as unknown[] })
     }
-    await vi.waitFor(() => { expect(heard.filter((m) => m.kind === 'error')).toHaveLength(2) })
+    await vi.waitFor(() => { expect(heard.filter((m) => m.kind === 'error')).toHaveLength(2) }, WAIT)
     expect(heard.filter((m) => m.kind === 'error')).toMatchObject([
       { id: 1, error: { code: 'ERR_INVALID_INPUT', details: { method: 'load' } } },
       { id: 2, error: { code: 'ERR_INVALID_INPUT', details: { method: 'subscribe' } } }
@@ -266,9 +269,9 @@ describe('fallback relay: a leader change', () => {
     expect(callsTo(bus, 'c', 'b').map((m) => m.method).sort()).toEqual(['hello', 'onClosed', 'subscribe'])
 
     await c.api.update(created.id, { content: { n: 2 } })
-    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }]) })
+    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }]) }, WAIT)
     host.announceClosed(new StoreClosedError())
-    await vi.waitFor(() => { expect(closed).toMatchObject([{ code: 'ERR_STORE_CLOSED' }]) })
+    await vi.waitFor(() => { expect(closed).toMatchObject([{ code: 'ERR_STORE_CLOSED' }]) }, WAIT)
     await bus.idle()
     expect(heard).toEqual([{ n: 2 }])
     expect(closed).toHaveLength(1)
@@ -295,11 +298,11 @@ describe('fallback relay: a leader change', () => {
     await b.api.subscribe(created.id, (s) => { heard.push(s.content) })
     const lost = bus.hold((m) => m.kind === 'call' && m.to === 'a' && m.method === 'update')
     const update = b.api.update(created.id, { content: { n: 2 } })
-    await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) })
+    await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) }, WAIT)
     await handOver(relay)
     lost.drop()
     expect(await update).toMatchObject({ content: { n: 2 } })
-    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }]) })
+    await vi.waitFor(() => { expect(heard).toEqual([{ n: 2 }]) }, WAIT)
     // The new leader hears of the subscription before the write, so it holds whatever the worker's timing.
     expect(callsTo(bus, 'c', 'b').map((m) => m.method)).toEqual(['subscribe', 'update'])
   })
@@ -312,7 +315,7 @@ describe('fallback relay: a leader change', () => {
     const load = b.api.load(created.id)
     const query = b.api.query({ family: 'reads' })
     const status = b.api.status()
-    await vi.waitFor(() => { expect(lost.messages).toHaveLength(3) })
+    await vi.waitFor(() => { expect(lost.messages).toHaveLength(3) }, WAIT)
     await handOver(relay)
     expect(await load).toEqual(created)
     expect((await query).items).toEqual([created])
@@ -327,11 +330,11 @@ describe('fallback relay: a leader change', () => {
     const fromA = bus.hold((m) => (m.kind === 'result' || m.kind === 'error') && m.from === 'a' && m.to === 'b')
     const load = b.api.load(created.id)
     const write = outcomeOf(b.api.update(created.id, { content: { n: 2 } }))
-    await vi.waitFor(() => { expect(fromA.messages).toHaveLength(2) })
+    await vi.waitFor(() => { expect(fromA.messages).toHaveLength(2) }, WAIT)
     const fromC = bus.hold((m) => (m.kind === 'result' || m.kind === 'error') && m.from === 'c' && m.to === 'b')
     await handOver(relay)
     expect(await write).toMatchObject({ ok: false, error: { code: 'ERR_LEADER_CHANGED' } })
-    await vi.waitFor(() => { expect(fromC.messages).toHaveLength(1) })
+    await vi.waitFor(() => { expect(fromC.messages).toHaveLength(1) }, WAIT)
     // The old leader's answers were on their way when its tab closed; they arrive after the leader change.
     fromA.release()
     expect(await load).toEqual(created)
@@ -484,7 +487,7 @@ describe('fallback relay: retry rules come from CALLS', () => {
       const lost = bus.hold((m) => (m.kind === 'result' || m.kind === 'error') && m.from === 'a' && m.to === 'b')
       const outcome = outcomeOf(sample.call(b.api, made))
       // The old leader acknowledged the call and the node made it; its answer never left the tab.
-      await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) })
+      await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) }, WAIT)
       const taken = callsTo(bus, 'a', 'b').at(-1)!
       expect(taken.method).toBe(method)
       expect(bus.sent).toContainEqual({ kind: 'ack', to: 'b', from: 'a', id: taken.id })
@@ -513,7 +516,7 @@ describe('fallback relay: retry rules come from CALLS', () => {
       const before = await sample.effect?.count(node, made)
       const lost = bus.hold((m) => m.kind === 'call' && m.to === 'a' && m.from === 'b')
       const outcome = outcomeOf(sample.call(b.api, made))
-      await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) })
+      await vi.waitFor(() => { expect(lost.messages).toHaveLength(1) }, WAIT)
       const unseen = lost.messages[0] as CallMessage
       expect(unseen.method).toBe(method)
 
