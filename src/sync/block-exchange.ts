@@ -39,12 +39,10 @@ export async function serveBlocks (init: ServeBlocksInit): Promise<() => Promise
     maxStreamsPerPeer: MAX_BLOCK_STREAMS_PER_PEER,
     parse: parseRequest,
     async answer (cids) {
-      const frames: BlockResponse[] = []
-      for (const cid of cids) {
-        const bytes = await init.lookup(cid)
-        frames.push(bytes == null ? { missing: true } : { bytes })
-      }
-      return frames
+      // Read together: a disk store serves concurrent reads from its thread pool, one after another
+      // each would wait its own round trip to it.
+      const found = await Promise.all(cids.map(async (cid) => await init.lookup(cid)))
+      return found.map((bytes): BlockResponse => bytes == null ? { missing: true } : { bytes })
     },
     isEmpty: (_cids, frames) => frames.every((frame) => 'missing' in (frame as BlockResponse))
   })

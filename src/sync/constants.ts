@@ -147,6 +147,13 @@ export const CATCH_UP_BLOCK_ROUNDS = 40
 export const CATCH_UP_ANNOUNCED_STREAMS = 100
 /** Missing keys an initiator hands to the ingester while its session goes on. */
 export const RECON_INGEST_CHUNK = 1_024
+/**
+ * The first missing keys are handed over sooner, and the session waits for them to be stored (up to
+ * RECON_FIRST_CHUNK_WAIT_MS) before it lists the rest: listing competes for both peers' CPU, so a
+ * fresh node would otherwise show nothing until most of a large set had been listed.
+ */
+export const RECON_FIRST_CHUNK = 128
+export const RECON_FIRST_CHUNK_WAIT_MS = 2_000
 /** Missing keys remembered from one session; the rest wait for the next round. */
 export const MAX_RECON_MISSING = 100_000
 /** Longest range bound accepted (an EventId is ~80 bytes). */

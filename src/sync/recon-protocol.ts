@@ -17,8 +17,8 @@ import { StreamID } from '../ids/index.js'
 import { SyncProtocolError } from '../errors.js'
 import { openStream } from './block-exchange.js'
 import {
-  MAX_RECON_KEY_BYTES, MAX_RECON_MESSAGE_BYTES, MAX_RECON_MISSING, MAX_RECON_ROUNDS, RECON_INGEST_CHUNK, RECON_MAX_KEYS_PER_RANGE,
-  RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
+  MAX_RECON_KEY_BYTES, MAX_RECON_MESSAGE_BYTES, MAX_RECON_MISSING, MAX_RECON_ROUNDS, RECON_FIRST_CHUNK, RECON_FIRST_CHUNK_WAIT_MS, RECON_INGEST_CHUNK,
+  RECON_MAX_KEYS_PER_RANGE, RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
 import { cutShort, readFrames, sendFrames, withDeadline } from './frames.js'
 import { type KeyRange, type ReconEntry, type ReconIndex, type ReconValue, hex } from './recon-index.js'
@@ -96,9 +96,10 @@ export interface ReconContext {
 /**
  * One session as initiator over the given key ranges; returns the keys this side lacks. With
  * `onMissing`, every RECON_INGEST_CHUNK missing keys are handed over while the session goes on (a
- * large catch-up starts fetching before the session ends); what is returned is the rest.
+ * large catch-up starts fetching before the session ends); what is returned is the rest. The first
+ * RECON_FIRST_CHUNK go sooner, and the session waits a little for `onMissing` to settle on them.
  */
-export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: KeyRange[], signal?: AbortSignal, onMissing?: (chunk: Missing) => void): Promise<Missing> {
+export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: KeyRange[], signal?: AbortSignal, onMissing?: (chunk: Missing) => void | Promise<void>): Promise<Missing> {
   const { index, stats } = ctx
   let missing: Missing = new Map()
   let handed = 0
@@ -118,10 +119,13 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
       stats.received++
       queue.push(...respond(index, parseMessage(next.value), missing))
       // Chunks stop at MAX_RECON_MISSING handed keys: a peer listing endless keys fills one map, no more.
-      if (onMissing != null && missing.size >= RECON_INGEST_CHUNK && handed + missing.size <= MAX_RECON_MISSING) {
+      const chunk = handed === 0 ? RECON_FIRST_CHUNK : RECON_INGEST_CHUNK
+      if (onMissing != null && missing.size >= chunk && handed + missing.size <= MAX_RECON_MISSING) {
+        const first = handed === 0
         handed += missing.size
-        onMissing(missing)
+        const landed = onMissing(missing)
         missing = new Map()
+        if (first && landed != null) await settledWithin(landed, RECON_FIRST_CHUNK_WAIT_MS, deadline)
       }
     }
     await stream.close({ signal: deadline })
@@ -129,9 +133,30 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
   return missing
 }
 
-/** Answers one session as responder; returns the keys this side lacks. */
-export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal, wantTheirs = true): Promise<Missing> {
-  const missing: Missing = new Map()
+/** Waits for `work` (whether it succeeds or not), `ms` at most, or until `signal` aborts. */
+async function settledWithin (work: Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let onAbort: (() => void) | undefined
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+      onAbort = resolve
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  ])
+  clearTimeout(timer)
+  if (onAbort != null) signal.removeEventListener('abort', onAbort)
+}
+
+/**
+ * Answers one session as responder; returns the keys this side lacks. With `onFirstMissing`, the
+ * first RECON_FIRST_CHUNK of them are handed over as soon as they are found (the session is the
+ * initiator's to pace, so it is not held for them).
+ */
+export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal, wantTheirs = true, onFirstMissing?: (chunk: Missing) => void): Promise<Missing> {
+  let missing: Missing = new Map()
+  let handed = false
   ctx.stats.sessions++
   await ctx.index.idle()
   for await (const frame of readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })) {
@@ -139,6 +164,11 @@ export async function answerSession (ctx: ReconContext, stream: Stream, signal: 
     const items = parseMessage(frame)
     await sendFrames(stream, [{ items: respond(ctx.index, items, missing, wantTheirs) }], signal)
     ctx.stats.sent++
+    if (onFirstMissing != null && !handed && missing.size >= RECON_FIRST_CHUNK) {
+      handed = true
+      onFirstMissing(missing)
+      missing = new Map()
+    }
   }
   await stream.close({ signal })
   return missing

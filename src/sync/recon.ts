@@ -75,12 +75,23 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     const peer = connection.remotePeer
     try {
       await score.admit(peer.toString(), 'heads')
-      const missing = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, init.takeAnswers !== false), signal)
-      if (init.takeAnswers === false) return
-      // The responder lacks these too; fetched after the session so the stream is not held open.
-      const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing))
-      ingests.add(work)
-      await work.finally(() => ingests.delete(work))
+      const take = init.takeAnswers !== false
+      // The responder lacks these too: the first few are fetched at once (a fresh node shows data
+      // while the session goes on), the rest after the session, so the stream is not held open.
+      const works: Array<Promise<number>> = []
+      const fetchMissing = (missing: Missing): void => {
+        const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing))
+        ingests.add(work)
+        works.push(work.finally(() => ingests.delete(work)))
+      }
+      try {
+        const rest = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, take, take ? fetchMissing : undefined), signal)
+        if (take) fetchMissing(rest)
+        await Promise.all(works)
+      } catch (err) {
+        await Promise.allSettled(works) // a fetch begun early still ends before the session's error is judged
+        throw err
+      }
     } catch (err) {
       if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
       if (err instanceof RateLimitedError) stream.abort(err)
@@ -139,12 +150,13 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       let chunks = 0
       let fetching: Promise<void> = Promise.resolve()
       const entries = ranges.map(progressOf)
-      const take = (chunk: Missing, bulk: boolean): void => {
+      const take = (chunk: Missing, bulk: boolean): Promise<void> => {
         fetching = tracked(entries, chunk, async () => { await fetching; handed += await ingestMissing(peer, chunk, bulk) })
+        return fetching
       }
       try {
-        const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; take(chunk, true) })
-        take(rest, chunks > 0)
+        const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; return take(chunk, true) })
+        void take(rest, chunks > 0)
       } catch (err) {
         if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
         await fetching
