@@ -10,6 +10,8 @@ declare module '@orbitdb/core' {
   export interface Storage {
     put: (hash: string, data: unknown) => Promise<void>
     get: (hash: string) => Promise<Uint8Array | undefined>
+    /** For helia's blocks: also aborts every get still waiting. */
+    close: () => Promise<void>
     [other: string]: unknown
   }
   export interface DocumentsDatabase<T> {

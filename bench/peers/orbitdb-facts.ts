@@ -14,5 +14,5 @@ export const DIFFERENCES = [
   '  keys a document by _id but keeps no index (get and query walk the oplog from its heads);',
   '  it replicates a database\'s whole log: heads on connect, new entries over gossipsub, the rest',
   '  fetched entry by entry as helia blocks (bitswap);',
-  'automerge-repo neither signs nor verifies, and fetches documents by URL only (no queries).'
+  'automerge-repo neither signs nor verifies, and fetches documents by URL only (no queries, no range reconciliation).'
 ]
