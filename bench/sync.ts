@@ -31,8 +31,9 @@ const UPDATE_TIMEOUT_MS = 10_000
 /** BENCH_SYNC_REFERENCE=0 skips automerge-repo and OrbitDB (minutes at 10,000 documents) for a quick look at Kiln alone. */
 const WITH_REFERENCE = process.env.BENCH_SYNC_REFERENCE !== '0'
 /**
- * OrbitDB writes and replicates its log at about 60-70 entries/s each on this 2-core machine, so
- * 10,000 documents (50,000 entries) would take about 25 minutes: by default it holds 1,000.
+ * OrbitDB writes and replicates its log at about 40 to 135 entries/s each on this 2-core machine
+ * (by load), so 10,000 documents (50,000 entries) would take 13 to 35 minutes: by default it
+ * holds 1,000.
  */
 const ORBIT_DOCS = Number(process.env.BENCH_ORBITDB_SYNC_DOCS ?? Math.min(STREAMS, 1_000))
 
