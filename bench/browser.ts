@@ -1,6 +1,7 @@
 /**
- * The browser benchmark: Kiln in Debian's Chromium (SharedWorker + IndexedDB) and automerge-repo
- * on IndexedDB side by side. Starts its own vite server; run: npm run bench
+ * The browser benchmark: Kiln in Debian's Chromium (SharedWorker + IndexedDB), automerge-repo on
+ * IndexedDB and OrbitDB 4's Documents store (in the page, helia on IndexedDB) side by side. Starts
+ * its own vite server; run: npm run bench
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,7 +9,9 @@ import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { createServer } from 'vite'
 import config from '../playwright.config.js'
-import { DEFAULT_SIZES } from './node-workload.js'
+import { COMPARISON_HEADER, comparisonRow, ratio } from './columns.js'
+import { DEFAULT_SIZES, type WorkloadFigures } from './node-workload.js'
+import { DIFFERENCES } from './peers/orbitdb-facts.js'
 
 const PORT = Number(process.env.BENCH_PORT ?? 5199)
 const sizes = { ...DEFAULT_SIZES, total: Number(process.env.BENCH_STREAMS ?? DEFAULT_SIZES.total) }
@@ -29,6 +32,7 @@ try {
   await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready')
   const kiln = await page.evaluate(async (s) => await window.bench.kiln(s), sizes) as any
   const automerge = await page.evaluate(async (s) => await window.bench.automerge(s), sizes) as any
+  const orbit = await page.evaluate(async (s) => await window.bench.orbitdb(s), sizes) as WorkloadFigures
   await page.close()
   // Every page closed: the SharedWorker stops; the next page starts it on the full store.
   await new Promise((resolve) => setTimeout(resolve, 1000))
@@ -37,18 +41,20 @@ try {
   await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready')
   const reopen = await page.evaluate(async () => await window.bench.reopen()) as any
 
-  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
-  const pad = (n: number): string => n.toLocaleString('en-US').padStart(22)
   console.log(`\nChromium ${context.browser()?.version() ?? ''} (persistent profile), SharedWorker + IndexedDB, ${reopen.streams} streams at the end`)
-  console.log('                      kiln (signed, verified)   automerge-repo (unsigned)   kiln/automerge')
-  console.log(`  creates/s           ${pad(kiln.createsPerSec)}   ${pad(automerge.createsPerSec)}   ${ratio(kiln.createsPerSec, automerge.createsPerSec)}`)
-  console.log(`  updates/s           ${pad(kiln.updatesPerSec)}   ${pad(automerge.updatesPerSec)}   ${ratio(kiln.updatesPerSec, automerge.updatesPerSec)}`)
-  console.log(`  loads/s             ${pad(kiln.loadsPerSec)}   ${pad(automerge.loadsPerSec)}   ${ratio(kiln.loadsPerSec, automerge.loadsPerSec)}`)
-  console.log(`  creates/s, 16 writers at once: ${kiln.fillPerSec}`)
-  console.log(`  query (family, first 100) over ${sizes.total} streams: ${kiln.queryMs.toFixed(1)} ms (${kiln.queryItems} items)`)
+  console.log(COMPARISON_HEADER)
+  console.log(comparisonRow('creates/s', kiln.createsPerSec, automerge.createsPerSec, orbit.createsPerSec))
+  console.log(comparisonRow('updates/s', kiln.updatesPerSec, automerge.updatesPerSec, orbit.updatesPerSec))
+  console.log(comparisonRow('loads/s', kiln.loadsPerSec, automerge.loadsPerSec, orbit.loadsPerSec))
+  console.log(comparisonRow('creates/s, 16 at once', kiln.fillPerSec, undefined, orbit.fillPerSec))
+  // A time: the ratio is OrbitDB's time over Kiln's (above 1: Kiln is faster).
+  const ms = (n: number): string => `${n.toFixed(1)} ms`
+  console.log(`  query (family, first 100) over ${sizes.total} streams: ${ms(kiln.queryMs)} (${kiln.queryItems} items); OrbitDB query(fn): ${ms(orbit.queryMs)} (${orbit.queryItems} items), ${ratio(orbit.queryMs, kiln.queryMs)} Kiln's time`)
   console.log(`  open a store of ${reopen.streams} streams (worker start + IndexedDB open + first query): ${reopen.openMs.toFixed(0)} ms`)
   console.log(`  page -> worker latency, load:   p50 ${kiln.latency.load.p50} ms, p99 ${kiln.latency.load.p99} ms`)
   console.log(`  page -> worker latency, update: p50 ${kiln.latency.update.p50} ms, p99 ${kiln.latency.update.p99} ms`)
+  console.log('  OrbitDB runs in the page itself (no worker), its loads on a reopened database (no cached entries).')
+  for (const line of DIFFERENCES) console.log(`  ${line}`)
 } finally {
   await context.close()
   await server.close()

@@ -1,7 +1,7 @@
 /**
  * Node with the disk store (LevelDB): creates, updates, loads (sign + verify + persist), a query over
  * 10,000 streams, and the time to open a store holding 10,000 streams; automerge-repo on its
- * NodeFS storage side by side. Run: npm run bench
+ * NodeFS storage and OrbitDB 4's Documents store (helia on LevelDB) side by side. Run: npm run bench
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,8 +10,11 @@ import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs'
 import { createDidKeySigner } from '../src/identity/signer.js'
 import { createStreamNode } from '../src/node/stream-node.js'
 import { createDiskStore } from '../src/store/disk-store.js'
+import { COMPARISON_HEADER, comparisonRow, ratio } from './columns.js'
 import { DEFAULT_SIZES, runWorkload } from './node-workload.js'
 import { runAutomerge } from './peers/automerge.js'
+import { runOrbitDBWorkload } from './peers/orbitdb-workload.js'
+import { DIFFERENCES } from './peers/orbitdb-facts.js'
 
 const sizes = { ...DEFAULT_SIZES, total: Number(process.env.BENCH_STREAMS ?? DEFAULT_SIZES.total) }
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-'))
@@ -43,18 +46,17 @@ const coldLoadsPerSec = Math.round(coldIds.length / ((performance.now() - t) / 1
 await coldStore.close()
 
 const automerge = await runAutomerge(() => new NodeFSStorageAdapter(join(dir, 'automerge')), sizes)
+const orbit = await runOrbitDBWorkload(join(dir, 'orbitdb'), sizes)
 
-const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
+const ms = (n: number): string => `${n.toFixed(1)} ms`
 console.log(`\nNode ${process.version}, disk store (LevelDB), ${stats.streams} streams at the end`)
-console.log('                      kiln (signed, verified)   automerge-repo (unsigned)   kiln/automerge')
-console.log(`  creates/s           ${pad(kiln.createsPerSec)}   ${pad(automerge.createsPerSec)}   ${ratio(kiln.createsPerSec, automerge.createsPerSec)}`)
-console.log(`  updates/s           ${pad(kiln.updatesPerSec)}   ${pad(automerge.updatesPerSec)}   ${ratio(kiln.updatesPerSec, automerge.updatesPerSec)}`)
-console.log(`  loads/s, cold       ${pad(coldLoadsPerSec)}   ${pad(automerge.loadsPerSec)}   ${ratio(coldLoadsPerSec, automerge.loadsPerSec)}`)
+console.log(COMPARISON_HEADER)
+console.log(comparisonRow('creates/s', kiln.createsPerSec, automerge.createsPerSec, orbit.createsPerSec))
+console.log(comparisonRow('updates/s', kiln.updatesPerSec, automerge.updatesPerSec, orbit.updatesPerSec))
+console.log(comparisonRow('loads/s, cold', coldLoadsPerSec, automerge.loadsPerSec, orbit.loadsPerSec))
+console.log(comparisonRow('creates/s, 16 at once', kiln.fillPerSec, undefined, orbit.fillPerSec))
 console.log(`  loads/s, warm (recent streams cached in the node): ${kiln.loadsPerSec.toLocaleString('en-US')}`)
-console.log(`  creates/s, 16 writers at once: ${kiln.fillPerSec}`)
-console.log(`  query (family, first 100 of ${sizes.total / 20}) over ${sizes.total} streams: ${kiln.queryMs.toFixed(1)} ms (${kiln.queryItems} items)`)
+// A time: the ratio is OrbitDB's time over Kiln's (above 1: Kiln is faster).
+console.log(`  query (family, first 100 of ${sizes.total / 20}) over ${sizes.total} streams: ${ms(kiln.queryMs)} (${kiln.queryItems} items); OrbitDB query(fn): ${ms(orbit.queryMs)} (${orbit.queryItems} items), ${ratio(orbit.queryMs, kiln.queryMs)} Kiln's time`)
 console.log(`  open a store of ${stats.streams} streams + first query: ${openMs.toFixed(0)} ms (${firstPage.items.length} items); stats: ${statsMs.toFixed(1)} ms`)
-
-function pad (n: number): string {
-  return `${n.toLocaleString('en-US')}`.padStart(22)
-}
+for (const line of DIFFERENCES) console.log(`  ${line}`)

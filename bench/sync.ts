@@ -3,8 +3,9 @@
  * of a genesis + 4 updates each from a server peer; (2) update latency A -> server -> B by gossip.
  * Each server peer is a real `kiln serve` child process (disk store, relay, HTTP), so it does not
  * share this process's event loop. Loopback WebSockets, noise, yamux. The same two measures run
- * on automerge-repo (its server process, WebSocket adapter) side by side, printed with ratios.
- * BENCH_SYNC_STREAMS shrinks the catch-up (default 10,000); run: npm run bench
+ * on automerge-repo (its server process, WebSocket adapter) and on OrbitDB 4 (its server process,
+ * helia + libp2p on 127.0.0.1) side by side, printed with ratios. BENCH_SYNC_STREAMS shrinks the
+ * catch-up (default 10,000), BENCH_ORBITDB_SYNC_DOCS OrbitDB's; run: npm run bench
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,6 +19,8 @@ import { createMemoryStore } from '../src/store/memory-store.js'
 import { createDenyList, createKilnLibp2p, startSync, type KilnLibp2p, type Sync } from '../src/sync/index.js'
 import { ownChild } from './children.js'
 import { automergeCatchUp, automergeLatency, startAutomergeServer, stopAutomergeServer } from './peers/automerge-sync.js'
+import { DIFFERENCES } from './peers/orbitdb-facts.js'
+import { orbitdbCatchUp, orbitdbLatency, startOrbitServer, stopOrbitServer } from './peers/orbitdb-sync.js'
 
 const STREAMS = Number(process.env.BENCH_SYNC_STREAMS ?? 10_000)
 const UPDATES = 4
@@ -25,8 +28,14 @@ const WRITERS = 16
 const LATENCY_UPDATES = 300
 const CATCH_UP_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_S ?? 1_800) * 1000
 const UPDATE_TIMEOUT_MS = 10_000
-/** BENCH_SYNC_REFERENCE=0 skips automerge-repo (minutes at 10,000 documents) for a quick look at Kiln alone. */
+/** BENCH_SYNC_REFERENCE=0 skips automerge-repo and OrbitDB (minutes at 10,000 documents) for a quick look at Kiln alone. */
 const WITH_REFERENCE = process.env.BENCH_SYNC_REFERENCE !== '0'
+/**
+ * OrbitDB writes and replicates its log at about 40 to 135 entries/s each on this 2-core machine
+ * (by load), so 10,000 documents (50,000 entries) would take 13 to 35 minutes: by default it
+ * holds 1,000.
+ */
+const ORBIT_DOCS = Number(process.env.BENCH_ORBITDB_SYNC_DOCS ?? Math.min(STREAMS, 1_000))
 
 interface Peer { node: StreamNode, libp2p: KilnLibp2p, sync: Sync }
 interface Server { child: ChildProcess, addr: string, http: string, readyMs: number }
@@ -175,6 +184,29 @@ if (WITH_REFERENCE) {
   }
 }
 
+if (WITH_REFERENCE && ORBIT_DOCS > 0) {
+  // The same documents on OrbitDB: one Documents database, its server in its own process.
+  const orbitServer = await startOrbitServer(tempDir(), ORBIT_DOCS)
+  const entries = orbitServer.entries
+  // Kiln's time for as many commits, 10x (at least two minutes): past that the ratio is "more than 10x".
+  const orbitTimeoutMs = kilnCatchUpMs == null ? CATCH_UP_TIMEOUT_MS : Math.min(CATCH_UP_TIMEOUT_MS, Math.max(120_000, 10 * kilnCatchUpMs * entries / built.commits))
+  const orbit = await orbitdbCatchUp(orbitServer, orbitTimeoutMs)
+  await stopOrbitServer(orbitServer)
+  const sized = ORBIT_DOCS === STREAMS
+    ? ''
+    : ` (N = ${num(ORBIT_DOCS)}, not ${num(STREAMS)}; BENCH_ORBITDB_SYNC_DOCS sets it: at these rates all ${num(STREAMS)} would take about ${((orbitServer.writeMs + orbit.ms) / entries * STREAMS * (UPDATES + 1) / 60_000).toFixed(0)} min to write and replicate)`
+  lines.push(`OrbitDB 4 side by side (a Documents database on helia + LevelDB in its own process; signed entries; bitswap and gossipsub over the same loopback WebSockets, noise, yamux): ${num(ORBIT_DOCS)} docs of ${UPDATES + 1} changes (${num(entries)} entries) written in ${secs(orbitServer.writeMs)} (${rate(entries, orbitServer.writeMs)})${sized}`)
+  lines.push(orbit.complete
+    ? `  a fresh client (memory stores) dialing only it and opening the database's address held all ${num(entries)} entries (${num(orbit.docs ?? 0)} docs) after ${secs(orbit.ms)} (${rate(entries, orbit.ms)} entries)`
+    : `  a fresh client dialing only it: unfinished after ${secs(orbit.ms)}, ${num(orbit.fetched)}/${num(entries)} entries fetched (${rate(orbit.fetched, orbit.ms)}; none in its log yet: OrbitDB adds a fetched history once all of it is verified; the AbortError it logged is this client being stopped)`)
+  if (kilnCatchUpMs != null) {
+    const perCommit = `time per change, ${num(built.commits)} commits vs ${num(entries)} entries`
+    lines.push(orbit.complete
+      ? `  catch-up ratio (${perCommit}): Kiln (every commit verified) ${ratio(orbit.ms / entries, kilnCatchUpMs / built.commits)} OrbitDB`
+      : `  catch-up ratio (${perCommit}): Kiln (every commit verified) more than ${((orbit.ms / Math.max(1, orbit.fetched)) / (kilnCatchUpMs / built.commits)).toFixed(1)}x faster than OrbitDB (unfinished)`)
+  }
+}
+
 // --- (2) update latency A -> server -> B -------------------------------------------------------
 // An empty server peer of its own, so the latency is not mixed with a catch-up of its data.
 const hub = await serve(tempDir())
@@ -232,9 +264,23 @@ if (WITH_REFERENCE) {
     }
   }
 }
+if (WITH_REFERENCE) {
+  const orbitHub = await startOrbitServer(tempDir(), 0)
+  const orbitLatency = await orbitdbLatency(orbitHub, LATENCY_UPDATES, UPDATE_TIMEOUT_MS)
+  await stopOrbitServer(orbitHub)
+  if (orbitLatency.latencies.length > 0) {
+    const l = [...orbitLatency.latencies].sort((x, y) => x - y)
+    lines.push(`OrbitDB 4, same path (client A's put -> its server -> client B's database update): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${orbitLatency.lost > 0 ? `; ${orbitLatency.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
+    if (latencies.length > 0) {
+      const k = [...latencies].sort((x, y) => x - y)
+      lines.push(`  latency ratio: Kiln p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} OrbitDB (both sign; B verifies each entry before it shows)`)
+    }
+  } else {
+    lines.push(`OrbitDB 4 latency NOT measured: ${orbitLatency.arrived ? `no update reached B within ${UPDATE_TIMEOUT_MS / 1000} s` : 'B never received A\'s first put (15 s)'}`)
+  }
+}
 for (const d of dirs) rmSync(d, { recursive: true, force: true })
 
 console.log(`\nsync over libp2p (WebSockets on 127.0.0.1, noise, yamux, gossipsub), Node ${process.version}`)
 for (const line of lines) console.log(`  ${line}`)
-console.log('  automerge-repo neither signs nor verifies, and fetches documents by URL only (no interest')
-console.log('  queries, no range reconciliation): it does less work per change than Kiln.')
+for (const line of DIFFERENCES) console.log(`  ${line}`)

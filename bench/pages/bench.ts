@@ -1,12 +1,13 @@
 /**
  * Runs in Chromium, driven by bench/browser.ts: the workload through the real client (page →
  * Comlink → SharedWorker → IndexedDB), page→worker latency, reopening a full store, and
- * automerge-repo on IndexedDB in the same page as a reference.
+ * automerge-repo and OrbitDB 4 (helia's blocks and pins in IndexedDB) in the same page as references.
  */
 import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb'
 import { connect } from '../../src/client/index.js'
 import { DEFAULT_SIZES, measureLatency, runWorkload, type WorkloadSizes } from '../node-workload.js'
 import { runAutomerge } from '../peers/automerge.js'
+import { runOrbitDBWorkload } from '../peers/orbitdb-workload.js'
 
 declare global {
   interface Window { bench: Record<string, (sizes?: WorkloadSizes) => Promise<unknown>> }
@@ -29,6 +30,9 @@ window.bench = {
   },
   async automerge (sizes = DEFAULT_SIZES) {
     return await runAutomerge(() => new IndexedDBStorageAdapter('automerge-bench'), sizes)
+  },
+  async orbitdb (sizes = DEFAULT_SIZES) {
+    return await runOrbitDBWorkload('orbitdb-bench-page', sizes)
   }
 }
 document.querySelector('#status')!.textContent = 'ready'
