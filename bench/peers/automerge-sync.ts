@@ -5,11 +5,11 @@
  * clients fetch documents only by URL (no query or range reconciliation), so the catch-up here is
  * "fetch these N known documents", strictly less than a Kiln node does.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Repo, type AutomergeUrl, type DocHandle } from '@automerge/automerge-repo'
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket'
-import { ownChild } from '../children.js'
+import { spawnUntilReady, stopChild } from '../children.js'
 
 interface Doc { n: number, i?: number }
 export interface AutomergeServer { child: ChildProcess, port: number, urls: AutomergeUrl[], writeMs: number }
@@ -17,26 +17,13 @@ export interface AutomergeServer { child: ChildProcess, port: number, urls: Auto
 const FIND_CONCURRENCY = 64
 
 export async function startAutomergeServer (dir: string, docs: number): Promise<AutomergeServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/peers/automerge-server.ts', '--dir', dir, '--docs', String(docs)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  ownChild(child)
-  return await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const line = out.split('\n').find((l) => l.startsWith('{"ready"'))
-      if (line == null) return
-      const ready = JSON.parse(line) as { port: number, urls: string, writeMs: number }
-      const urls = readFileSync(ready.urls, 'utf8').split('\n').filter((u) => u !== '') as AutomergeUrl[]
-      resolve({ child, port: ready.port, urls, writeMs: ready.writeMs })
-    })
-    child.once('exit', (code) => { reject(new Error(`the automerge server exited (${String(code)}) before it was ready`)) })
-  })
+  const { child, ready } = await spawnUntilReady<{ port: number, urls: string, writeMs: number }>('bench/peers/automerge-server.ts', ['--dir', dir, '--docs', String(docs)], 'the automerge server')
+  const urls = readFileSync(ready.urls, 'utf8').split('\n').filter((u) => u !== '') as AutomergeUrl[]
+  return { child, port: ready.port, urls, writeMs: ready.writeMs }
 }
 
 export async function stopAutomergeServer (server: AutomergeServer): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve))
-  server.child.kill('SIGTERM')
-  await exited
+  await stopChild(server.child)
 }
 
 /** A client repo (memory only) connected to the server: resolves once the server is its peer. */

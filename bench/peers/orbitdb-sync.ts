@@ -4,13 +4,13 @@
  * dial only its 127.0.0.1 address and open its database's address. A client replicates the whole
  * log: heads on connect, then every missing entry fetched by hash (bitswap) and verified.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ComposedStorage, Documents, IPFSBlockStorage, LRUStorage, type DocumentsDatabase, type LogEntry, type Storage } from '@orbitdb/core'
-import { ownChild } from '../children.js'
+import { spawnUntilReady, stopChild } from '../children.js'
 import { startOrbitPeer, type OrbitPeer, type SyncDoc } from './orbitdb-peer.js'
 
 export interface OrbitServer { child: ChildProcess, addr: string, address: string, writeMs: number, entries: number }
@@ -18,25 +18,12 @@ export interface OrbitServer { child: ChildProcess, addr: string, address: strin
 interface Client { peer: OrbitPeer, db: DocumentsDatabase<SyncDoc>, dir: string, dialedAt: number }
 
 export async function startOrbitServer (dir: string, docs: number): Promise<OrbitServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/peers/orbitdb-server.ts', '--dir', dir, '--docs', String(docs)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  ownChild(child)
-  return await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const line = out.split('\n').find((l) => l.startsWith('{"ready"'))
-      if (line == null) return
-      const ready = JSON.parse(line) as Omit<OrbitServer, 'child'>
-      resolve({ child, ...ready })
-    })
-    child.once('exit', (code) => { reject(new Error(`the OrbitDB server exited (${String(code)}) before it was ready`)) })
-  })
+  const { child, ready } = await spawnUntilReady<Omit<OrbitServer, 'child'>>('bench/peers/orbitdb-server.ts', ['--dir', dir, '--docs', String(docs)], 'the OrbitDB server')
+  return { child, ...ready }
 }
 
 export async function stopOrbitServer (server: OrbitServer): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve))
-  server.child.kill('SIGTERM')
-  await exited
+  await stopChild(server.child)
 }
 
 /** A client peer that dials the server, then opens its database (the manifest comes over bitswap). */
