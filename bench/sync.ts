@@ -251,17 +251,23 @@ if (latencies.length > 0) {
 for (const p of [a, b]) await stopPeer(p)
 await stopServer(hub)
 
+/** A reference system's A -> server -> B latency line, and its ratio to Kiln's when Kiln's was measured. */
+function referenceLatency (result: { latencies: number[], lost: number }, what: string, kiln: string, reference: string): string[] {
+  const l = [...result.latencies].sort((x, y) => x - y)
+  const out = [`${what}: p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${result.lost > 0 ? `; ${result.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`]
+  if (latencies.length > 0) {
+    const k = [...latencies].sort((x, y) => x - y)
+    out.push(`  latency ratio: ${kiln} p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} ${reference}`)
+  }
+  return out
+}
+
 if (WITH_REFERENCE) {
   const amHub = await startAutomergeServer(tempDir(), 0)
   const amLatency = await automergeLatency(amHub, LATENCY_UPDATES, UPDATE_TIMEOUT_MS)
   await stopAutomergeServer(amHub)
   if (amLatency.latencies.length > 0) {
-    const l = [...amLatency.latencies].sort((x, y) => x - y)
-    lines.push(`automerge-repo, same path (client A -> its server -> client B's handle): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${amLatency.lost > 0 ? `; ${amLatency.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
-    if (latencies.length > 0) {
-      const k = [...latencies].sort((x, y) => x - y)
-      lines.push(`  latency ratio: Kiln (signed, verified, stored on every hop) p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} automerge-repo`)
-    }
+    lines.push(...referenceLatency(amLatency, 'automerge-repo, same path (client A -> its server -> client B\'s handle)', 'Kiln (signed, verified, stored on every hop)', 'automerge-repo'))
   }
 }
 if (WITH_REFERENCE) {
@@ -269,12 +275,7 @@ if (WITH_REFERENCE) {
   const orbitLatency = await orbitdbLatency(orbitHub, LATENCY_UPDATES, UPDATE_TIMEOUT_MS)
   await stopOrbitServer(orbitHub)
   if (orbitLatency.latencies.length > 0) {
-    const l = [...orbitLatency.latencies].sort((x, y) => x - y)
-    lines.push(`OrbitDB 4, same path (client A's put -> its server -> client B's database update): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms${orbitLatency.lost > 0 ? `; ${orbitLatency.lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
-    if (latencies.length > 0) {
-      const k = [...latencies].sort((x, y) => x - y)
-      lines.push(`  latency ratio: Kiln p50 ${ratio(Number(pct(l, 0.5)), Number(pct(k, 0.5)))}, p99 ${ratio(Number(pct(l, 0.99)), Number(pct(k, 0.99)))} OrbitDB (both sign; B verifies each entry before it shows)`)
-    }
+    lines.push(...referenceLatency(orbitLatency, 'OrbitDB 4, same path (client A\'s put -> its server -> client B\'s database update)', 'Kiln', 'OrbitDB (both sign; B verifies each entry before it shows)'))
   } else {
     lines.push(`OrbitDB 4 latency NOT measured: ${orbitLatency.arrived ? `no update reached B within ${UPDATE_TIMEOUT_MS / 1000} s` : 'B never received A\'s first put (15 s)'}`)
   }
