@@ -347,6 +347,12 @@ export interface NetworkStatus {
   failed: number
   /** Tips refused as forged or invalid (their senders were penalized). */
   invalid: number
+  /**
+   * Documents with a change from this device that no peer has confirmed holding yet: what this
+   * device's storage alone keeps (a browser may delete it, e.g. on a full disk). 0 once every
+   * write is on a peer; writes of earlier sessions count from the first peer connection.
+   */
+  unconfirmed: number
   /** Penalties given to peers (invalid data, malformed messages, floods). */
   penalties: number
   /** Peers banned for misbehaviour (disconnected, redials refused for a while). */

@@ -78,7 +78,7 @@ export async function startBrowserNetwork (node: StreamNode, peers: string[], wa
     async refreshWants () { await running.refreshInterests() },
     status () {
       const s = running.status()
-      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, penalties: s.penalties, banned: s.banned, syncing: s.syncing }
+      const status: NetworkStatus = { peerId: libp2p.peerId.toString(), peers: s.peers, synced: s.synced, failed: s.failed, invalid: s.invalid, unconfirmed: s.unconfirmed, penalties: s.penalties, banned: s.banned, syncing: s.syncing }
       if (s.lastSyncAt != null) status.lastSyncAt = s.lastSyncAt
       return status
     },

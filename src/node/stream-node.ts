@@ -137,8 +137,8 @@ export interface StreamNode {
   block: (cid: string) => Promise<Uint8Array | undefined>
   /** Every commit stored for a stream, on every branch (no order), with its `prev` and when this node accepted it: what sync indexes and attests. */
   commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
-  /** Every stored commit of every stream as (stream, commit), page by page in one scan (see Store.listCommits). */
-  allCommits: (page?: PageRequest) => Promise<Page<{ stream: string, cid: string }>>
+  /** Every stored commit of every stream as (stream, commit; `local` if this node wrote it), page by page in one scan (see Store.listCommits). */
+  allCommits: (page?: PageRequest) => Promise<Page<{ stream: string, cid: string, local?: true }>>
   /**
    * What each stored commit of a stream wrote, on every branch (no order): a genesis's content and
    * a data commit's JSON-Patch operations. Every value any version held was written by one of
@@ -829,7 +829,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
     async allCommits (page) {
       const result = await store.listCommits(page)
-      const items = result.items.map((c) => ({ stream: c.stream, cid: c.cid }))
+      const items = result.items.map((c) => c.local === true ? { stream: c.stream, cid: c.cid, local: true as const } : { stream: c.stream, cid: c.cid })
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
 

@@ -73,6 +73,15 @@ export const FETCH_PEER_WAIT_MS = 5_000
 /** A MID needs its Model, which may need a schema…: how deep dependencies are fetched. */
 export const MAX_DEPENDENCY_DEPTH = 4
 
+// --- write confirmations (confirmations.ts) ---
+/** After a local write, how long to wait before asking peers whether they hold it (gossip takes ~30 ms a hop). */
+export const CONFIRM_DELAY_MS = 500
+/** Writes no peer lists yet are asked about again after this while peers take some, else doubling up to CONFIRM_RETRY_MAX_MS. */
+export const CONFIRM_RETRY_MS = 1_000
+export const CONFIRM_RETRY_MAX_MS = HEADS_SYNC_INTERVAL_MS
+/** Blocks of unconfirmed writes also held in memory, to serve peers if the store is lost (a browser's full disk). */
+export const MAX_UNCONFIRMED_BLOCK_BYTES = 32 * 1_024 * 1_024
+
 // --- gossip ingestion ---
 export const GOSSIP_INGEST_CONCURRENCY = 4
 /** Announcements waiting for a slot; beyond this they are dropped and a catch-up is scheduled. */

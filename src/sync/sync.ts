@@ -8,6 +8,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { StreamNode } from '../node/stream-node.js'
 import { serveBlocks } from './block-exchange.js'
+import { trackConfirmations } from './confirmations.js'
 import { type Bootstrap, startBootstrap } from './bootstrap.js'
 import { type DirectPeers, isDirect, startDirectPeers } from './direct-peers.js'
 import { CATCH_UP_DELAY_MS, DEFAULT_TOPIC, FETCH_PEER_WAIT_MS, HEADS_PROTOCOL, HEADS_SYNC_INTERVAL_MS, STREAM_LIST_ROUNDS } from './constants.js'
@@ -83,6 +84,11 @@ export interface SyncStatus {
   failed: number
   /** Tips refused as forged or invalid; their senders were penalized. */
   invalid: number
+  /**
+   * Streams with a write from this node that no peer has confirmed holding yet (confirmations.ts):
+   * lost with this device's storage. Writes of earlier runs count once a peer has connected.
+   */
+  unconfirmed: number
   /** Penalties given to peers (invalid data, malformed messages, floods). */
   penalties: number
   /** Peers banned for misbehaviour since start. */
@@ -165,6 +171,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     ? await startRecon({ libp2p, node, ingester, score, log: log.newScope('recon'), network, signal: controller.signal, takeAnswers: wantsAll })
     : undefined
   const offSynced = node.onCommit((event) => { if (!event.local) synced++ })
+  const confirmations = trackConfirmations({ node, libp2p, peers: () => [...peers.values()], log: log.newScope('confirm'), signal: controller.signal })
 
   /** Catch-up progress is counted in every Recon range of the interests, whoever starts a session. */
   const trackProgress = (): void => {
@@ -195,6 +202,8 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       if (byHeads.length > 0) handed += await pullFrom({ libp2p, node, ingester }, peer, byHeads, controller.signal)
       lastSyncAt = Date.now()
       log('catch-up with %s: %d tips fetched', peer.toString(), handed)
+      // The peer may now hold what this node wrote offline (it reconciles with us too).
+      confirmations.checkSoon()
     } catch (err) {
       if (controller.signal.aborted) return
       failedRounds++
@@ -238,7 +247,9 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     onUnheard: () => { for (const peer of peers.values()) catchUpSoon(peer) },
     deliverGossip: init.deliverGossip
   })
-  const stopServingBlocks = await serveBlocks({ libp2p, lookup: node.block, score, log: log.newScope('blocks') })
+  // What this node wrote and no peer holds yet is served from memory first (its store may be gone).
+  const lookup = async (cid: string): Promise<Uint8Array | undefined> => confirmations.block(cid) ?? await node.block(cid)
+  const stopServingBlocks = await serveBlocks({ libp2p, lookup, score, log: log.newScope('blocks') })
   const stopServingHeads = await serveHeads({ libp2p, node, score, log: log.newScope('heads') })
   let peerWaiters: Array<() => void> = []
   const firstPeer = async (timeoutMs: number): Promise<void> => {
@@ -286,6 +297,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       synced,
       failed: failedRounds + ingester.failed + gossip.stats().failed,
       invalid: ingester.invalid,
+      unconfirmed: confirmations.unconfirmed(),
       penalties: score.penalties,
       banned: score.bans,
       gossip: gossip.stats()
@@ -334,6 +346,7 @@ export async function startSync (init: SyncInit): Promise<Sync> {
       direct.stop()
       presence.stop()
       gossip.stop()
+      confirmations.stop()
       offSynced()
       libp2p.unregister(topologyId)
       await Promise.all([stopServingBlocks(), stopServingHeads(), recon?.stop()])
