@@ -24,6 +24,14 @@ async function time<T> (fn: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - start]
 }
 
+/** Where a commit's time goes in kilnWriteLog, summed over the run (ms). */
+const steps = { 'build+sign': 0, 'store blocks': 0, 'load (decode, hash check)': 0, verify: 0, reduce: 0 }
+type Step = keyof typeof steps
+async function step<T> (name: Step, fn: () => Promise<T> | T): Promise<T> {
+  const start = performance.now()
+  try { return await fn() } finally { steps[name] += performance.now() - start }
+}
+
 async function kilnWriteLog (): Promise<{ state: StreamState, source: BlockSource, ms: number }> {
   const signer = await createDidKeySigner(seed)
   const blocks = new Map<string, Uint8Array>()
@@ -34,10 +42,12 @@ async function kilnWriteLog (): Promise<{ state: StreamState, source: BlockSourc
   const [, ms] = await time(async () => {
     for (let i = 1; i <= COMMITS; i++) {
       // build + sign, then verify exactly as a remote commit is verified, then reduce
-      const commit = await buildSignedCommit(dataCommit({ genesis: state.id.cid, prev: tipOf(state), patch: [{ op: 'replace', path: '/n', value: i }] }), signer)
-      for (const b of commit.blocks) blocks.set(b.cid.toString(), b.bytes)
-      const verified = await verifyCommit(await loadCommit(commit.cid, source), { streamId: state.id, controller: signer.id })
-      state = applyCommit(state, verified, { streamId: state.id })
+      const prev = state
+      const commit = await step('build+sign', async () => await buildSignedCommit(dataCommit({ genesis: prev.id.cid, prev: tipOf(prev), patch: [{ op: 'replace', path: '/n', value: i }] }), signer))
+      await step('store blocks', () => { for (const b of commit.blocks) blocks.set(b.cid.toString(), b.bytes) })
+      const raw = await step('load (decode, hash check)', async () => await loadCommit(commit.cid, source))
+      const verified = await step('verify', async () => await verifyCommit(raw, { streamId: prev.id, controller: signer.id }))
+      state = await step('reduce', () => applyCommit(prev, verified, { streamId: prev.id }))
     }
   })
   return { state, source, ms }
@@ -73,6 +83,7 @@ const [, reduceMs] = await time(async () => {
 
 console.log(`stream core, ${COMMITS} commits, Node ${process.version}`)
 console.log(`  build+sign+verify+reduce  kiln            ${rate(COMMITS, kilnMs)}`)
+console.log(`    per commit: ${Object.entries(steps).map(([name, ms]) => `${name} ${Math.round(ms * 1000 / COMMITS)} µs`).join(', ')}`)
 console.log(`  createDagJWS+verifyJWS    ceramic (dids)  ${rate(COMMITS, ceramicMs)}   kiln/ceramic = ${(ceramicMs / kilnMs).toFixed(1)}x`)
 console.log(`  load ${state.log.length}-commit log (verify all) kiln    ${loadMs.toFixed(0)} ms (${rate(state.log.length, loadMs)})`)
 console.log(`  reducer only, ${state.log.length} commits          ${reduceMs.toFixed(1)} ms (${rate(state.log.length, reduceMs)})`)

@@ -62,6 +62,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   const releaseLock = await acquireLock(storeLock(name))
   let closedError: KilnError | undefined
   let db: IDBPDatabase<KilnDB>
+  /** Refusals of the calls in flight, for a connection the browser closes under them. */
+  const unanswered = new Set<(err: KilnError) => void>()
 
   // Closed underneath us: let go of the database and the lock so the newer Kiln can proceed.
   const closeUnderneath = (reason: 'versionchange' | 'deleted' | 'terminated', message: string, details: Record<string, unknown> = {}): void => {
@@ -72,6 +74,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     void releaseLock()
     // Writes still queued will never be tried; a browser-closed connection aborted the one in flight.
     for (const item of [...(reason === 'terminated' ? writing : []), ...pending.splice(0)]) item.reject(closedError)
+    // Nor may any call still waiting on a request stay unanswered: on a full disk Chromium 156 left
+    // some requests without success or error after closing the connection (writes hung for good).
+    if (reason === 'terminated') for (const refuse of unanswered) refuse(closedError)
     onClosed?.(closedError)
   }
 
@@ -117,7 +122,10 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
   }
   const guarded = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
     open()
-    try { return await fn(...args) } catch (err) { throw translate(err) }
+    return await new Promise<R>((resolve, reject) => {
+      unanswered.add(reject)
+      fn(...args).then(resolve, (err: unknown) => { reject(translate(err)) }).finally(() => unanswered.delete(reject))
+    })
   }
 
   /**

@@ -104,6 +104,9 @@ export function trackConfirmations (init: ConfirmationsInit): Confirmations {
     const ids = [...pending.keys()]
     for (let i = 0; i < ids.length && !signal.aborted; i += MAX_STREAM_IDS_PER_REQUEST) {
       const page = await requestHeads(libp2p, peer, { streams: ids.slice(i, i + MAX_STREAM_IDS_PER_REQUEST) }, signal)
+      // A peer that holds none of them (a browser following other things) is asked no more this
+      // time: a request for nothing held costs the asker score there, past a small allowance.
+      if (page.items.length === 0) return
       for (const item of page.items) {
         const wanted = pending.get(item.id)
         if (wanted == null) continue
