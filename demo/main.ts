@@ -89,12 +89,14 @@ async function showIdentity (): Promise<void> {
   $<HTMLButtonElement>('#connect-wallet').textContent = 'Reconnect wallet'
 }
 
-/** The status line: who writes, where the node runs, and how many peers it syncs with now. */
+/** The status line: who writes, where the node runs, how many peers it syncs with now, and what is on none of them yet. */
 async function showStatus (): Promise<Awaited<ReturnType<Kiln['status']>>> {
   const status = await kiln.status()
   const peers = status.network?.peers.length
   const network = status.network
-  const sync = network == null ? ' · offline' : ` · ${peers ?? 0} peer${peers === 1 ? '' : 's'}${network.syncing ? ' · syncing…' : ''}`
+  // Changes no peer holds yet live only in this browser's storage: say so, as a mail client shows its outbox.
+  const unconfirmed = network == null || network.unconfirmed === 0 ? '' : ` · ${network.unconfirmed} not saved on a peer yet`
+  const sync = network == null ? ' · offline' : ` · ${peers ?? 0} peer${peers === 1 ? '' : 's'}${network.syncing ? ' · syncing…' : ''}${unconfirmed}`
   $('#status').textContent = `${status.did ?? 'read-only'} · ${status.mode} · ${status.storage}${sync}`
   return status
 }
