@@ -1,15 +1,19 @@
 /**
  * The store and browser benches' table: Kiln, automerge-repo and OrbitDB 4 side by side, rates per
- * second, each reference with its kiln/x ratio (above 1: Kiln does more per second).
+ * second, each reference with its kiln/x ratio (above 1: Kiln does more per second), and issue 16's
+ * goal for the row: each ratio at least 1.5x.
  */
+import { GOALS, ratioGoal } from './goals.js'
+
 const WIDTHS = [22, 24, 27, 16, 31, 14]
 
-export const COMPARISON_HEADER = line(['', 'kiln (signed, verified)', 'automerge-repo (unsigned)', 'kiln/automerge', 'OrbitDB 4 Documents (signed)', 'kiln/orbitdb'])
+export const COMPARISON_HEADER = line(['', 'kiln (signed, verified)', 'automerge-repo (unsigned)', 'kiln/automerge', 'OrbitDB 4 Documents (signed)', 'kiln/orbitdb', `  goal: each ratio ≥ ${GOALS.localRatio}x`])
 
 /** One row of rates; `automerge` undefined leaves its two cells empty (it has no such figure). */
 export function comparisonRow (name: string, kiln: number, automerge: number | undefined, orbitdb: number): string {
   const am = automerge == null ? ['', ''] : [num(automerge), ratio(kiln, automerge)]
-  return line([name, num(kiln), ...am, num(orbitdb), ratio(kiln, orbitdb)])
+  const ratios = [...(automerge == null ? [] : [kiln / automerge]), kiln / orbitdb]
+  return line([name, num(kiln), ...am, num(orbitdb), ratio(kiln, orbitdb), `  ${ratioGoal(ratios)}`])
 }
 
 export function ratio (a: number, b: number): string {
@@ -21,5 +25,6 @@ function num (n: number): string {
 }
 
 function line (cells: string[]): string {
-  return '  ' + cells.map((cell, i) => i === 0 ? cell.padEnd(WIDTHS[0]) : cell.padStart(WIDTHS[i])).join('')
+  // The last cell (the goal) is left-aligned, after the figures.
+  return '  ' + cells.map((cell, i) => i === 0 ? cell.padEnd(WIDTHS[0]) : i === cells.length - 1 ? cell : cell.padStart(WIDTHS[i])).join('')
 }

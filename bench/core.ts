@@ -10,6 +10,7 @@ import {
   StreamType, applyCommit, buildGenesis, buildSignedCommit, createDidKeySigner, createFromGenesis, dataCommit,
   loadCommit, loadStream, tileGenesis, tipOf, verifyCommit, type BlockSource, type StreamState
 } from '../src/index.js'
+import { GOALS, atLeast } from './goals.js'
 
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 1000)
 const seed = new Uint8Array(32).fill(7)
@@ -82,7 +83,7 @@ const [, reduceMs] = await time(async () => {
 }).then(([reduce]) => [undefined, reduce] as const)
 
 console.log(`stream core, ${COMMITS} commits, Node ${process.version}`)
-console.log(`  build+sign+verify+reduce  kiln            ${rate(COMMITS, kilnMs)}`)
+console.log(`  build+sign+verify+reduce  kiln            ${rate(COMMITS, kilnMs)}   ${atLeast(COMMITS / (kilnMs / 1000), GOALS.corePerSec)}`)
 console.log(`    per commit: ${Object.entries(steps).map(([name, ms]) => `${name} ${Math.round(ms * 1000 / COMMITS)} µs`).join(', ')}`)
 console.log(`  createDagJWS+verifyJWS    ceramic (dids)  ${rate(COMMITS, ceramicMs)}   kiln/ceramic = ${(ceramicMs / kilnMs).toFixed(1)}x`)
 console.log(`  load ${state.log.length}-commit log (verify all) kiln    ${loadMs.toFixed(0)} ms (${rate(state.log.length, loadMs)})`)

@@ -19,6 +19,7 @@ import { createMemoryStore } from '../src/store/memory-store.js'
 import { createDenyList, createKilnLibp2p, startSync, type KilnLibp2p, type Sync } from '../src/sync/index.js'
 import { ownChild } from './children.js'
 import { automergeCatchUp, automergeLatency, startAutomergeServer, stopAutomergeServer } from './peers/automerge-sync.js'
+import { GOALS, atLeast, atMost } from './goals.js'
 import { DIFFERENCES } from './peers/orbitdb-facts.js'
 import { orbitdbCatchUp, orbitdbLatency, startOrbitServer, stopOrbitServer } from './peers/orbitdb-sync.js'
 
@@ -155,7 +156,8 @@ async function measureCatchUp (label: string, fresh: Peer): Promise<number | und
   const health = await fetch(`${server.http}/healthz`).then(async (r) => await r.json() as { sync: { banned: number, failed: number } })
   if (caughtUp) {
     lines.push(`catch-up of ${label} from it: ${secs(ms)} for ${num(STREAMS)} streams / ${num(built.commits)} commits`)
-    lines.push(`  ${rate(STREAMS, ms)} streams, ${rate(built.commits, ms)} commits; first commit after ${((firstAt ?? start) - start).toFixed(0)} ms; accepted as ${num(runs)} runs`)
+    const firstMs = (firstAt ?? start) - start
+    lines.push(`  ${rate(STREAMS, ms)} streams, ${rate(built.commits, ms)} commits (${atLeast(built.commits / (ms / 1000), GOALS.catchUpPerSec)}); first commit after ${firstMs.toFixed(0)} ms (${atMost(firstMs, GOALS.firstCommitMs)}); accepted as ${num(runs)} runs`)
     lines.push(`  this node's CPU: ${secs(cpuMs)}, ${(cpuMs * 1000 / built.commits).toFixed(0)} µs per commit (${rate(built.commits, cpuMs)} of CPU time)`)
   } else {
     lines.push(`catch-up of ${label} NOT measured: after ${secs(ms)} it held ${num(got.streams)}/${num(STREAMS)} streams, ${num(got.commits)}/${num(built.commits)} commits (${rate(got.commits, ms)} so far)`)
@@ -242,6 +244,7 @@ if (latencies.length > 0) {
   const l = [...latencies].sort((x, y) => x - y)
   const w = [...writes].sort((x, y) => x - y)
   lines.push(`update latency A -> server -> B (${LATENCY_UPDATES} sequential updates, A's call to B's subscriber): p50 ${pct(l, 0.5)} ms, p99 ${pct(l, 0.99)} ms, max ${l[l.length - 1].toFixed(1)} ms${lost > 0 ? `; ${lost} not seen within ${UPDATE_TIMEOUT_MS / 1000} s` : ''}`)
+  lines.push(`  p50 ${atMost(Number(pct(l, 0.5)), GOALS.liveP50Ms)}; p99 ${atMost(Number(pct(l, 0.99)), GOALS.liveP99Ms)}; and ahead of both peers (their ratios below, each above 1x)`)
   // Latency against the stream's length: the first and last 50 updates, each sorted for its median.
   const [early, late] = [latencies.slice(0, 50), latencies.slice(-50)].map((x) => pct([...x].sort((p, q) => p - q), 0.5))
   lines.push(`  of which A's local write (sign + store): p50 ${pct(w, 0.5)} ms, p99 ${pct(w, 0.99)} ms; p50 of updates 1-50 ${early} ms, of the last 50 ${late} ms`)

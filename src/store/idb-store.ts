@@ -42,6 +42,8 @@ const NO_SPACE = /FILE_ERROR_NO_SPACE|No space left on device/i
 
 /** Batches written in one transaction at most (keeps one transaction's size and time bounded). */
 const MAX_GROUP_SIZE = 100
+/** How long a write aborted without a reason waits for the browser's close event to give one. */
+const ABORT_REASON_WAIT_MS = 100
 
 /** One caller's batches (one per stream): stored together or not at all. */
 interface PendingWrite {
@@ -114,6 +116,14 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     if (closedError != null) return new StoreClosedError(closedError.message, closedError.details, { cause: err })
     return err
   }
+  // When the browser closes the connection, its transactions abort before the close event arrives
+  // (an untyped AbortError reached a page in 1 of 8 full-disk runs): wait briefly for the close's reason.
+  const translateAborted = async (err: unknown): Promise<unknown> => {
+    for (let waited = 0; (err as Error)?.name === 'AbortError' && closedError == null && waited < ABORT_REASON_WAIT_MS; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    return translate(err)
+  }
   // One-store read transaction whose `done` is observed: a failed read rejects its own request.
   const reader = <N extends 'blocks' | 'streams' | 'commits' | 'states'>(storeName: N) => {
     const tx = db.transaction(storeName, 'readonly')
@@ -124,7 +134,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     open()
     return await new Promise<R>((resolve, reject) => {
       unanswered.add(reject)
-      fn(...args).then(resolve, (err: unknown) => { reject(translate(err)) }).finally(() => unanswered.delete(reject))
+      fn(...args).then(resolve, async (err: unknown) => { reject(await translateAborted(err)) }).finally(() => unanswered.delete(reject))
     })
   }
 
@@ -206,7 +216,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       await Promise.allSettled(requests)
       // An aborted transaction fails each of its requests with AbortError; why it aborted
       // (QuotaExceededError, a full disk) is the transaction's own error.
-      const refusal = translate(tx.error ?? err)
+      const refusal = await translateAborted(tx.error ?? err)
       log.error('a write of %d commits was rolled back: %s', accepted.length, codeOf(refusal))
       for (const item of accepted) item.reject(refusal)
     }

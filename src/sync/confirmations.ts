@@ -130,7 +130,8 @@ export function trackConfirmations (init: ConfirmationsInit): Confirmations {
   return {
     unconfirmed: () => pending.size,
     block: (cid) => blocks.get(cid),
-    checkSoon () { retryMs = CONFIRM_RETRY_MS; schedule(CONFIRM_DELAY_MS) },
+    // The backoff stays: a check waiting on it already covers this (only a local write resets it).
+    checkSoon () { schedule(CONFIRM_DELAY_MS) },
     stop () {
       offCommit()
       if (timer != null) clearTimeout(timer)
@@ -146,7 +147,7 @@ export function trackConfirmations (init: ConfirmationsInit): Confirmations {
  */
 function createHeldBlocks () {
   const bytesOf = new Map<string, { bytes: Uint8Array, streams: number }>()
-  const cidsOf = new Map<string, string[]>()
+  const cidsOf = new Map<string, Set<string>>()
   let total = 0
   const release = (stream: string): void => {
     for (const cid of cidsOf.get(stream) ?? []) {
@@ -162,12 +163,12 @@ function createHeldBlocks () {
     get: (cid: string) => bytesOf.get(cid)?.bytes,
     release,
     hold (stream: string, written: readonly Block[]): void {
-      const cids = cidsOf.get(stream) ?? []
+      const cids = cidsOf.get(stream) ?? new Set<string>()
       cidsOf.delete(stream) // re-inserted last: the newest write is let go last
       for (const block of written) {
         const cid = block.cid.toString()
-        if (cids.includes(cid)) continue
-        cids.push(cid)
+        if (cids.has(cid)) continue
+        cids.add(cid)
         const held = bytesOf.get(cid)
         if (held != null) { held.streams++; continue }
         bytesOf.set(cid, { bytes: block.bytes, streams: 1 })
