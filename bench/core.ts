@@ -10,6 +10,8 @@ import {
   StreamType, applyCommit, buildGenesis, buildSignedCommit, createDidKeySigner, createFromGenesis, dataCommit,
   loadCommit, loadStream, tileGenesis, tipOf, verifyCommit, type BlockSource, type StreamState
 } from '../src/index.js'
+import { useEd25519Platform } from '../src/identity/ed25519.js'
+import { nodeEd25519 } from '../src/identity/ed25519-node.js'
 import { GOALS, atLeast } from './goals.js'
 
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 1000)
@@ -26,7 +28,8 @@ async function time<T> (fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** Where a commit's time goes in kilnWriteLog, summed over the run (ms). */
-const steps = { 'build+sign': 0, 'store blocks': 0, 'load (decode, hash check)': 0, verify: 0, reduce: 0 }
+const noSteps = { 'build+sign': 0, 'store blocks': 0, 'load (decode, hash check)': 0, verify: 0, reduce: 0 }
+let steps = { ...noSteps }
 type Step = keyof typeof steps
 async function step<T> (name: Step, fn: () => Promise<T> | T): Promise<T> {
   const start = performance.now()
@@ -66,6 +69,12 @@ async function ceramicStackWrite (): Promise<number> {
   return ms
 }
 
+// As in a browser (WebCrypto), then as kiln/node and the CLI run (node:crypto, ed25519-node.ts).
+useEd25519Platform()
+const { ms: webMs } = await kilnWriteLog()
+const webSteps = steps
+steps = { ...noSteps }
+useEd25519Platform(nodeEd25519)
 const { state, source, ms: kilnMs } = await kilnWriteLog()
 const ceramicMs = process.env.BENCH_SKIP_CERAMIC != null ? NaN : await ceramicStackWrite()
 const [, loadMs] = await time(async () => await loadStream(state.id, tipOf(state), source))
@@ -83,8 +92,11 @@ const [, reduceMs] = await time(async () => {
 }).then(([reduce]) => [undefined, reduce] as const)
 
 console.log(`stream core, ${COMMITS} commits, Node ${process.version}`)
-console.log(`  build+sign+verify+reduce  kiln            ${rate(COMMITS, kilnMs)}   ${atLeast(COMMITS / (kilnMs / 1000), GOALS.corePerSec)}`)
-console.log(`    per commit: ${Object.entries(steps).map(([name, ms]) => `${name} ${Math.round(ms * 1000 / COMMITS)} µs`).join(', ')}`)
-console.log(`  createDagJWS+verifyJWS    ceramic (dids)  ${rate(COMMITS, ceramicMs)}   kiln/ceramic = ${(ceramicMs / kilnMs).toFixed(1)}x`)
+const perCommit = (split: typeof steps): string => Object.entries(split).map(([name, ms]) => `${name} ${Math.round(ms * 1000 / COMMITS)} µs`).join(', ')
+console.log(`  build+sign+verify+reduce  kiln, WebCrypto (as in browsers)     ${rate(COMMITS, webMs)}   ${atLeast(COMMITS / (webMs / 1000), GOALS.corePerSec)}`)
+console.log(`    per commit: ${perCommit(webSteps)}`)
+console.log(`  build+sign+verify+reduce  kiln, node:crypto (kiln/node, CLI)   ${rate(COMMITS, kilnMs)}   ${atLeast(COMMITS / (kilnMs / 1000), GOALS.corePerSec)}; ${(webMs / kilnMs).toFixed(2)}x WebCrypto`)
+console.log(`    per commit: ${perCommit(steps)}`)
+console.log(`  createDagJWS+verifyJWS    ceramic (dids)  ${rate(COMMITS, ceramicMs)}   kiln/ceramic = ${(ceramicMs / kilnMs).toFixed(1)}x (node:crypto), ${(ceramicMs / webMs).toFixed(1)}x (WebCrypto)`)
 console.log(`  load ${state.log.length}-commit log (verify all) kiln    ${loadMs.toFixed(0)} ms (${rate(state.log.length, loadMs)})`)
 console.log(`  reducer only, ${state.log.length} commits          ${reduceMs.toFixed(1)} ms (${rate(state.log.length, reduceMs)})`)

@@ -13,6 +13,8 @@
  * console.log(peer.multiaddrs(), peer.http)
  * ```
  */
+// Ed25519 on node:crypto rather than WebCrypto (faster in Node; the same results).
+import '../identity/ed25519-node.js'
 export { startServerPeer, type ServerPeerInit, type ServerPeer } from '../server/server-peer.js'
 export { startEvmAnchorer, type EvmAnchorer, type EvmAnchorerOptions, type AnchorBatchResult } from '../anchors/evm-anchorer.js'
 export { serveOptions, type ServeOptions, type ServeValues } from '../server/serve-command.js'

@@ -15,23 +15,44 @@ export async function importSeed (seed: Uint8Array, extractable = false): Promis
   return await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, extractable, ['sign'])
 }
 
+/**
+ * Where Ed25519 signs and verifies: WebCrypto everywhere by default. Node programs install its
+ * one-shot node:crypto calls instead (ed25519-node.ts), which skip WebCrypto's round trip through
+ * the thread pool: about 2x faster a verify and 3x a sign here.
+ */
+export interface Ed25519Platform {
+  sign: (key: CryptoKey, data: Uint8Array) => Promise<Uint8Array> | Uint8Array
+  /** True for a valid signature; false or a throw sends it to the reference check. */
+  verify: (publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array) => Promise<boolean> | boolean
+}
+
+const webCrypto: Ed25519Platform = {
+  sign: async (key, data) => new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, data as Uint8Array<ArrayBuffer>)),
+  verify: async (publicKey, data, signature) => await crypto.subtle.verify({ name: 'Ed25519' }, await importPublicKey(publicKey), signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>)
+}
+let platform = webCrypto
+
+/** Signs and verifies with `next` from now on (WebCrypto again without one). */
+export function useEd25519Platform (next: Ed25519Platform = webCrypto): void {
+  platform = next
+}
+
 export async function signWith (key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, data as Uint8Array<ArrayBuffer>))
+  return await platform.sign(key, data)
 }
 
 const publicKeys = new Map<string, Promise<CryptoKey>>()
 const PUBLIC_KEY_CACHE_SIZE = 1024
 
 /**
- * Verifies with WebCrypto (about 10x faster than the JS reference), and re-checks a rejection with
- * noble, the code Ceramic's stack uses: WebCrypto is stricter on edge-case encodings, and both nodes
- * must accept the same set of signatures.
+ * Verifies with the platform (WebCrypto, or node:crypto; about 10x faster than the JS reference),
+ * and re-checks a rejection with noble, the code Ceramic's stack uses: the platforms are stricter
+ * on edge-case encodings, and both nodes must accept the same set of signatures.
  */
 export async function verifyEd25519 (publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   if (signature.length !== 64) return false
   try {
-    const key = await importPublicKey(publicKey)
-    if (await crypto.subtle.verify({ name: 'Ed25519' }, key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>)) return true
+    if (await platform.verify(publicKey, data, signature)) return true
   } catch {
     // An unimportable key or an error from the platform: let the reference decide.
   }
