@@ -4,6 +4,8 @@
  * verifies the N anchored streams — with a validator that has seen nothing (one RPC round for the
  * shared transaction, then its cache) and again with a warm one. Run: npm run bench
  */
+// Kiln in Node as kiln/node runs it: Ed25519 on node:crypto.
+import '../src/identity/ed25519-node.js'
 import { startEvmAnchorer } from '../src/anchors/evm-anchorer.js'
 import { buildAnchorTree } from '../src/anchors/anchor-tree.js'
 import { evmAnchorValidator } from '../src/anchors/evm-anchors.js'

@@ -3,6 +3,8 @@
  * from 16 writers at once, and the same N in writeMany calls of 500 (one store transaction each,
  * signatures concurrent). Every commit is signed and verified in all three. Run: npm run bench
  */
+// Kiln in Node as kiln/node runs it: Ed25519 on node:crypto.
+import '../src/identity/ed25519-node.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

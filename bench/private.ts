@@ -4,6 +4,8 @@
  * peer (verify, and check that it decrypts), and the reader's load of the tip (decrypt); then sharing one document to 100 readers (each with a published key) and
  * one update of it afterwards. Run: node --import tsx bench/private.ts (BENCH_PRIVATE_COMMITS, BENCH_READERS)
  */
+// Kiln in Node as kiln/node runs it: Ed25519 on node:crypto.
+import '../src/identity/ed25519-node.js'
 import { createStreamNode, type StreamNode } from '../src/node/stream-node.js'
 import { createDidKeySigner } from '../src/identity/signer.js'
 import { encryptionKeyFromSeed } from '../src/identity/encryption-key.js'

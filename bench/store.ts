@@ -3,6 +3,8 @@
  * 10,000 streams, and the time to open a store holding 10,000 streams; automerge-repo on its
  * NodeFS storage and OrbitDB 4's Documents store (helia on LevelDB) side by side. Run: npm run bench
  */
+// Kiln in Node as kiln/node runs it: Ed25519 on node:crypto.
+import '../src/identity/ed25519-node.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

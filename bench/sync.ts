@@ -7,6 +7,8 @@
  * helia + libp2p on 127.0.0.1) side by side, printed with ratios. BENCH_SYNC_STREAMS shrinks the
  * catch-up (default 10,000), BENCH_ORBITDB_SYNC_DOCS OrbitDB's; run: npm run bench
  */
+// Kiln in Node as kiln/node runs it: Ed25519 on node:crypto.
+import '../src/identity/ed25519-node.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
