@@ -188,15 +188,19 @@ async function fullDiskThenRestart (peer?: ServerPeer) {
         if (unsure.some((c) => JSON.stringify(c) === loaded.content)) { refusedButStored++; continue }
         lost.push(`#${content.n} ${id}: acknowledged tip ${tip}, loaded ${loaded.tip}`)
       }
+      // Told, not asserted: the device's signing key is in IndexedDB too, so where Chromium deleted it
+      // this device writes as a new did:key, and the earlier documents (the old key's) refuse its updates.
+      const earlier = written.at(-1)
+      const earlierUpdate = earlier == null ? 'none' : await kiln.update(earlier.id, { content: { after: 'restart' } }).then(() => 'ok', (err: { code?: string }) => err.code ?? 'untyped')
       const created = await kiln.create({ content: { after: 'restart' } })
       const updated = await kiln.update(created.id, { content: { after: 'restart', again: true } })
       const reloaded = await kiln.load(created.id)
-      return { lost, refusedButStored, newContent: reloaded.content, newTip: reloaded.tip, updatedTip: updated.tip }
+      return { lost, refusedButStored, earlierUpdate, newContent: reloaded.content, newTip: reloaded.tip, updatedTip: updated.tip }
     }, full.written)
     console.log(`quota restart${peer == null ? '' : ' with a server peer'}: ${full.acked} documents and ${full.updates} updates acknowledged before the ${DISK / 2 ** 20} MiB disk was full (refused with ${full.kinds.join(', ')}; the browser said ${full.browserErrors.join(' | ')}); ` +
       (unconfirmed == null ? '' : `${full.unconfirmedAtStop ?? '?'} documents on no peer yet when the writes stopped, ${unconfirmed} at the kill ${confirmedMs} ms after they were read back (status().network.unconfirmed); `) +
       `after a kill and the disk grown to ${LIFTED / 2 ** 20} MiB, ${full.written.length - after.lost.length}/${full.written.length} reload at their acknowledged tip and content, ` +
-      `${after.lost.length} lost, ${after.refusedButStored} refused updates found stored; a new create and update: ${after.newTip === after.updatedTip ? 'ok' : 'wrong tip'}`)
+      `${after.lost.length} lost, ${after.refusedButStored} refused updates found stored; an update of an earlier document: ${after.earlierUpdate}; a new create and update: ${after.newTip === after.updatedTip ? 'ok' : 'wrong tip'}`)
     return { full, after, unconfirmed }
   } finally {
     await chrome?.kill()
