@@ -37,6 +37,17 @@ describe('StreamID', () => {
     expect(StreamID.fromBytes(streamId.bytes).toString()).toBe(id)
   })
 
+  // Parsed ids are kept by their string: the second parse is the first one's StreamID.
+  it('a string parsed again gives the same id, and a refused one is refused again', () => {
+    const { id, type } = VECTORS[2]
+    const url = `ceramic://${id}`
+    expect(StreamID.fromString(url)).toBe(StreamID.fromString(url))
+    expect(StreamID.fromString(url).toString()).toBe(id)
+    expect(StreamID.fromString(url).type).toBe(type)
+    const commitId = new StreamID(type, VECTORS[2].genesis).atCommit(DAG_CBOR_CID).toString()
+    for (let i = 0; i < 2; i++) expect(() => StreamID.fromString(commitId)).toThrow(INVALID)
+  })
+
   it('lays out bytes as varint(0xce) | varint(type) | genesis CID', () => {
     expect(hex(new StreamID(0, DAG_JOSE_CID).bytes))
       .toBe('ce010001850112207ac18e1235f2f7a84548eeb543a33f8979eb88566a2dfc3d9596c55a683b7517')

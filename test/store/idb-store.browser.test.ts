@@ -196,6 +196,27 @@ describe('idb store in Chromium', () => {
     newer.close()
   })
 
+  // The store remembers the rows it wrote (it reads nothing before writing them again); a reindex
+  // or a forget, even while a write is in flight, must leave the next write reading the row afresh.
+  it('a write after a reindex of its stream, made while the previous write was in flight, replaces the reindexed keys', async () => {
+    const store = await createIdbStore({ name: uniqueName() })
+    const model = 'kmodel-remembered'
+    const doc = async (n: number, lang: string, prev?: CommitBatch): Promise<CommitBatch> =>
+      await makeBatch({ id: 'r', n, prev: prev?.commit.cid, expectedTip: prev?.commit.cid ?? null, createdAt: 1, fields: { model, fields: { lang } } })
+    await store.declareIndex({ model, fields: ['lang'] })
+    const first = await doc(0, 'en')
+    await store.putCommit(first)
+    const second = await doc(1, 'en', first)
+    await Promise.all([store.putCommit(second), store.reindex([{ id: 'r', tip: second.commit.cid, fields: { lang: 'de' } }])])
+    expect(await store.count({ model, where: { lang: 'de' } })).toBe(1)
+    await store.putCommit(await doc(2, 'fr', second))
+    for (const [lang, n] of [['en', 0], ['de', 0], ['fr', 1]] as const) expect(await store.count({ model, where: { lang } })).toBe(n)
+    await store.forget('r', [])
+    await store.putCommit(first) // from scratch again: nothing remembered says it exists
+    expect((await store.getStream('r'))?.tip).toBe(first.commit.cid)
+    await store.close()
+  })
+
   it('deleting the database elsewhere closes the store and reports it', async () => {
     const name = uniqueName()
     const reasons: KilnError[] = []
