@@ -14,12 +14,17 @@ import { streamTypeCode, streamTypeName, type StreamTypeName } from './stream-ty
 const TAG = Symbol.for('kiln/ids/StreamID')
 
 /**
- * StreamIDs parsed from strings, by the string: every API call parses the id it is given, and a
- * write then parses it again (its pinned check). Decoding base36 and encoding it back cost 60-100 us
- * a time in Chromium's worker; a StreamID never changes, so one parse serves them all.
+ * StreamIDs parsed from strings or printed, by the string: every API call parses the id it is
+ * given, and a write then parses it again (its pinned check). Decoding base36 and encoding it back
+ * cost 60-100 us a time in Chromium's worker; a StreamID never changes, so one parse serves them all.
  */
 const parsed = new Map<string, StreamID>()
-const PARSED_IDS = 1024
+const PARSED_IDS = 4096
+
+function rememberParsed (input: string, id: StreamID): void {
+  if (parsed.size >= PARSED_IDS) parsed.delete(parsed.keys().next().value as string)
+  parsed.set(input, id)
+}
 
 export class StreamID {
   readonly type: number
@@ -66,8 +71,7 @@ export class StreamID {
       throw new InvalidIdError(`Invalid StreamID string "${input}": this is a CommitID, not a StreamID`, { input })
     }
     const id = new StreamID(parts.type, parts.genesis)
-    if (parsed.size >= PARSED_IDS) parsed.clear()
-    parsed.set(input, id)
+    rememberParsed(input, id)
     return id
   }
 
@@ -96,7 +100,11 @@ export class StreamID {
 
   /** Base36 multibase ('k…'). */
   toString (): string {
-    this.#string ??= base36Encode(this.bytes)
+    if (this.#string == null) {
+      this.#string = base36Encode(this.bytes)
+      // A new stream's id is printed, then parsed back by the next call that names it.
+      rememberParsed(this.#string, this)
+    }
     return this.#string
   }
 

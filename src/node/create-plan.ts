@@ -20,3 +20,12 @@ export function genesisPlan (type: number, options: CreateOptions, controller: s
       throw new InvalidInputError(`Streams of type ${type} cannot be created`)
   }
 }
+
+/**
+ * Whether a stream with this genesis may exist already: a deterministic genesis (unsigned, or a
+ * Model's, which has no random `unique`) can be created twice. Others carry random bytes, so their
+ * stream is new and needs no read first (in IndexedDB that read waits behind every pending write).
+ */
+export function genesisMayExist (plan: GenesisPlan, type: number): boolean {
+  return !plan.signed || type === StreamType.MODEL
+}

@@ -31,7 +31,7 @@ import { asCarError, exportStreamCar } from '../streams/transfer.js'
 import { readCarContents } from '../streams/car-contents.js'
 import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { toSnapshot } from './snapshot.js'
-import { genesisPlan } from './create-plan.js'
+import { genesisMayExist, genesisPlan } from './create-plan.js'
 import { forkPlan } from './fork-plan.js'
 import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
 import { createStateCache } from './state-cache.js'
@@ -468,6 +468,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   interface PlannedWrite {
     streamId: StreamID
     genesis?: { cid: CID, blocks: Block[], streamId: StreamID }
+    /** False for a genesis with random bytes: no stream can have it yet, so nothing is read first. */
+    mayExist?: boolean
     /** The genesis' content, and a single/set document's content for its first data commit. */
     genesisContent?: unknown
     firstContent?: unknown
@@ -476,8 +478,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 
   /** Builds and verifies one stream's commits for a `writeMany`, each on the one before. */
   async function planRun (writes: PlannedWrite[]): Promise<VerifiedRun | undefined> {
-    const { streamId } = writes[0]
-    const record = await findRecord(streamId.toString())
+    const { streamId, mayExist } = writes[0]
+    const record = mayExist === false ? undefined : await findRecord(streamId.toString())
     const base = record == null ? undefined : await stateAt(record)
     const built: Array<{ cid: CID, blocks: Block[] }> = []
     let prev = base == null ? undefined : tipOf(base)
@@ -641,11 +643,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const genesis = await buildGenesis(type, plan, author)
       const id = genesis.streamId.toString()
       return await queue.run(id, async () => {
-        // A deterministic genesis (unsigned, or a Model: no random `unique`) may already exist:
-        // creating it again returns it, as Ceramic does. Others carry random bytes, so they are new
-        // and need no read first (in IndexedDB that read would wait behind every pending write).
-        const mayExist = !plan.signed || type === StreamType.MODEL
-        const existing = mayExist ? await findRecord(id) : undefined
+        // Creating a deterministic stream again returns it, as Ceramic does.
+        const existing = genesisMayExist(plan, type) ? await findRecord(id) : undefined
         // A single or set document's genesis is empty (anyone can compute its StreamID): its
         // content goes in a data commit right after it, as Ceramic's ModelInstanceDocument does,
         // verified and stored together with the genesis.
@@ -684,7 +683,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
           const plan = genesisPlan(type, write.create, author.controller)
           const genesis = await buildGenesis(type, plan, author)
           const single = type === StreamType.MID && !plan.signed
-          return { streamId: genesis.streamId, genesis, genesisContent: plan.payload.data, firstContent: single ? write.create.content : undefined }
+          return { streamId: genesis.streamId, genesis, mayExist: genesisMayExist(plan, type), genesisContent: plan.payload.data, firstContent: single ? write.create.content : undefined }
         }
         if (write == null || typeof (write as { id?: unknown }).id !== 'string' || (write as { update?: unknown }).update == null) {
           throw new InvalidInputError('Each write is { create } or { id, update }')

@@ -5,12 +5,13 @@ import { INDEXED_FIELDS, fieldKeys, type CommitRecord, type StoredIndex, type St
  * The IndexedDB version of Kiln's schema. A database with a higher version was written by a newer
  * Kiln and is refused (StoreVersionError); a lower one is migrated step by step by `upgradeSchema`.
  */
-export const IDB_SCHEMA_VERSION = 4
+export const IDB_SCHEMA_VERSION = 5
 
 /**
  * A stream record as stored: `order` (= orderKey(record)) is the sort key of every index.
  * v3: `fieldKeys` are the record's field-index keys (see field-index.ts; also in `fields`), served by a
  * multi-entry index, and `state` is the encoded state at `tip`, so a page of a field query is one read.
+ * v5: a state in the row is stored nowhere else (one put less per write).
  */
 export type StreamRow = StreamRecord & { order: string, fieldKeys?: string[], state?: Uint8Array }
 
@@ -26,7 +27,10 @@ export interface KilnDB extends DBSchema {
   streams: { key: string, value: StreamRow, indexes: Record<QueryField, [string, string]> & { order: string, fieldKeys: string } }
   /** keyPath `[stream, cid]`: a stream's log is the key range `[id] .. [id, []]`. */
   commits: { key: [string, string], value: CommitRecord }
-  /** `[stream, tip]` -> encoded state at that tip (the canonical one is also in the row). */
+  /**
+   * `[stream, tip]` -> encoded state at that tip, for every tip whose state is not in its row (v5:
+   * the row holds the canonical tip's, usually; before, both held it).
+   */
   states: { key: [string, string], value: Uint8Array }
   /** Node-level settings (out-of-line string keys): `indexes`, the declared field indexes; Model counts. */
   meta: { key: string, value: unknown }
@@ -65,7 +69,7 @@ const MIGRATIONS: Migration[] = [
   (db) => {
     db.createObjectStore('fields')
   },
-  // v3: field-index keys and the tip's state are also in the stream rows (one read per page).
+  // v3: field-index keys and the tip's state go into the stream rows (one read per page).
   (db, tx) => {
     tx.objectStore('streams').createIndex('fieldKeys', 'fieldKeys', { multiEntry: true })
     // The upgrade transaction stays open while these requests chain; a failure aborts the upgrade.
@@ -74,6 +78,11 @@ const MIGRATIONS: Migration[] = [
   // v4: forks are queried by their source (`forkOf`). No stream had one before, so the index starts empty.
   (_db, tx) => {
     tx.objectStore('streams').createIndex('forkOf', ['forkOf', 'order'])
+  },
+  // v5: a canonical state held by its row leaves `states`. Runs alongside v3's move on an older
+  // database: each drops only what a row already holds, so either order leaves one copy.
+  (_db, tx) => {
+    dropRowStates(tx).catch(() => { tx.abort() })
   }
 ]
 
@@ -87,8 +96,16 @@ async function moveIntoRows (tx: UpgradeTx): Promise<void> {
     const keys = fieldKeys(row, declared)
     const state = await states.get([row.id, row.tip])
     await cursor.update({ ...row, ...(keys.length > 0 ? { fieldKeys: keys } : {}), ...(state != null ? { state } : {}) })
+    if (state != null) await states.delete([row.id, row.tip])
   }
   await Promise.all([...counts].map(async ([model, n]) => await tx.objectStore('meta').put(n, modelCountKey(model))))
+}
+
+async function dropRowStates (tx: UpgradeTx): Promise<void> {
+  const states = tx.objectStore('states')
+  for (let cursor = await tx.objectStore('streams').openCursor(); cursor != null; cursor = await cursor.continue()) {
+    if (cursor.value.state != null) await states.delete([cursor.value.id, cursor.value.tip])
+  }
 }
 
 /** The `upgrade` callback of openDB: runs every step from `oldVersion` up to IDB_SCHEMA_VERSION. */

@@ -229,11 +229,9 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
           const fields = tx.objectStore('fields')
           for (const key of previous[i]?.fieldKeys ?? []) requests.push(fields.delete(key))
           for (const key of row.fieldKeys ?? []) requests.push(fields.put('', key))
-          const states = tx.objectStore('states')
           for (const block of batch.blocks) requests.push(tx.objectStore('blocks').put(block.bytes, block.cid.toString()))
           for (const commit of [...(batch.earlierCommits ?? []), batch.commit]) requests.push(tx.objectStore('commits').put({ ...commit }))
-          requests.push(states.put(batch.state, [id, batch.commit.cid]), tx.objectStore('streams').put(row))
-          if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) requests.push(states.delete([id, batch.replacedTip]))
+          requests.push(tx.objectStore('streams').put(row), ...moveStates(tx.objectStore('states'), batch, previous[i], row))
         })
       }
       for (const [model, n] of added) requests.push(addToModelCount(tx.objectStore('meta'), model, n))
@@ -284,6 +282,17 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     return { items }
   }
 
+  /** States at tips, each from its stream's row (the canonical tip, usually) or else from `states`. */
+  const readStates = async (refs: Array<{ id: string, tip: string }>): Promise<Array<Uint8Array | undefined>> => {
+    const tx = db.transaction(['streams', 'states'], 'readonly')
+    tx.done.catch(() => {})
+    return await Promise.all(refs.map(async ({ id, tip }) => {
+      const row = written.get(id) ?? await tx.objectStore('streams').get(id)
+      if (row?.tip === tip && row.state != null) return row.state
+      return await tx.objectStore('states').get([id, tip])
+    }))
+  }
+
   const writeDeclared = async (next: StoredIndex[]): Promise<void> => {
     declared = next
     const tx = db.transaction('meta', 'readwrite', { durability: WRITE_DURABILITY })
@@ -328,11 +337,8 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
 
     getBlock: guarded(async (cid: string) => await reader('blocks').get(cid)),
     getStream: guarded(async (id: string) => toRecord(await reader('streams').get(id))),
-    getState: guarded(async (id: string, tip: string) => await reader('states').get([id, tip])),
-    getStates: guarded(async (refs: Array<{ id: string, tip: string }>) => {
-      const states = reader('states')
-      return await Promise.all(refs.map(async ({ id, tip }) => await states.get([id, tip])))
-    }),
+    getState: guarded(async (id: string, tip: string) => (await readStates([{ id, tip }]))[0]),
+    getStates: guarded(readStates),
     getCommits: guarded(async (id: string) => await reader('commits').getAll(IDBKeyRange.bound([id], [id, []]))),
 
     // The cursor is the last record's key, [stream, cid], as JSON.
@@ -434,6 +440,26 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       await releaseLock()
     }
   }
+}
+
+type StatesTable = IDBPObjectStore<KilnDB, Array<StoreNames<KilnDB>>, 'states', 'readwrite'>
+
+/**
+ * The `states` requests of one batch: every tip whose state its row does not hold has it there
+ * (v5). In a linear update, the usual write, there are none: the row holds the new tip's state.
+ */
+function moveStates (states: StatesTable, batch: CommitBatch, previous: StreamRow | undefined, row: StreamRow): Array<Promise<unknown>> {
+  const id = batch.stream.id
+  const requests: Array<Promise<unknown>> = []
+  const inPreviousRow = (tip: string): boolean => previous?.tip === tip && previous.state != null
+  // A new tip the conflict rule did not pick.
+  if (row.tip !== batch.commit.cid) requests.push(states.put(batch.state, [id, batch.commit.cid]))
+  // The old canonical tip stays a tip but no longer canonical: its state leaves the row.
+  if (previous?.state != null && previous.tip !== row.tip && row.tips.includes(previous.tip)) requests.push(states.put(previous.state, [id, previous.tip]))
+  // A tip this commit extends is no tip anymore.
+  const replaced = batch.replacedTip
+  if (replaced != null && replaced !== batch.commit.cid && !inPreviousRow(replaced)) requests.push(states.delete([id, replaced]))
+  return requests
 }
 
 async function addToModelCount (meta: IDBPObjectStore<KilnDB, Array<StoreNames<KilnDB>>, 'meta', 'readwrite'>, model: string, n: number): Promise<void> {

@@ -158,6 +158,39 @@ export function storeConformance (name: string, harness: StoreHarness): void {
       await store.close()
     })
 
+    it('when the canonical tip moves to another branch, every tip keeps its state, through later writes on either branch', async () => {
+      const name = uniqueName()
+      let store = await harness.open(name)
+      const genesis = await makeBatch({ id: 's', n: 0, expectedTip: null })
+      await store.putCommit(genesis)
+      const a = await makeBatch({ id: 's', n: 1, prev: genesis.commit.cid, expectedTip: genesis.commit.cid })
+      await store.putCommit(a)
+      // A branch from the genesis that the conflict rule picks: `a` stays a tip, no longer canonical.
+      const b = await makeBatch({ id: 's', n: 2, prev: genesis.commit.cid, expectedTip: a.commit.cid, tips: (cid) => [a.commit.cid, cid] })
+      b.replacedTip = undefined
+      await store.putCommit(b)
+      expect(await store.getState('s', a.commit.cid)).toEqual(a.state)
+      expect(await store.getState('s', b.commit.cid)).toEqual(b.state)
+      // `a` is extended and wins again: `a` is no tip any more, `b` still is.
+      const a2 = await makeBatch({ id: 's', n: 3, prev: a.commit.cid, expectedTip: b.commit.cid, tips: (cid) => [b.commit.cid, cid] })
+      await store.putCommit(a2)
+      // `b` is extended but `a2` stays canonical.
+      const b2 = await makeBatch({ id: 's', n: 4, prev: b.commit.cid, expectedTip: a2.commit.cid, tips: (cid) => [a2.commit.cid, cid] })
+      b2.stream.tip = a2.commit.cid
+      await store.putCommit(b2)
+      if (harness.persistent) {
+        await store.close()
+        store = await harness.open(name)
+      }
+      expect((await store.getStream('s'))?.tip).toBe(a2.commit.cid)
+      expect(await store.getState('s', a2.commit.cid)).toEqual(a2.state)
+      expect(await store.getState('s', b2.commit.cid)).toEqual(b2.state)
+      expect(await store.getStates([{ id: 's', tip: b2.commit.cid }, { id: 's', tip: a2.commit.cid }])).toEqual([b2.state, a2.state])
+      // States of commits that are no longer tips are dropped.
+      for (const old of [a, b]) expect(await store.getState('s', old.commit.cid)).toBeUndefined()
+      await store.close()
+    })
+
     it('queries by controller, model, family and schema page through oldest first', async () => {
       const store = await harness.open(uniqueName())
       const base = Date.now()

@@ -15,8 +15,11 @@ const uniqueName = (): string => { const name = `kiln-idb-${Date.now()}-${counte
 // Every database this file made is deleted; a store still open is closed by its `blocking` handler.
 afterAll(async () => { await Promise.all([...opened].map(async (name) => { await deleteDB(name) })) })
 
-/** A database in an earlier Kiln's layout, as its migrations made it: v1's stores, plus `fields` in v2. */
-async function openOldLayout (name: string, version: 1 | 2): Promise<IDBDatabase> {
+/**
+ * A database in an earlier Kiln's layout, as its migrations made it: v1's stores, plus `fields` in
+ * v2, the rows' `fieldKeys` index in v3 and their `forkOf` index in v4.
+ */
+async function openOldLayout (name: string, version: 1 | 2 | 4): Promise<IDBDatabase> {
   return await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(name, version)
     request.onupgradeneeded = () => {
@@ -28,7 +31,11 @@ async function openOldLayout (name: string, version: 1 | 2): Promise<IDBDatabase
       db.createObjectStore('commits', { keyPath: ['stream', 'cid'] })
       db.createObjectStore('states')
       db.createObjectStore('meta')
-      if (version === 2) db.createObjectStore('fields') // field-index keys, each valued ''
+      if (version >= 2) db.createObjectStore('fields') // field-index keys, each valued ''
+      if (version === 4) {
+        streams.createIndex('fieldKeys', 'fieldKeys', { multiEntry: true })
+        streams.createIndex('forkOf', ['forkOf', 'order'])
+      }
     }
     request.onsuccess = () => { resolve(request.result) }
     request.onerror = () => { reject(request.error) }
@@ -147,6 +154,34 @@ describe('idb store in Chromium', () => {
     // A record read by id carries no index keys or state: those stay inside the store.
     expect(await store.getStream('doc-en')).toEqual(en.stream)
     await store.close()
+  })
+
+  it('a version-4 database (states in rows and in `states`) is upgraded: one copy is left, and its documents load and update', async () => {
+    const name = uniqueName()
+    const v4 = await openOldLayout(name, 4)
+    const first = await makeBatch({ id: 'doc', n: 0, expectedTip: null, createdAt: 1 })
+    const second = await makeBatch({ id: 'doc', n: 1, expectedTip: first.commit.cid, createdAt: 1, prev: first.commit.cid })
+    await new Promise<void>((resolve, reject) => {
+      const tx = v4.transaction(['streams', 'states', 'commits', 'blocks'], 'readwrite')
+      tx.objectStore('streams').put({ ...first.stream, order: `${(1).toString(16).padStart(12, '0')}:doc`, state: first.state })
+      tx.objectStore('states').put(first.state, ['doc', first.commit.cid])
+      tx.objectStore('commits').put(first.commit)
+      tx.objectStore('blocks').put(first.blocks[0].bytes, first.blocks[0].cid.toString())
+      tx.oncomplete = () => { resolve() }
+      tx.onerror = () => { reject(tx.error) }
+    })
+    v4.close()
+    const store = await createIdbStore({ name })
+    expect(await store.getState('doc', first.commit.cid)).toEqual(first.state)
+    await store.putCommit(second)
+    expect(await store.getState('doc', second.commit.cid)).toEqual(second.state)
+    await store.close()
+    // Nothing is left in `states`: the state of the first tip was only in its row after the upgrade,
+    // and the second one's is in the row that replaced it.
+    const db = await openRaw(name, IDB_SCHEMA_VERSION)
+    const keys = await new Promise<IDBValidKey[]>((resolve) => { const r = db.transaction('states').objectStore('states').getAllKeys(); r.onsuccess = () => { resolve(r.result) } })
+    db.close()
+    expect(keys).toEqual([])
   })
 
   it('a version-1 database (before field indexes) is upgraded in place and keeps what it held', async () => {
