@@ -1,7 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { MalformedCommitError } from '../errors.js'
-import { SHA2_256_CODE, sha256Digest } from './sha256.js'
 
 /** An IPLD block: its CID and the exact bytes the CID hashes. */
 export interface Block {
@@ -18,20 +18,20 @@ export const DAG_JOSE_CODE = 0x85
 /** Encodes a value as a dag-cbor block with a sha2-256 CID (what Ceramic uses for every commit). */
 export async function encodeCborBlock (value: unknown): Promise<Block> {
   const bytes = dagCbor.encode(value)
-  return { cid: CID.create(1, DAG_CBOR_CODE, sha256Digest(bytes)), bytes }
+  return { cid: CID.create(1, DAG_CBOR_CODE, await sha256.digest(bytes)), bytes }
 }
 
 /** Makes a CID for bytes of the given codec, hashed with sha2-256. */
 export async function cidFor (code: number, bytes: Uint8Array): Promise<CID> {
-  return CID.create(1, code, sha256Digest(bytes))
+  return CID.create(1, code, await sha256.digest(bytes))
 }
 
 /** Checks that bytes hash to the CID they were fetched by; a peer or a disk must not lie. */
 export async function assertBlockMatches (cid: CID, bytes: Uint8Array): Promise<void> {
-  if (cid.multihash.code !== SHA2_256_CODE) {
+  if (cid.multihash.code !== sha256.code) {
     throw new MalformedCommitError(`Unsupported hash function 0x${cid.multihash.code.toString(16)} in ${cid.toString()}`, { cid: cid.toString() })
   }
-  const digest = sha256Digest(bytes)
+  const digest = await sha256.digest(bytes)
   if (!equalBytes(digest.digest, cid.multihash.digest)) {
     // `mismatch`: the bytes are wrong, not the commit the CID names (whoever sent them lied).
     throw new MalformedCommitError(`Block bytes do not match CID ${cid.toString()}`, { cid: cid.toString(), mismatch: true })
