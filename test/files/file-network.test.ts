@@ -1,4 +1,5 @@
 import { MemoryBlockstore } from 'blockstore-core'
+import type { Blockstore } from 'interface-blockstore'
 import { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
 import { collect, createFileBlockstore } from '../../src/files/file-blockstore.js'
@@ -19,13 +20,13 @@ afterEach(async () => {
 })
 
 /** A node's files on its own libp2p (WebSockets on loopback). `store` is what bitswap serves from. */
-async function filePeer (init: { serveFrom?: MemoryBlockstore } = {}): Promise<FilePeer> {
+async function filePeer (init: { serveFrom?: MemoryBlockstore, watch?: (blocks: Blockstore) => Blockstore } = {}): Promise<FilePeer> {
   const libp2p = await createKilnLibp2p({ listen: [LOOPBACK_WS] })
   const store = new MemoryBlockstore()
   const blocks = createFileBlockstore({ store })
   const files = createFileStore({ blocks, fetchTimeoutMs: 3_000 })
   // A rogue peer serves straight from a store it tampered with, past the verifying blockstore.
-  const network = await startFileNetwork(libp2p, init.serveFrom ?? blocks)
+  const network = await startFileNetwork(libp2p, init.serveFrom ?? init.watch?.(blocks) ?? blocks)
   files.useNetwork(network.blockstore)
   const peer = { libp2p, store, files, network }
   running.push(peer)
@@ -96,4 +97,25 @@ describe('files between peers (helia bitswap on the node libp2p)', () => {
     expect(kept.length).toBeLessThanOrEqual(1)
     for (const k of kept) expect(await b.files.blocks.getBlock(CID.parse(k))).toBeInstanceOf(Uint8Array)
   }, 20_000)
+
+  it('a peer asked for a block it does not hold yet sends it once it has it (a server fetching a file a device asks for)', async () => {
+    const a = await filePeer()
+    const asked = Promise.withResolvers<void>()
+    // Resolves when the server's bitswap looks the block up for B: B's want has arrived.
+    const server = await filePeer({
+      watch: (blocks) => new Proxy(blocks, {
+        get: (target, key) => key === 'get'
+          ? (cid: CID, options?: object) => { asked.resolve(); return target.get(cid, options) }
+          : Reflect.get(target, key)
+      })
+    })
+    const b = await filePeer()
+    const added = await a.files.add(bytesOf(100_000))
+    await b.libp2p.dial(server.libp2p.getMultiaddrs()[0])
+    const read = readAll(b.files.read(added.cid))
+    await asked.promise
+    await server.libp2p.dial(a.libp2p.getMultiaddrs()[0])
+    await readAll(server.files.read(added.cid))
+    expect((await read).equals(Buffer.from(bytesOf(100_000)))).toBe(true)
+  })
 })
