@@ -3,7 +3,7 @@ import { varint } from 'multiformats'
 import type { Stream } from '@libp2p/interface'
 import { requestBlocks } from '../../src/sync/block-exchange.js'
 import {
-  BLOCKS_PROTOCOL, FAULT_BURST, HEADS_PROTOCOL, MAX_BLOCK_REQUEST_BYTES, MAX_BLOCK_STREAMS_PER_PEER, MAX_HEADS_REQUEST_BYTES,
+  BLOCKS_PROTOCOL, BLOCKS_PROTOCOL_1_0, FAULT_BURST, HEADS_PROTOCOL, MAX_BLOCK_REQUEST_BYTES, MAX_BLOCK_REQUEST_BYTES_1_0, MAX_BLOCK_STREAMS_PER_PEER, MAX_HEADS_REQUEST_BYTES,
   MAX_RECON_MESSAGE_BYTES, RECON_PROTOCOL, REQUEST_FRAME_TIMEOUT_MS
 } from '../../src/sync/constants.js'
 import { requestHeads } from '../../src/sync/heads-sync.js'
@@ -79,7 +79,7 @@ describe('sync: abuse costs the abuser', () => {
 
   it('oversize frames on every request protocol are refused and count against the sender', async () => {
     const { victim, evil } = await setup()
-    const limits: Array<[string, number]> = [[BLOCKS_PROTOCOL, MAX_BLOCK_REQUEST_BYTES], [HEADS_PROTOCOL, MAX_HEADS_REQUEST_BYTES], [RECON_PROTOCOL, MAX_RECON_MESSAGE_BYTES]]
+    const limits: Array<[string, number]> = [[BLOCKS_PROTOCOL, MAX_BLOCK_REQUEST_BYTES], [BLOCKS_PROTOCOL_1_0, MAX_BLOCK_REQUEST_BYTES_1_0], [HEADS_PROTOCOL, MAX_HEADS_REQUEST_BYTES], [RECON_PROTOCOL, MAX_RECON_MESSAGE_BYTES]]
     for (const [protocol, limit] of limits) {
       const stream = await open(evil, victim, protocol)
       const ended = resetWatch(stream)
@@ -120,7 +120,7 @@ describe('sync: abuse costs the abuser', () => {
     const stranger = await evil.node.create({ content: { unknown: true } })
     const page = await requestHeads(evil.libp2p, victim.libp2p.peerId, { streams: [stranger.id] })
     expect(page.items).toEqual([])
-    expect(await requestBlocks(evil.libp2p, victim.libp2p.peerId, [stranger.tip])).toEqual([undefined])
+    expect(await requestBlocks(evil.libp2p, victim.libp2p.peerId, [stranger.tip])).toEqual(['missing'])
     expect(victim.sync.status().penalties).toBe(0)
 
     let asked = 2

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { StreamSnapshot } from '../../src/api/types.js'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import { BLOCKS_PROTOCOL } from '../../src/sync/constants.js'
+import { BLOCK_PROTOCOLS } from '../../src/sync/constants.js'
 import { ownAndHeldInterests } from '../../src/sync/interests.js'
 import { kilnSigner } from '../fixtures/identities.js'
 import { noteModel } from '../fixtures/models.js'
@@ -65,7 +65,7 @@ describe('sync: gossip between peers over WebSockets', () => {
     await connect(a, s)
     await connect(b, s)
     // From here no node answers a block request: whatever arrives came inside an UPDATE.
-    for (const p of [a, s, b]) await p.libp2p.unhandle(BLOCKS_PROTOCOL)
+    for (const p of [a, s, b]) await p.libp2p.unhandle([...BLOCK_PROTOCOLS])
     const created = await a.node.create({ content: { title: 'carried' } })
     await waitFor(async () => (await contents(b.node))[created.id]?.tip === created.tip, 'B to store A\'s new stream from the announcements')
     const updated = await a.node.update(created.id, { content: { title: 'carried again' } })

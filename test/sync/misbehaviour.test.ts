@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeEnvelope } from '../../src/commits/jws.js'
-import { BLOCKS_PROTOCOL, DEFAULT_TOPIC, HEADS_PROTOCOL, MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
+import { BLOCKS_PROTOCOL, BLOCK_PROTOCOLS, DEFAULT_TOPIC, HEADS_PROTOCOL, MAX_UPDATE_MESSAGE_BYTES } from '../../src/sync/constants.js'
 import { encodeFrame } from '../../src/sync/frames.js'
 import type { KilnLibp2p } from '../../src/sync/libp2p-config.js'
 import { encodeUpdate } from '../../src/sync/messages.js'
@@ -68,7 +68,7 @@ describe('sync: misbehaving peers', () => {
   it('forged commits carried inside announcements (bytes that do not hash to their CID, a bad signature) are refused and get the sender banned', async () => {
     const victim = await peer('victim')
     const evil = await rogue()
-    await evil.libp2p.unhandle(BLOCKS_PROTOCOL) // it serves nothing: the UPDATE is all the victim gets
+    await evil.libp2p.unhandle([...BLOCK_PROTOCOLS]) // it serves nothing: the UPDATE is all the victim gets
     await dialAndSubscribe(evil.libp2p, victim)
     const stream = await evil.node.create({ content: { v: 1 } })
     const envelope = await evil.node.block(stream.tip) as Uint8Array

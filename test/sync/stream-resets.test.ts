@@ -1,7 +1,7 @@
 import type { Stream } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
 import { requestBlocks } from '../../src/sync/block-exchange.js'
-import { BLOCKS_PROTOCOL, HEADS_PROTOCOL, RECON_PROTOCOL } from '../../src/sync/constants.js'
+import { BLOCK_PROTOCOLS, HEADS_PROTOCOL, RECON_PROTOCOL } from '../../src/sync/constants.js'
 import { connect, peersStoppedAfterEach, waitFor } from './peers.js'
 
 const peer = peersStoppedAfterEach()
@@ -24,8 +24,8 @@ describe('sync: a stream reset by the link is not held against the peer', () => 
       async (s) => { for await (const _ of s) break; await s.close() }
     ]
     for (const cut of cuts) {
-      await server.libp2p.unhandle(BLOCKS_PROTOCOL)
-      await server.libp2p.handle(BLOCKS_PROTOCOL, cut)
+      await server.libp2p.unhandle([...BLOCK_PROTOCOLS])
+      await server.libp2p.handle([...BLOCK_PROTOCOLS], cut)
       await expect(requestBlocks(reader.libp2p, server.libp2p.peerId, [stream.tip])).rejects.toMatchObject({ code: 'ERR_PEER_UNAVAILABLE' })
       expect(await reader.sync.fetchStream(stream.id)).toBe(false)
     }
