@@ -27,8 +27,32 @@ export interface RawTimeCommit extends CommitBase { kind: 'time', payload: TimeP
 /** A commit decoded and shape-checked, but not verified yet. */
 export type RawCommit = RawGenesisCommit | RawDataCommit | RawTimeCommit
 
-/** Reads one commit and the blocks it needs, checking sizes, hashes and shapes. Nothing is trusted yet. */
-export async function loadCommit (cid: CID, source: BlockSource): Promise<RawCommit> {
+/**
+ * Commits loadCommit has read (blocks checked against their CIDs, shapes checked) and may hand out
+ * again, for one job that reads the same commits twice: a catch-up reads them to find what to
+ * fetch, then ingests them. Only loadCommit fills it, so nothing in it skipped those checks; a CID
+ * names its bytes, so which source they came from does not matter.
+ */
+export class LoadedCommits {
+  constructor () { commitsLoaded.set(this, new Map()) }
+}
+// Outside the class, so only this module (loadCommit) can read or add to a LoadedCommits.
+const commitsLoaded = new WeakMap<LoadedCommits, Map<string, RawCommit>>()
+
+/**
+ * Reads one commit and the blocks it needs, checking sizes, hashes and shapes. Nothing is trusted
+ * yet. With `loaded`, a commit read before is handed out again, and one read now is kept there.
+ */
+export async function loadCommit (cid: CID, source: BlockSource, loaded?: LoadedCommits): Promise<RawCommit> {
+  const kept = loaded == null ? undefined : commitsLoaded.get(loaded)
+  const known = kept?.get(cid.toString())
+  if (known != null) return known
+  const commit = await readCommit(cid, source)
+  kept?.set(cid.toString(), commit)
+  return commit
+}
+
+async function readCommit (cid: CID, source: BlockSource): Promise<RawCommit> {
   const first = await fetchBlock(cid, source)
   if (cid.code === DAG_JOSE_CODE) {
     const envelope = decodeEnvelope(first.bytes)

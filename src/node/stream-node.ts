@@ -6,7 +6,7 @@ import { buildGenesis, buildSignedCommit } from '../commits/build.js'
 import type { AccountRelation } from '../commits/genesis.js'
 import { decodeCar } from '../commits/car.js'
 import { type DataHeader, applyPatch, dataCommit, diffContent } from '../commits/data.js'
-import { type RawCommit, loadCommit } from '../commits/decode.js'
+import { type LoadedCommits, type RawCommit, loadCommit } from '../commits/decode.js'
 import type { Signer } from '../identity/signer.js'
 import { type Identity, sameController, singleSignerIdentity } from '../identity/identity.js'
 import type { AnchorValidator } from '../identity/verify.js'
@@ -94,6 +94,8 @@ export interface StreamHeads {
  */
 export interface IngestWitness {
   witnessedAt?: (cid: string) => number | undefined
+  /** Commits the caller has read already (a catch-up, to find what to fetch): not decoded again. */
+  loaded?: LoadedCommits
 }
 
 export interface StreamNode {
@@ -545,7 +547,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     return await accept(streamId, record, await loadBuilt(built), true, base)
   }
 
-  async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource, witnessedAt?: (cid: string) => number | undefined): Promise<StreamSnapshot> {
+  async function ingestRun (streamId: StreamID, tip: CID, source: BlockSource, options: IngestWitness = {}): Promise<StreamSnapshot> {
     const id = streamId.toString()
     return await queue.run(id, async () => {
       const record = await findRecord(id)
@@ -554,12 +556,12 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const fresh: RawCommit[] = []
       let cid: CID | undefined = tip
       while (cid != null && !known.has(cid.toString())) {
-        const raw: RawCommit = await loadCommit(cid, source)
+        const raw: RawCommit = await loadCommit(cid, source, options.loaded)
         fresh.unshift(raw)
         cid = raw.kind === 'genesis' ? undefined : raw.payload.prev
       }
       const base = cid == null ? undefined : await stateAt(record as StreamRecord, cid.toString())
-      const snapshot = await accept(streamId, record, fresh, false, base, witnessedAt)
+      const snapshot = await accept(streamId, record, fresh, false, base, options.witnessedAt)
       // Only a fork can lose writes: commits that extend the old tip leave nothing to rebase.
       if (record == null || snapshot.tip === record.tip || cid?.toString() === record.tip) return snapshot
       return await rebaseLostWrites(streamId, record.tip) ?? snapshot
@@ -876,7 +878,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     },
 
     async ingest (streamId, tip, source, options) {
-      return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source, options?.witnessedAt)
+      return await ingestRun(StreamID.fromString(streamId), parseCidOrThrow(tip), source, options)
     },
 
     async forget (id) {

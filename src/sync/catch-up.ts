@@ -12,7 +12,7 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
-import { loadCommit } from '../commits/decode.js'
+import { LoadedCommits, loadCommit } from '../commits/decode.js'
 import { fetchBlocks } from './block-exchange.js'
 import { CATCH_UP_ANNOUNCED_STREAMS, CATCH_UP_BATCHES_IN_FLIGHT, CATCH_UP_BLOCK_ROUNDS, CATCH_UP_COMMITS_PER_BATCH } from './constants.js'
 import type { Ingester } from './ingest.js'
@@ -41,12 +41,12 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
   const quiet = options.bulk === true || byStream.size > CATCH_UP_ANNOUNCED_STREAMS
 
   /** Which of a batch's commits are still wanted, with the blocks they need. */
-  const prepare = async (batch: Array<[string, string[]]>): Promise<{ wanted: MissingCommit[], blocks: Map<string, Uint8Array>, prevs: Set<string> }> => {
+  const prepare = async (batch: Array<[string, string[]]>): Promise<{ wanted: MissingCommit[] } & Prefetched> => {
     const wanted: MissingCommit[] = []
     for (const [stream, cids] of batch) {
       for (const cid of cids) if (ctx.ingester.verdict(stream, cid) == null && !await ctx.has(cid)) wanted.push({ stream, cid })
     }
-    if (wanted.length === 0) return { wanted, blocks: new Map(), prevs: new Set() }
+    if (wanted.length === 0) return { wanted, blocks: new Map(), loaded: new LoadedCommits(), prevs: new Set() }
     return { wanted, ...await prefetch(ctx, peer, wanted.map((c) => c.cid), signal) }
   }
 
@@ -55,7 +55,7 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
   const worker = async (): Promise<void> => {
     for (let batch = queue.shift(); batch != null; batch = queue.shift()) {
       signal?.throwIfAborted()
-      const { wanted, blocks, prevs } = await prepare(batch)
+      const { wanted, blocks, loaded, prevs } = await prepare(batch)
       const tipsByStream = new Map<string, string[]>()
       for (const { stream, cid } of wanted) {
         if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
@@ -64,7 +64,7 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
       await Promise.all([...tipsByStream].map(async ([stream, tips]) => {
         for (const tip of tips) {
           handed++
-          await ctx.ingester.ingest(peer, stream, tip, { signal, prefetched: blocks, quiet })
+          await ctx.ingester.ingest(peer, stream, tip, { signal, prefetched: blocks, loaded, quiet })
         }
       }))
     }
@@ -89,15 +89,30 @@ function * batches (byStream: Map<string, string[]>): Generator<Array<[string, s
   if (batch.length > 0) yield batch
 }
 
+interface Prefetched {
+  blocks: Map<string, Uint8Array>
+  /** The commits read whole from `blocks`, for the ingest to take as they are. */
+  loaded: LoadedCommits
+  /** The `prev` of every commit read. */
+  prevs: Set<string>
+}
+
+/**
+ * What a round's block source throws for a block not fetched yet (fetched next round): one object,
+ * not a fresh error with its stack for every signed commit of the first round.
+ */
+const NOT_FETCHED_YET = new Error('Block not fetched yet')
+
 /**
  * Fetches the commits' blocks, then the blocks they link to (signed payloads, capabilities, anchor
  * proofs) and the earlier commits (`prev`) the node lacks, one level per round, every level in
- * batched requests. Returns the blocks and the `prev` of every commit decoded, to find the tips.
- * A block the peer lacks is left out; a log deeper than the rounds allow is finished by the
- * ingest itself, which asks for the rest block by block.
+ * batched requests. Returns the blocks, the commits read from them, and the `prev` of each, to
+ * find the tips. A block the peer lacks is left out; a log deeper than the rounds allow is
+ * finished by the ingest itself, which asks for the rest block by block.
  */
-async function prefetch (ctx: CatchUpContext, peer: PeerId, cids: string[], signal?: AbortSignal): Promise<{ blocks: Map<string, Uint8Array>, prevs: Set<string> }> {
+async function prefetch (ctx: CatchUpContext, peer: PeerId, cids: string[], signal?: AbortSignal): Promise<Prefetched> {
   const blocks = new Map<string, Uint8Array>()
+  const loaded = new LoadedCommits()
   const prevs = new Set<string>()
   const requested = new Set(cids)
   let pending = cids
@@ -106,15 +121,16 @@ async function prefetch (ctx: CatchUpContext, peer: PeerId, cids: string[], sign
     for (const [cid, bytes] of await fetchBlocks(ctx.libp2p, peer, pending, signal)) blocks.set(cid, bytes)
     const next = new Set<string>()
     const stillUndecoded = new Set<string>()
-    const source = async (cid: CID): Promise<Uint8Array | undefined> => {
+    const source = async (cid: CID): Promise<Uint8Array> => {
       const bytes = blocks.get(cid.toString())
-      if (bytes == null) next.add(cid.toString())
-      return bytes
+      if (bytes != null) return bytes
+      next.add(cid.toString())
+      throw NOT_FETCHED_YET
     }
     for (const cid of undecoded) {
       let prev: string | undefined
       try {
-        const commit = await loadCommit(CID.parse(cid), source)
+        const commit = await loadCommit(CID.parse(cid), source, loaded)
         if (commit.kind === 'genesis') continue
         prev = commit.payload.prev.toString()
       } catch {
@@ -131,7 +147,7 @@ async function prefetch (ctx: CatchUpContext, peer: PeerId, cids: string[], sign
     for (const cid of pending) requested.add(cid)
     undecoded = [...stillUndecoded]
   }
-  return { blocks, prevs }
+  return { blocks, loaded, prevs }
 }
 
 function append (map: Map<string, string[]>, key: string, value: string): void {

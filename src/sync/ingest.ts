@@ -10,6 +10,7 @@ import {
   InvalidIdError, InvalidSignatureError, MalformedCommitError, MissingDependencyError, OversizeError, SchemaViolationError,
   SyncProtocolError, WrongControllerError, codeOf
 } from '../errors.js'
+import type { LoadedCommits } from '../commits/decode.js'
 import { CommitID } from '../ids/index.js'
 import type { StreamNode } from '../node/stream-node.js'
 import { blocksFrom } from './block-exchange.js'
@@ -35,6 +36,8 @@ export interface IngestOptions {
   signal?: AbortSignal
   /** Blocks already fetched from the peer (catch-up fetches a batch of streams at once). */
   prefetched?: Map<string, Uint8Array>
+  /** Commits catch-up read from those blocks already (to find the tips): not decoded again. */
+  loaded?: LoadedCommits
   /**
    * Catch-up: the peer already has these commits, and every other peer catches up with it by
    * itself, so the new tip is not announced (a fresh node would otherwise echo a whole network).
@@ -80,7 +83,7 @@ export function createIngester (init: IngesterInit): Ingester {
     if (known != null) return known
     try {
       if (options.quiet === true) quiet.add(key)
-      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal, options.prefetched), { witnessedAt: options.witnessedAt })
+      await node.ingest(stream, tip, blocksFrom(libp2p, peer, signal, options.prefetched), { witnessedAt: options.witnessedAt, loaded: options.loaded })
       return 'ok'
     } catch (err) {
       const code = codeOf(err)
