@@ -14,7 +14,9 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import { LoadedCommits, loadCommit } from '../commits/decode.js'
 import { fetchBlocks } from './block-exchange.js'
-import { CATCH_UP_ANNOUNCED_STREAMS, CATCH_UP_BATCHES_IN_FLIGHT, CATCH_UP_BLOCK_ROUNDS, CATCH_UP_COMMITS_PER_BATCH } from './constants.js'
+import {
+  CATCH_UP_ANNOUNCED_STREAMS, CATCH_UP_BATCHES_IN_FLIGHT, CATCH_UP_BLOCK_ROUNDS, CATCH_UP_COMMITS_PER_BATCH, CATCH_UP_FIRST_BATCH_COMMITS
+} from './constants.js'
 import type { Ingester } from './ingest.js'
 
 export interface MissingCommit { stream: string, cid: string }
@@ -30,6 +32,12 @@ export interface CatchUpOptions {
   signal?: AbortSignal
   /** Part of a larger catch-up (one page of many): not announced, whatever its own size. */
   bulk?: boolean
+  /**
+   * The first commits a catch-up brings (its first page or chunk): a small first batch is fetched
+   * alone, before the others compete for the link and the CPU, so they land a few round trips after
+   * the keys and a fresh node shows data at once. Later pages keep every batch in flight.
+   */
+  first?: boolean
 }
 
 /** Returns how many stream tips were handed to the ingester. */
@@ -50,40 +58,52 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
     return { wanted, ...await prefetch(ctx, peer, wanted.map((c) => c.cid), signal) }
   }
 
-  const queue = [...batches(byStream)]
+  /** Stores a prepared batch: each stream once from each of its new tips. */
+  const ingestBatch = async ({ wanted, blocks, loaded, prevs }: Awaited<ReturnType<typeof prepare>>): Promise<void> => {
+    const tipsByStream = new Map<string, string[]>()
+    for (const { stream, cid } of wanted) {
+      if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
+      append(tipsByStream, stream, cid)
+    }
+    await Promise.all([...tipsByStream].map(async ([stream, tips]) => {
+      for (const tip of tips) {
+        handed++
+        await ctx.ingester.ingest(peer, stream, tip, { signal, prefetched: blocks, loaded, quiet })
+      }
+    }))
+  }
+
+  const queue = [...batches(byStream, options.first === true)]
   // A few batches in flight: while one waits for blocks, another is verified and stored.
   const worker = async (): Promise<void> => {
     for (let batch = queue.shift(); batch != null; batch = queue.shift()) {
       signal?.throwIfAborted()
-      const { wanted, blocks, loaded, prevs } = await prepare(batch)
-      const tipsByStream = new Map<string, string[]>()
-      for (const { stream, cid } of wanted) {
-        if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
-        append(tipsByStream, stream, cid)
-      }
-      await Promise.all([...tipsByStream].map(async ([stream, tips]) => {
-        for (const tip of tips) {
-          handed++
-          await ctx.ingester.ingest(peer, stream, tip, { signal, prefetched: blocks, loaded, quiet })
-        }
-      }))
+      await ingestBatch(await prepare(batch))
     }
   }
-  await Promise.all(Array.from({ length: Math.min(CATCH_UP_BATCHES_IN_FLIGHT, queue.length) }, worker))
+  const workers = (): Array<Promise<void>> => Array.from({ length: Math.min(CATCH_UP_BATCHES_IN_FLIGHT, queue.length) }, worker)
+  if (options.first === true && queue.length > 1) {
+    const prepared = await prepare(queue.shift() as Array<[string, string[]]>)
+    await Promise.all([ingestBatch(prepared), ...workers()])
+  } else {
+    await Promise.all(workers())
+  }
   return handed
 }
 
-/** Batches of whole streams of about CATCH_UP_COMMITS_PER_BATCH commits. */
-function * batches (byStream: Map<string, string[]>): Generator<Array<[string, string[]]>> {
+/** Batches of whole streams of about CATCH_UP_COMMITS_PER_BATCH commits; with `first`, the first smaller. */
+function * batches (byStream: Map<string, string[]>, first: boolean): Generator<Array<[string, string[]]>> {
   let batch: Array<[string, string[]]> = []
   let size = 0
+  let limit = first ? CATCH_UP_FIRST_BATCH_COMMITS : CATCH_UP_COMMITS_PER_BATCH
   for (const entry of byStream) {
     batch.push(entry)
     size += entry[1].length
-    if (size >= CATCH_UP_COMMITS_PER_BATCH) {
+    if (size >= limit) {
       yield batch
       batch = []
       size = 0
+      limit = CATCH_UP_COMMITS_PER_BATCH
     }
   }
   if (batch.length > 0) yield batch

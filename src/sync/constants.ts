@@ -163,6 +163,12 @@ export const RECON_SESSION_TIMEOUT_MS = 60_000
 export const MAX_RECON_STREAMS_PER_PEER = 8
 /** Commits whose blocks catch-up fetches before ingesting them (whole streams, so a batch may exceed it). */
 export const CATCH_UP_COMMITS_PER_BATCH = 128
+/**
+ * The first batch is smaller: fetched while nothing else of the catch-up competes for the link and
+ * the CPU, it lands within a few round trips, so a fresh node shows data at once (a first batch of
+ * 128 beside three others took ~330 ms from the keys to the first stored commit here).
+ */
+export const CATCH_UP_FIRST_BATCH_COMMITS = 16
 /** Batches one catch-up fetches and stores at once (each keeps BLOCK_REQUESTS_IN_FLIGHT requests going). */
 export const CATCH_UP_BATCHES_IN_FLIGHT = 4
 /**

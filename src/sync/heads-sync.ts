@@ -110,13 +110,14 @@ export interface PullContext {
 export async function pullFrom (ctx: PullContext, peer: PeerId, interests: SyncInterest[], signal?: AbortSignal): Promise<number> {
   let handed = 0
   const catchUp = { libp2p: ctx.libp2p, ingester: ctx.ingester, has: async (cid: string) => await ctx.node.block(cid) != null }
+  let taken = 0
   const take = async (items: HeadsEntry[], local: (id: string) => Promise<Set<string>>, bulk: boolean): Promise<void> => {
     const missing: MissingCommit[] = []
     for (const item of items) {
       const have = await local(item.id)
       for (const tip of item.tips) if (!have.has(tip)) missing.push({ stream: item.id, cid: tip })
     }
-    if (missing.length > 0) handed += await ingestCommits(catchUp, peer, missing, { signal, bulk })
+    if (missing.length > 0) handed += await ingestCommits(catchUp, peer, missing, { signal, bulk, first: taken++ === 0 })
   }
   for (const interest of interests) {
     if (interest.streams != null) {

@@ -15,7 +15,7 @@ import type { Ingester } from './ingest.js'
 import type { PeerScore } from './peer-score.js'
 import { type KeyRange, type ReconIndex, createReconIndex, hex } from './recon-index.js'
 import { type Missing, type ReconStats, answerSession, reconcileWith } from './recon-protocol.js'
-import { ingestCommits } from './catch-up.js'
+import { type CatchUpOptions, ingestCommits } from './catch-up.js'
 
 export interface ReconInit {
   libp2p: Libp2p
@@ -60,12 +60,12 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
   // Both sides start a session on connect and both find the same keys: a key one catch-up is
   // fetching is left out of the other's, or every block would cross twice.
   const claimed = new Set<string>()
-  const ingestMissing = async (peer: PeerId, missing: Missing, bulk = false): Promise<number> => {
+  const ingestMissing = async (peer: PeerId, missing: Missing, options: Pick<CatchUpOptions, 'bulk' | 'first'> = {}): Promise<number> => {
     await index.idle()
     const mine = [...missing.values()].filter((entry) => !claimed.has(entry.cid))
     for (const entry of mine) claimed.add(entry.cid)
     try {
-      return await ingestCommits(catchUp, peer, mine, { signal, bulk })
+      return await ingestCommits(catchUp, peer, mine, { signal, ...options })
     } finally {
       for (const entry of mine) claimed.delete(entry.cid)
     }
@@ -80,7 +80,8 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       // while the session goes on), the rest after the session, so the stream is not held open.
       const works: Array<Promise<number>> = []
       const fetchMissing = (missing: Missing): void => {
-        const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing))
+        const first = works.length === 0
+        const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing, { first }))
         ingests.add(work)
         works.push(work.finally(() => ingests.delete(work)))
       }
@@ -150,13 +151,13 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       let chunks = 0
       let fetching: Promise<void> = Promise.resolve()
       const entries = ranges.map(progressOf)
-      const take = (chunk: Missing, bulk: boolean): Promise<void> => {
-        fetching = tracked(entries, chunk, async () => { await fetching; handed += await ingestMissing(peer, chunk, bulk) })
+      const take = (chunk: Missing, bulk: boolean, first: boolean): Promise<void> => {
+        fetching = tracked(entries, chunk, async () => { await fetching; handed += await ingestMissing(peer, chunk, { bulk, first }) })
         return fetching
       }
       try {
-        const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; return take(chunk, true) })
-        void take(rest, chunks > 0)
+        const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; return take(chunk, true, chunks === 1) })
+        void take(rest, chunks > 0, chunks === 0)
       } catch (err) {
         if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
         await fetching
