@@ -118,7 +118,7 @@ export async function fetchBlocks (libp2p: Libp2p, peer: PeerId, cids: string[],
         answers = await requestBlocks(libp2p, peer, next, signal, asked)
       } catch (err) {
         // The peer's list is a hint: libp2p adds the protocol of any stream a peer opens here, and a
-        // node may ask in 1.1.0 yet serve only 1.0.0. Then the version every node serves it is.
+        // node may ask in 1.1.0 yet serve only 1.0.0. Then 1.0.0 it is, which every node serves.
         if (asked !== BLOCKS_1_1 || !isNotSpoken(err)) throw err
         protocol = BLOCKS_1_0
         wanted.push(...next)

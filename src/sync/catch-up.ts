@@ -49,7 +49,7 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
   const quiet = options.bulk === true || byStream.size > CATCH_UP_ANNOUNCED_STREAMS
 
   /** Which of a batch's commits are still wanted, with the blocks they need. */
-  const prepare = async (batch: Array<[string, string[]]>): Promise<{ wanted: MissingCommit[] } & Prefetched> => {
+  const prepare = async (batch: Array<[string, string[]]>): Promise<PreparedBatch> => {
     const wanted: MissingCommit[] = []
     for (const [stream, cids] of batch) {
       for (const cid of cids) if (ctx.ingester.verdict(stream, cid) == null && !await ctx.has(cid)) wanted.push({ stream, cid })
@@ -59,7 +59,7 @@ export async function ingestCommits (ctx: CatchUpContext, peer: PeerId, commits:
   }
 
   /** Stores a prepared batch: each stream once from each of its new tips. */
-  const ingestBatch = async ({ wanted, blocks, loaded, prevs }: Awaited<ReturnType<typeof prepare>>): Promise<void> => {
+  const ingestBatch = async ({ wanted, blocks, loaded, prevs }: PreparedBatch): Promise<void> => {
     const tipsByStream = new Map<string, string[]>()
     for (const { stream, cid } of wanted) {
       if (prevs.has(cid)) continue // another new commit builds on it: ingested with that one
@@ -116,6 +116,9 @@ interface Prefetched {
   /** The `prev` of every commit read. */
   prevs: Set<string>
 }
+
+/** A batch's commits still wanted, with what was fetched for them. */
+interface PreparedBatch extends Prefetched { wanted: MissingCommit[] }
 
 /**
  * What a round's block source throws for a block not fetched yet (fetched next round): one object,
