@@ -551,11 +551,24 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const id = streamId.toString()
     return await queue.run(id, async () => {
       const record = await findRecord(id)
-      const known = new Set((record == null ? [] : await store.getCommits(id)).map((c) => c.cid))
-      if (known.has(tip.toString())) return toSnapshot(await stateAt(record as StreamRecord), record)
+      // Whether this stream holds a commit, without reading every commit of its history per update:
+      // in its canonical log (cached), or else, if the block is here at all (a commit and its blocks
+      // are stored in one write), among its commits on other branches.
+      let canonical: Set<string> | undefined
+      let all: Set<string> | undefined
+      const held = async (commit: CID): Promise<boolean> => {
+        if (record == null) return false
+        const cid = commit.toString()
+        canonical ??= new Set((await stateAt(record)).log.map((entry) => entry.cid.toString()))
+        if (canonical.has(cid)) return true
+        if (await store.getBlock(cid) == null) return false
+        all ??= new Set((await store.getCommits(id)).map((c) => c.cid))
+        return all.has(cid)
+      }
+      if (await held(tip)) return toSnapshot(await stateAt(record as StreamRecord), record)
       const fresh: RawCommit[] = []
       let cid: CID | undefined = tip
-      while (cid != null && !known.has(cid.toString())) {
+      while (cid != null && !await held(cid)) {
         const raw: RawCommit = await loadCommit(cid, source, options.loaded)
         fresh.unshift(raw)
         cid = raw.kind === 'genesis' ? undefined : raw.payload.prev

@@ -1,4 +1,7 @@
+import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
+import { buildSignedCommit, dataCommit } from '../../src/index.js'
+import { StreamID } from '../../src/ids/index.js'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
 import { CorruptStoreError, StoreFullError } from '../../src/errors.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
@@ -285,5 +288,25 @@ describe('StreamNode models', () => {
     const b = await node.create({ type: 'model', content: noteModel })
     expect(b.id).toBe(a.id)
     expect((await node.stats()).streams).toBe(1)
+  })
+
+  it('ingest: another stream\'s commit passed off as a tip, or as the prev of a forged commit, is refused and changes nothing', async () => {
+    const writer = await newNode('alice')
+    const x = await writer.update((await writer.create({ content: { x: 1 } })).id, { content: { x: 2 } })
+    const y = await writer.update((await writer.create({ content: { y: 1 } })).id, { content: { y: 2 } })
+    const source = async (cid: CID): Promise<Uint8Array | undefined> => await writer.block(cid.toString())
+    const reader = await newNode('bob')
+    await reader.ingest(x.id, x.tip, source)
+    await reader.ingest(y.id, y.tip, source)
+    // X's tip named as Y's: a commit the reader holds, but not Y's.
+    await expect(reader.ingest(y.id, x.tip, source)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) })
+    // Signed by Y's controller, for Y, on top of X's tip.
+    const forged = await buildSignedCommit(dataCommit({ genesis: StreamID.fromString(y.id).cid, prev: CID.parse(x.tip), patch: [{ op: 'replace', path: '/y', value: 666 }] }), await kilnSigner('alice'))
+    const blocks = new Map(forged.blocks.map((b) => [b.cid.toString(), b.bytes]))
+    await expect(reader.ingest(y.id, forged.cid.toString(), async (cid) => blocks.get(cid.toString()) ?? await source(cid)))
+      .rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) })
+    const after = await reader.load(y.id)
+    expect([after.tip, after.content]).toEqual([y.tip, { y: 2 }])
+    expect((await reader.history(y.id)).map((h) => h.commitId)).toEqual((await writer.history(y.id)).map((h) => h.commitId))
   })
 })
