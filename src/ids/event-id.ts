@@ -89,13 +89,24 @@ export function createEventId (init: EventIdInit): Uint8Array {
  * @example concat([eventIdPrefix({ network, sepKey, sepValue, controller, initCid }), eventCid.bytes])
  */
 export function eventIdPrefix (init: Omit<EventIdInit, 'eventCid'>): Uint8Array {
+  return concat([eventIdHeader(init.network), eventIdStreamPart(init)])
+}
+
+/** What every EventId of one network starts with: the multicodec, the EventId type and the network. */
+export function eventIdHeader (network: number): Uint8Array {
+  return concat([encodeVarint(STREAMID_CODEC), encodeVarint(EVENT_ID_TYPE), encodeVarint(network)])
+}
+
+/**
+ * The stream's part of an EventId, between the header and the event CID: the separator, controller
+ * and init hashes. It does not depend on the network, so a store can keep it for any network.
+ * @example concat([eventIdHeader(network), eventIdStreamPart({ sepKey, sepValue, controller, initCid }), eventCid.bytes])
+ */
+export function eventIdStreamPart (init: Omit<EventIdInit, 'eventCid' | 'network'>): Uint8Array {
   const initCid = asCid(init.initCid, 'initCid')
   if (!(init.sepValue instanceof Uint8Array)) throw new InvalidIdError('EventId sepValue must be a Uint8Array')
   if (initCid.bytes.length < INIT_LENGTH) throw new InvalidIdError('EventId initCid is shorter than 4 bytes')
   return concat([
-    encodeVarint(STREAMID_CODEC),
-    encodeVarint(EVENT_ID_TYPE),
-    encodeVarint(init.network),
     last(sha256(concat([utf8.encode(init.sepKey), init.sepValue])), SEPARATOR_LENGTH),
     last(sha256(utf8.encode(init.controller)), CONTROLLER_LENGTH),
     last(initCid.bytes, INIT_LENGTH)

@@ -19,7 +19,7 @@ import {
   OversizeError, SchemaViolationError, StaleTipError, StreamNotFoundError, hasCode
 } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { CommitBatch, QueriedRecord, Store, StreamRecord } from '../store/store.js'
+import type { CommitBatch, EventKeyRecord, QueriedRecord, Store, StreamRecord } from '../store/store.js'
 import { matches } from '../store/store.js'
 import { matchesWhere, usesFields } from '../store/field-index.js'
 import { pickCanonicalAmong } from '../streams/conflict.js'
@@ -141,6 +141,8 @@ export interface StreamNode {
   commits: (id: string) => Promise<Array<{ cid: string, prev?: string, receivedAt: number }>>
   /** Every stored commit of every stream as (stream, commit; `local` if this node wrote it), page by page in one scan (see Store.listCommits). */
   allCommits: (page?: PageRequest) => Promise<Page<{ stream: string, cid: string, local?: true }>>
+  /** Every stored commit's EventId without its network header, in key order (Store.listEventKeys); absent when the store does not keep them. */
+  allEventKeys?: (page?: PageRequest) => Promise<Page<EventKeyRecord>>
   /**
    * What each stored commit of a stream wrote, on every branch (no order): a genesis's content and
    * a data commit's JSON-Patch operations. Every value any version held was written by one of
@@ -846,6 +848,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
       const items = result.items.map((c) => c.local === true ? { stream: c.stream, cid: c.cid, local: true as const } : { stream: c.stream, cid: c.cid })
       return result.cursor == null ? { items } : { items, cursor: result.cursor }
     },
+
+    ...(store.listEventKeys == null ? {} : { allEventKeys: store.listEventKeys }),
 
     async commitData (id) {
       const written: unknown[] = []

@@ -1,8 +1,10 @@
 import type { Level } from 'level'
 import { CorruptStoreError, StoreVersionError } from '../errors.js'
+import { eventIdPartOf, eventKeyOf } from './event-keys.js'
+import type { CommitRecord, EventKeyRecord, StreamRecord } from './store.js'
 
 /** The disk layout this Kiln writes. Bumping it needs a `DISK_MIGRATIONS` entry for the new number. */
-export const DISK_SCHEMA_VERSION = 2
+export const DISK_SCHEMA_VERSION = 3
 
 export type DiskDb = Level<string, string>
 /** `migrations[v]` upgrades a store in place from version v - 1 to v. */
@@ -13,10 +15,10 @@ export type DiskMigrations = Record<number, (db: DiskDb) => Promise<void>>
  * has no declared index, so it needs no data written; the number keeps an older Kiln, which would
  * not keep field indexes current, from opening a store that has them.
  */
-export const DISK_MIGRATIONS: DiskMigrations = { 2: async () => {} }
+export const DISK_MIGRATIONS: DiskMigrations = { 2: async () => {}, 3: fillEventKeys }
 
 /** The sublevels of the layout (see disk-store.ts); `meta` holds the schema version and counters. */
-export const SUBLEVELS = { blocks: 'blocks', streams: 'streams', commits: 'commits', states: 'states', index: 'index', fields: 'fields', meta: 'meta' } as const
+export const SUBLEVELS = { blocks: 'blocks', streams: 'streams', commits: 'commits', states: 'states', index: 'index', fields: 'fields', events: 'events', meta: 'meta' } as const
 export const SCHEMA_VERSION_KEY = 'schemaVersion'
 /** Meta key of the declared field indexes (JSON StoredIndex[]). */
 export const INDEXES_KEY = 'indexes'
@@ -63,4 +65,40 @@ export async function prepareDiskSchema (db: DiskDb, options: DiskSchemaOptions 
     // Recorded after each step, so an interrupted upgrade resumes at the step that did not finish.
     await meta.put(SCHEMA_VERSION_KEY, String(next))
   }
+}
+
+/**
+ * An `events` entry: the key is the EventId without its network header (event-keys.ts) as hex,
+ * which sorts as the bytes do; the value names the stream and commit, so loading needs no lookup.
+ */
+export function eventEntry (streamPart: Uint8Array, stream: string, cid: string): { key: string, value: string } {
+  return { key: Buffer.from(eventKeyOf(streamPart, cid)).toString('hex'), value: `${stream} ${cid}` }
+}
+
+export function readEventEntry (key: string, value: string): EventKeyRecord {
+  const space = value.indexOf(' ')
+  return { key: new Uint8Array(Buffer.from(key, 'hex')), stream: value.slice(0, space), cid: value.slice(space + 1) }
+}
+
+/**
+ * Version 3 adds the `events` sublevel, which every commit write keeps from then on: filled here
+ * from the commit records, which are keyed by stream, so each stream's record is read once.
+ */
+async function fillEventKeys (db: DiskDb): Promise<void> {
+  const streams = db.sublevel(SUBLEVELS.streams)
+  const events = db.sublevel(SUBLEVELS.events)
+  let stream: { id: string, part: Uint8Array | undefined } | undefined
+  let puts: Array<{ type: 'put', sublevel: typeof events, key: string, value: string }> = []
+  for await (const json of db.sublevel(SUBLEVELS.commits).values()) {
+    const commit = JSON.parse(json) as CommitRecord
+    if (stream?.id !== commit.stream) {
+      const record = await streams.get(commit.stream)
+      if (record == null) continue // a commit record left by a forget that did not finish
+      stream = { id: commit.stream, part: eventIdPartOf(JSON.parse(record) as StreamRecord) }
+    }
+    if (stream.part == null) continue
+    puts.push({ type: 'put', sublevel: events, ...eventEntry(stream.part, commit.stream, commit.cid) })
+    if (puts.length >= 1_000) { await db.batch(puts); puts = [] }
+  }
+  await db.batch(puts)
 }

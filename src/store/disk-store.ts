@@ -5,7 +5,8 @@ import {
   type CommitBatch, type CommitRecord, type Page, type PageRequest, type Store, type StoredIndex, type StreamQuery, type StreamRecord
 } from './store.js'
 import { toStoreError } from './disk-errors.js'
-import { INDEXES_KEY, prepareDiskSchema, SUBLEVELS, type DiskDb } from './disk-schema.js'
+import { INDEXES_KEY, eventEntry, prepareDiskSchema, readEventEntry, SUBLEVELS, type DiskDb } from './disk-schema.js'
+import { eventIdPartOf } from './event-keys.js'
 import { planFieldQuery, sameIndex, usesFields } from './field-index.js'
 import { countFieldQuery, readFieldQuery, type FieldIndexReader } from './field-query.js'
 import { type Logger, silentLogger } from '../logger.js'
@@ -31,6 +32,7 @@ export interface DiskStoreInit {
  *   commits  <id>!<cid> -> CommitRecord JSON        states   <id>!<tip> -> bytes
  *   index    <field>!<value>!<orderKey> -> id, and *!<orderKey> -> id for every stream
  *   fields   field-index keys (see field-index.ts) -> ''
+ *   events   hex of a commit's EventId without the network header -> '<id> <cid>' (disk-schema.ts)
  *   meta     schemaVersion, count:streams|commits|blocks, indexes (declared field indexes)
  * '!' and '%' in ids and field values are escaped, so a prefix never matches a longer value.
  */
@@ -82,6 +84,7 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
   const states = db.sublevel<string, Uint8Array>(SUBLEVELS.states, { valueEncoding: 'view' })
   const index = db.sublevel(SUBLEVELS.index)
   const fields = db.sublevel(SUBLEVELS.fields)
+  const events = db.sublevel(SUBLEVELS.events)
   const meta = db.sublevel(SUBLEVELS.meta)
   let declared = await readDeclared()
   let closed = false
@@ -156,6 +159,8 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
     const ops: DiskOp[] = []
     for (const block of batch.blocks) ops.push({ type: 'put', sublevel: blocks, key: block.cid.toString(), value: block.bytes })
     written.forEach((c, i) => ops.push({ type: 'put', sublevel: commits, key: commitKeys[i], value: JSON.stringify(c) }))
+    const streamPart = eventIdPartOf(batch.stream)
+    if (streamPart != null) for (const c of written) ops.push({ type: 'put', sublevel: events, ...eventEntry(streamPart, id, c.cid) })
     ops.push({ type: 'put', sublevel: states, key: `${esc(id)}!${batch.commit.cid}`, value: batch.state })
     if (batch.replacedTip != null && batch.replacedTip !== batch.commit.cid) {
       ops.push({ type: 'del', sublevel: states, key: `${esc(id)}!${batch.replacedTip}` })
@@ -240,6 +245,13 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
       return entries.length < limit ? { items } : { items, cursor: entries[entries.length - 1][0] }
     }),
 
+    listEventKeys: async (page = {}) => await run(async () => {
+      const limit = pageSize(page)
+      const entries = await events.iterator({ gt: page.cursor ?? '', limit }).all()
+      const items = entries.map(([key, value]) => readEventEntry(key, value))
+      return entries.length < limit ? { items } : { items, cursor: entries[entries.length - 1][0] }
+    }),
+
     query: async (q, page = {}) => await run(async () => usesFields(q) ? await readFieldQuery(planFieldQuery(q, declared), q, page, fieldReader) : await query(q, page)),
 
     count: async (q) => await run(async () => {
@@ -283,6 +295,7 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
       const record = await readRecord(id)
       if (record == null) return
       const prefix = `${esc(id)}!`
+      const streamPart = eventIdPartOf(record)
       const [commitKeys, stateKeys, held] = await Promise.all([
         commits.keys({ gt: prefix, lt: prefixEnd(prefix) }).all(),
         states.keys({ gt: prefix, lt: prefixEnd(prefix) }).all(),
@@ -293,6 +306,7 @@ export async function createDiskStore (init: DiskStoreInit): Promise<Store> {
         ...indexKeys(record).map((key): DiskOp => ({ type: 'del', sublevel: index, key })),
         ...fieldKeys(record, declared).map((key): DiskOp => ({ type: 'del', sublevel: fields, key })),
         ...commitKeys.map((key): DiskOp => ({ type: 'del', sublevel: commits, key })),
+        ...(streamPart == null ? [] : commitKeys.map((key): DiskOp => ({ type: 'del', sublevel: events, key: eventEntry(streamPart, id, key.slice(prefix.length)).key }))),
         ...stateKeys.map((key): DiskOp => ({ type: 'del', sublevel: states, key })),
         ...blockCids.map((key): DiskOp => ({ type: 'del', sublevel: blocks, key }))
       ]

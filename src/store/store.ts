@@ -35,6 +35,13 @@ export interface Store {
    */
   listCommits: (page?: PageRequest) => Promise<Page<CommitRecord>>
   /**
+   * Every commit's EventId without its network header (event-keys.ts), in byte order, page by page:
+   * kept in the same transaction as each commit, so the Recon index loads its keys sorted at start
+   * instead of building them from every commit. Optional: the index builds from `listCommits` on a
+   * store without it (memory and IndexedDB, whose nodes hold far fewer commits than a server).
+   */
+  listEventKeys?: (page?: PageRequest) => Promise<Page<EventKeyRecord>>
+  /**
    * Streams matching every given field, oldest first, served from an index (never a full scan).
    * With `where` or `sort`, one field index of the Model serves it (see field-index.ts).
    */
@@ -105,6 +112,13 @@ export interface CommitRecord {
   receivedAt: number
   /** True when this node wrote it (only the author re-signs a write that lost a conflict). */
   local?: boolean
+}
+
+/** One commit's EventId without the network header (event-keys.ts `eventKeyOf`), and what it names. */
+export interface EventKeyRecord {
+  key: Uint8Array
+  stream: string
+  cid: string
 }
 
 export interface CommitBatch {

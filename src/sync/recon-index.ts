@@ -5,15 +5,16 @@
  *   else 'controller' + utf8(controller) — so the keys of one Model (or one controller's non-model
  *   streams) are contiguous and an interest can later be a key range; controller = the stream's
  *   controller DID; init = the genesis CID; event = the commit CID.
- * Built from the node's commit records at start (every stream, every branch) and kept current
- * through `onCommit`, which names each run's commits. Held in a sorted array: a range's count and Sha256a cost O(range),
+ * Loaded at start from the keys the store keeps as commits land (Store.listEventKeys, already
+ * sorted), or where a store keeps none built from its commit records (every stream, every branch),
+ * and kept current through `onCommit`, which names each run's commits. Held in a sorted array: a range's count and Sha256a cost O(range),
  * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
  */
-import { base32 } from 'multiformats/bases/base32'
-import { CID } from 'multiformats/cid'
-import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, eventIdPrefix, eventIdRange } from '../ids/event-id.js'
+import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, eventIdHeader, eventIdRange } from '../ids/event-id.js'
 import { StreamID } from '../ids/index.js'
 import type { CommitEvent, StreamHeads, StreamNode } from '../node/stream-node.js'
+import { eventKeyOf, streamEventIdPart } from '../store/event-keys.js'
+import type { EventKeyRecord } from '../store/store.js'
 import type { SyncInterest } from './interests.js'
 import { allHeads } from './local-streams.js'
 import { createLru } from './lru.js'
@@ -38,36 +39,27 @@ export interface ReconIndex {
   stop: () => void
 }
 
-const utf8 = new TextEncoder()
 const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 /** A key (or any bytes) as hex: how keys are looked up in maps and sets (an index build makes one per commit). */
 export const hex = (key: Uint8Array): string => { let s = ''; for (let i = 0; i < key.length; i++) s += HEX_PAIRS[key[i]]; return s }
 
 /** The EventId of one commit of a stream (the layout documented above). */
 export function eventIdFor (stream: StreamKeyFields, cid: string, network: number = NETWORK.INMEMORY): Uint8Array {
-  return withEventCid(streamPrefix(stream, network), cid)
+  return eventKeyOf(streamPrefix(stream, network), cid)
 }
 
 type StreamKeyFields = Pick<StreamHeads, 'id' | 'controller' | 'model'>
 
 /** What every EventId of one stream starts with (all but the commit CID). */
 function streamPrefix (stream: StreamKeyFields, network: number): Uint8Array {
-  return eventIdPrefix({
-    network,
-    sepKey: stream.model != null ? 'model' : 'controller',
-    sepValue: stream.model != null ? StreamID.fromString(stream.model).bytes : utf8.encode(stream.controller),
-    controller: stream.controller,
-    initCid: StreamID.fromString(stream.id).cid
-  })
+  return concat(eventIdHeader(network), streamEventIdPart(stream))
 }
 
-function withEventCid (prefix: Uint8Array, cid: string): Uint8Array {
-  // A CIDv1's text is multibase: decoding it straight skips building a CID object for each key.
-  const event = cid.startsWith(base32.prefix) ? base32.decode(cid) : CID.parse(cid).bytes
-  const key = new Uint8Array(prefix.length + event.length)
-  key.set(prefix)
-  key.set(event, prefix.length)
-  return key
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }
 
 export interface KeyRange { first: Uint8Array, last: Uint8Array }
@@ -155,34 +147,66 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     const fields = `${stream.id} ${stream.controller} ${stream.model ?? ''}`
     let prefix = prefixes.get(fields)
     if (prefix == null) prefixes.set(fields, prefix = streamPrefix(stream, network))
-    return withEventCid(prefix, cid)
+    return eventKeyOf(prefix, cid)
   }
 
-  // Built in the background from the store's stream and commit records in two scans (no block is
-  // read), sorted once; sessions wait for it (idle). Runs the node accepts meanwhile are indexed
-  // after it, in the order the node accepted them (a run the build already saw adds nothing).
+  const append = (key: Uint8Array, value: ReconValue): void => {
+    if (commits.has(value.cid)) return
+    commits.add(value.cid)
+    keys.push(key)
+    lanes.push(sha256aOf(key))
+    named.push(value)
+  }
+
+  // Built in the background; sessions wait for it (idle). Runs the node accepts meanwhile are
+  // indexed after it, in the order the node accepted them (a run the build already saw adds
+  // nothing). Only the commits of streams the node held at the first scan count: a store may keep
+  // the key of a forgotten stream's commit (a tile whose controller changed keeps its earlier
+  // commits' keys), and a stream stored after that scan comes through onCommit.
   async function build (): Promise<void> {
+    const [streams, stored] = await Promise.all([heldStreams(), node.allEventKeys != null ? storedKeys(node.allEventKeys) : undefined])
+    if (stored != null) {
+      const header = eventIdHeader(network)
+      for (const { key, stream, cid } of stored) if (streams.has(stream)) append(concat(header, key), { stream, cid })
+      return
+    }
+    const built: Array<{ key: Uint8Array, value: ReconValue }> = []
+    for (const { stream, cid } of await storedCommits()) {
+      const fields = streams.get(stream)
+      if (fields != null) built.push({ key: keyOf(fields, cid), value: { stream, cid } })
+    }
+    built.sort((a, b) => compareEventIds(a.key, b.key))
+    for (const { key, value } of built) append(key, value)
+  }
+
+  async function heldStreams (): Promise<Map<string, StreamKeyFields>> {
     const streams = new Map<string, StreamKeyFields>()
     for await (const heads of allHeads(node)) streams.set(heads.id, { id: heads.id, controller: heads.controller, model: heads.model })
-    const built: Array<{ key: Uint8Array, value: ReconValue }> = []
+    return streams
+  }
+
+  /** The keys the store keeps, already in key order: nothing to compute but the header, nothing to sort. */
+  async function storedKeys (allEventKeys: NonNullable<StreamNode['allEventKeys']>): Promise<EventKeyRecord[]> {
+    const stored: EventKeyRecord[] = []
+    let cursor: string | undefined
+    do {
+      const page = await allEventKeys({ limit: 1_000, cursor })
+      for (const item of page.items) stored.push(item)
+      cursor = page.cursor
+    } while (cursor != null)
+    return stored
+  }
+
+  /** Where the store keeps no keys: its commit records (no block is read). */
+  async function storedCommits (): Promise<ReconValue[]> {
+    const stored: ReconValue[] = []
     let cursor: string | undefined
     do {
       const page = await node.allCommits({ limit: 1_000, cursor })
-      for (const { stream, cid } of page.items) {
-        const fields = streams.get(stream)
-        // A stream stored after the first scan: its runs come through onCommit.
-        if (fields != null) built.push({ key: keyOf(fields, cid), value: { stream, cid } })
-      }
+      for (const { stream, cid } of page.items) stored.push({ stream, cid })
       cursor = page.cursor
     } while (cursor != null)
-    built.sort((a, b) => compareEventIds(a.key, b.key))
-    for (const { key, value } of built) {
-      if (commits.has(value.cid)) continue
-      commits.add(value.cid)
-      keys.push(key)
-      lanes.push(sha256aOf(key))
-      named.push(value)
-    }
+    return stored
   }
   // The event names the run's commits: indexing them reads no block (a catch-up lands thousands).
   const off = node.onCommit((event: CommitEvent) => {
