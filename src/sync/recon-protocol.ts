@@ -110,9 +110,12 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
   await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => {
     const frames = readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS, cut: 'unavailable' })
     const queue: Item[] = ranges.map((range) => summaryItem(index, range.first, range.last))
+    let listed = false
     for (let rounds = 0; queue.length > 0; rounds++) {
       if (rounds >= MAX_RECON_ROUNDS) throw new SyncProtocolError(`Recon with ${peer.toString()} did not settle in ${MAX_RECON_ROUNDS} rounds`)
-      await sendFrames(stream, [{ items: queue.splice(0, RECON_PENDING_RANGES) }], deadline)
+      const items: Item[] = listed ? queue.splice(0, RECON_PENDING_RANGES) : firstListing(queue)
+      listed ||= items.some((item) => item.keys != null)
+      await sendFrames(stream, [{ items }], deadline)
       stats.sent++
       const next = await frames.next()
       if (next.done === true) throw cutShort('unavailable', 'The recon responder closed the session early')
@@ -131,6 +134,16 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
     await stream.close({ signal: deadline })
   }, signal)
   return missing
+}
+
+/**
+ * The items of the first message that lists keys: up to the first one that does. Its answer lists
+ * one range's keys, not twenty (thousands, in a fresh node's catch-up), so the first missing keys
+ * come back at once and their fetch starts while the session goes on; later messages are full.
+ */
+function firstListing (queue: Item[]): Item[] {
+  const upTo = queue.findIndex((item) => item.keys != null)
+  return queue.splice(0, upTo < 0 ? RECON_PENDING_RANGES : Math.min(upTo + 1, RECON_PENDING_RANGES))
 }
 
 /** Waits for `work` (whether it succeeds or not), `ms` at most, or until `signal` aborts. */

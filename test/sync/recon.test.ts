@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { kilnSigner } from '../fixtures/identities.js'
+import { RECON_FIRST_CHUNK, RECON_MAX_KEYS_PER_RANGE } from '../../src/sync/constants.js'
+import { FULL_RANGE, createReconIndex } from '../../src/sync/recon-index.js'
+import { reconcileWith } from '../../src/sync/recon-protocol.js'
 import { noteModel } from '../fixtures/models.js'
 import { type TestPeer, connect, contents, converged, peersStoppedAfterEach, waitFor } from './peers.js'
 
@@ -70,6 +73,28 @@ describe('sync: Recon', () => {
     await waitFor(async () => await converged(fresh.node, server.node), 'the server to get the offline writes')
     await waitFor(() => server.sync.status().gossip.published === published + 2, 'the server to announce both')
   }, 120_000)
+
+  it('a fresh node\'s session hears one range\'s keys first, so their fetch starts before thousands more are listed', async () => {
+    const server = await peer('first-keys-server', { signerName: 'alice' })
+    const STREAMS = 1_000
+    for (let at = 0; at < STREAMS; at += 250) {
+      await server.node.writeMany(Array.from({ length: 250 }, (_, i) => ({ create: { content: { n: at + i } } })))
+    }
+    const fresh = await peer('first-keys-fresh', { signerName: 'bob' })
+    await connect(fresh, server)
+    // A session of its own, from an empty index, as a fresh node's first round is.
+    const empty = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('carol') })
+    const index = createReconIndex({ node: empty, log: () => {} })
+    const chunks: number[] = []
+    const rest = await reconcileWith({ libp2p: fresh.libp2p, index, stats: { sessions: 0, initiated: 0, sent: 0, received: 0 } },
+      server.libp2p.peerId, [FULL_RANGE], undefined, (chunk) => { chunks.push(chunk.size) })
+    index.stop()
+    await empty.close()
+    // 1,000 keys split in four ranges of ~250: the first answer with keys lists one of them, not all four.
+    expect(chunks[0]).toBeGreaterThanOrEqual(RECON_FIRST_CHUNK)
+    expect(chunks[0]).toBeLessThanOrEqual(RECON_MAX_KEYS_PER_RANGE)
+    expect(chunks.reduce((n, c) => n + c, 0) + rest.size).toBe(STREAMS)
+  }, 60_000)
 
   it('a device with narrow interests answers Recon: a server gets what it wrote offline, and the device takes nothing it did not ask for, nor hears it listed', async () => {
     const server = await peer('narrow-server', { signerName: 'carol' })
