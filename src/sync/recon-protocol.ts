@@ -39,12 +39,16 @@ export interface ReconStats {
   /** Sessions this node started (its own catch-up rounds). */
   initiated: number
   sent: number
+  /** Keys this node listed to peers, in both roles (each key a peer lacks crosses once, ideally). */
+  keysSent: number
   received: number
 }
 
 /** Keys the other side listed that this side lacks, by hex key. */
 export type Missing = Map<string, ReconEntry>
 
+
+const keysIn = (items: Item[]): number => items.reduce((n, item) => n + (item.keys?.length ?? 0), 0)
 
 function summaryItem (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item {
   const { count, hash } = index.summary(first, last)
@@ -117,6 +121,7 @@ export async function reconcileWith (ctx: ReconContext, peer: PeerId, ranges: Ke
       listed ||= items.some((item) => item.keys != null)
       await sendFrames(stream, [{ items }], deadline)
       stats.sent++
+      stats.keysSent += keysIn(items)
       const next = await frames.next()
       if (next.done === true) throw cutShort('unavailable', 'The recon responder closed the session early')
       stats.received++
@@ -163,11 +168,12 @@ async function settledWithin (work: Promise<void>, ms: number, signal: AbortSign
 }
 
 /**
- * Answers one session as responder; returns the keys this side lacks. With `onFirstMissing`, the
+ * Answers one session as responder; returns the keys this side lacks. `wantTheirs` is asked at each
+ * message (whether to ask for the initiator's keys: see `respond`). With `onFirstMissing`, the
  * first RECON_FIRST_CHUNK of them are handed over as soon as they are found (the session is the
  * initiator's to pace, so it is not held for them).
  */
-export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal, wantTheirs = true, onFirstMissing?: (chunk: Missing) => void): Promise<Missing> {
+export async function answerSession (ctx: ReconContext, stream: Stream, signal: AbortSignal, wantTheirs: () => boolean = () => true, onFirstMissing?: (chunk: Missing) => void): Promise<Missing> {
   let missing: Missing = new Map()
   let handed = false
   ctx.stats.sessions++
@@ -175,8 +181,10 @@ export async function answerSession (ctx: ReconContext, stream: Stream, signal: 
   for await (const frame of readFrames(stream, { maxFrameBytes: MAX_RECON_MESSAGE_BYTES, maxFrames: MAX_RECON_ROUNDS })) {
     ctx.stats.received++
     const items = parseMessage(frame)
-    await sendFrames(stream, [{ items: respond(ctx.index, items, missing, wantTheirs) }], signal)
+    const answer = respond(ctx.index, items, missing, wantTheirs())
+    await sendFrames(stream, [{ items: answer }], signal)
     ctx.stats.sent++
+    ctx.stats.keysSent += keysIn(answer)
     if (onFirstMissing != null && !handed && missing.size >= RECON_FIRST_CHUNK) {
       handed = true
       onFirstMissing(missing)

@@ -53,13 +53,15 @@ export interface Recon {
 export async function startRecon (init: ReconInit): Promise<Recon> {
   const { libp2p, ingester, score, log, signal } = init
   const index = createReconIndex({ node: init.node, network: init.network, log })
-  const stats: ReconStats = { sessions: 0, initiated: 0, sent: 0, received: 0 }
+  const stats: ReconStats = { sessions: 0, initiated: 0, sent: 0, received: 0, keysSent: 0 }
   const ctx = { libp2p, index, stats }
   const ingests = new Set<Promise<unknown>>()
   const catchUp = { libp2p, ingester, has: index.hasCommit }
   // Both sides start a session on connect and both find the same keys: a key one catch-up is
   // fetching is left out of the other's, or every block would cross twice.
   const claimed = new Set<string>()
+  /** Rounds this node runs as initiator, by peer. */
+  const roundsWith = new Map<string, number>()
   const ingestMissing = async (peer: PeerId, missing: Missing, options: Pick<CatchUpOptions, 'bulk' | 'first'> = {}): Promise<number> => {
     await index.idle()
     const mine = [...missing.values()].filter((entry) => !claimed.has(entry.cid))
@@ -76,6 +78,9 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     try {
       await score.admit(peer.toString(), 'heads')
       const take = init.takeAnswers !== false
+      // While this node's own round with the peer runs, that round finds (and lists) what the two
+      // sides lack; asking for the peer's keys here too would have both list every key twice.
+      const wantTheirs = (): boolean => take && !roundsWith.has(peer.toString())
       // The responder lacks these too: the first few are fetched at once (a fresh node shows data
       // while the session goes on), the rest after the session, so the stream is not held open.
       const works: Array<Promise<number>> = []
@@ -86,7 +91,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
         works.push(work.finally(() => ingests.delete(work)))
       }
       try {
-        const rest = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, take, take ? fetchMissing : undefined), signal)
+        const rest = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, wantTheirs, take ? fetchMissing : undefined), signal)
         if (take) fetchMissing(rest)
         await Promise.all(works)
       } catch (err) {
@@ -134,6 +139,30 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
     }
   }
 
+  /** One round as initiator: a session over `ranges`, and the fetch of what it found. */
+  const reconcileRound = async (peer: PeerId, ranges: KeyRange[]): Promise<number> => {
+    // Chunks found mid-session are fetched one after another while the session goes on;
+    // together they are a large catch-up (bulk), so none is announced.
+    let handed = 0
+    let chunks = 0
+    let fetching: Promise<void> = Promise.resolve()
+    const entries = ranges.map(progressOf)
+    const take = (chunk: Missing, bulk: boolean, first: boolean): Promise<void> => {
+      fetching = tracked(entries, chunk, async () => { await fetching; handed += await ingestMissing(peer, chunk, { bulk, first }) })
+      return fetching
+    }
+    try {
+      const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; return take(chunk, true, chunks === 1) })
+      void take(rest, chunks > 0, chunks === 0)
+    } catch (err) {
+      if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
+      await fetching
+      throw err
+    }
+    await fetching
+    return handed
+  }
+
   return {
     index,
     stats: () => ({ ...stats }),
@@ -145,26 +174,15 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       return { pending: entry?.pending ?? 0, fetched: entry?.fetched ?? 0 }
     },
     async round (peer, ranges) {
-      // Chunks found mid-session are fetched one after another while the session goes on;
-      // together they are a large catch-up (bulk), so none is announced.
-      let handed = 0
-      let chunks = 0
-      let fetching: Promise<void> = Promise.resolve()
-      const entries = ranges.map(progressOf)
-      const take = (chunk: Missing, bulk: boolean, first: boolean): Promise<void> => {
-        fetching = tracked(entries, chunk, async () => { await fetching; handed += await ingestMissing(peer, chunk, { bulk, first }) })
-        return fetching
-      }
+      const id = peer.toString()
+      roundsWith.set(id, (roundsWith.get(id) ?? 0) + 1)
       try {
-        const rest = await reconcileWith(ctx, peer, ranges, signal, (chunk) => { chunks++; return take(chunk, true, chunks === 1) })
-        void take(rest, chunks > 0, chunks === 0)
-      } catch (err) {
-        if (err instanceof SyncProtocolError) score.penalize(peer.toString(), 'malformed-message', err.message)
-        await fetching
-        throw err
+        return await reconcileRound(peer, ranges)
+      } finally {
+        const left = (roundsWith.get(id) ?? 1) - 1
+        if (left === 0) roundsWith.delete(id)
+        else roundsWith.set(id, left)
       }
-      await fetching
-      return handed
     },
     async stop () {
       index.stop()

@@ -86,7 +86,7 @@ describe('sync: Recon', () => {
     const empty = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('carol') })
     const index = createReconIndex({ node: empty, log: () => {} })
     const chunks: number[] = []
-    const rest = await reconcileWith({ libp2p: fresh.libp2p, index, stats: { sessions: 0, initiated: 0, sent: 0, received: 0 } },
+    const rest = await reconcileWith({ libp2p: fresh.libp2p, index, stats: { sessions: 0, initiated: 0, sent: 0, received: 0, keysSent: 0 } },
       server.libp2p.peerId, [FULL_RANGE], undefined, (chunk) => { chunks.push(chunk.size) })
     index.stop()
     await empty.close()
@@ -94,6 +94,24 @@ describe('sync: Recon', () => {
     expect(chunks[0]).toBeGreaterThanOrEqual(RECON_FIRST_CHUNK)
     expect(chunks[0]).toBeLessThanOrEqual(RECON_MAX_KEYS_PER_RANGE)
     expect(chunks.reduce((n, c) => n + c, 0) + rest.size).toBe(STREAMS)
+  }, 60_000)
+
+  it('a fresh node catching up hears each key once: the server\'s own session with it does not list them again', async () => {
+    const server = await peer('once-server', { signerName: 'alice' })
+    const STREAMS = 1_000
+    for (let at = 0; at < STREAMS; at += 250) {
+      await server.node.writeMany(Array.from({ length: 250 }, (_, i) => ({ create: { content: { n: at + i } } })))
+    }
+    const fresh = await peer('once-fresh', { signerName: 'bob' })
+    await connect(fresh, server)
+    await waitFor(async () => await converged(fresh.node, server.node), 'the fresh node to hold every stream', 60_000)
+    await waitFor(() => !fresh.sync.status().syncing && !server.sync.status().syncing, 'both rounds to end')
+    // Both start a round on connect; each listing every key would send the server's 1,000 twice.
+    const listed = server.sync.status().recon?.keysSent ?? 0
+    console.log(`keys the server listed while a fresh node caught up ${STREAMS}: ${listed}`)
+    expect(listed).toBeGreaterThanOrEqual(STREAMS)
+    expect(listed).toBeLessThan(STREAMS * 1.5)
+    expect(fresh.sync.status().recon?.keysSent).toBe(0)
   }, 60_000)
 
   it('a device with narrow interests answers Recon: a server gets what it wrote offline, and the device takes nothing it did not ask for, nor hears it listed', async () => {
