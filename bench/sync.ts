@@ -134,7 +134,7 @@ const built = await writer.stats()
 const expected = await allHeads(writer)
 await writer.close()
 const server = await serve(dir)
-lines.push(`server peer: kiln serve, disk store (LevelDB), ${num(built.streams)} streams / ${num(built.commits)} commits, written in ${secs(buildMs)} (${rate(built.commits, buildMs)}, ${WRITERS} writers); ready in ${secs(server.readyMs)} (its Recon index then builds in the background)`)
+lines.push(`server peer: kiln serve, disk store (LevelDB), ${num(built.streams)} streams / ${num(built.commits)} commits, written in ${secs(buildMs)} (${rate(built.commits, buildMs)}, ${WRITERS} writers); ready in ${secs(server.readyMs)} (its Recon index then loads in the background)`)
 
 /** A fresh node dials the server and catches up everything; its figures go to `lines`. */
 async function measureCatchUp (label: string, fresh: Peer): Promise<number | undefined> {
