@@ -13,6 +13,23 @@ const count = async (p: TestPeer): Promise<number> => Object.keys(await contents
 
 const peer = peersStoppedAfterEach()
 
+/** `count` one-commit streams on `p`, 250 to a store transaction. */
+async function writeStreams (p: TestPeer, count: number): Promise<void> {
+  for (let at = 0; at < count; at += 250) {
+    await p.node.writeMany(Array.from({ length: Math.min(250, count - at) }, (_, i) => ({ create: { content: { n: at + i } } })))
+  }
+}
+const STREAMS = 1_000
+
+/** A server of STREAMS streams and a fresh node connected to it. */
+async function freshBesideServer (name: string): Promise<{ server: TestPeer, fresh: TestPeer }> {
+  const server = await peer(`${name}-server`, { signerName: 'alice' })
+  await writeStreams(server, STREAMS)
+  const fresh = await peer(`${name}-fresh`, { signerName: 'bob' })
+  await connect(fresh, server)
+  return { server, fresh }
+}
+
 describe('sync: Recon', () => {
   it('two nodes with 300 streams each, 50 shared, converge; then a round between equal sets costs one message each way', async () => {
     const a = await peer('recon-a')
@@ -75,13 +92,7 @@ describe('sync: Recon', () => {
   }, 120_000)
 
   it('a fresh node\'s session hears one range\'s keys first, so their fetch starts before thousands more are listed', async () => {
-    const server = await peer('first-keys-server', { signerName: 'alice' })
-    const STREAMS = 1_000
-    for (let at = 0; at < STREAMS; at += 250) {
-      await server.node.writeMany(Array.from({ length: 250 }, (_, i) => ({ create: { content: { n: at + i } } })))
-    }
-    const fresh = await peer('first-keys-fresh', { signerName: 'bob' })
-    await connect(fresh, server)
+    const { server, fresh } = await freshBesideServer('first-keys')
     // A session of its own, from an empty index, as a fresh node's first round is.
     const empty = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('carol') })
     const index = createReconIndex({ node: empty, log: () => {} })
@@ -97,13 +108,7 @@ describe('sync: Recon', () => {
   }, 60_000)
 
   it('a fresh node catching up hears each key once: the server\'s own session with it does not list them again', async () => {
-    const server = await peer('once-server', { signerName: 'alice' })
-    const STREAMS = 1_000
-    for (let at = 0; at < STREAMS; at += 250) {
-      await server.node.writeMany(Array.from({ length: 250 }, (_, i) => ({ create: { content: { n: at + i } } })))
-    }
-    const fresh = await peer('once-fresh', { signerName: 'bob' })
-    await connect(fresh, server)
+    const { server, fresh } = await freshBesideServer('once')
     await waitFor(async () => await converged(fresh.node, server.node), 'the fresh node to hold every stream', 60_000)
     await waitFor(() => !fresh.sync.status().syncing && !server.sync.status().syncing, 'both rounds to end')
     // Both start a round on connect; each listing every key would send the server's 1,000 twice.
