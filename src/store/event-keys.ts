@@ -44,7 +44,7 @@ export function eventIdPartOf (stream: EventKeyFields): Uint8Array | undefined {
 }
 
 /** A commit CID's bytes from its text (a CIDv1's base32 text decodes straight, with no CID object). */
-export function cidBytes (cid: string): Uint8Array {
+function cidBytes (cid: string): Uint8Array {
   return cid.startsWith(base32.prefix) ? base32.decode(cid) : CID.parse(cid).bytes
 }
 
