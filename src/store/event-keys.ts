@@ -7,6 +7,7 @@
  */
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays'
 import { InvalidIdError } from '../errors.js'
 import { eventIdStreamPart } from '../ids/event-id.js'
 import { StreamID } from '../ids/stream-id.js'
@@ -50,9 +51,5 @@ function cidBytes (cid: string): Uint8Array {
 
 /** One commit's EventId without the network header: the stream's part, then the commit CID. */
 export function eventKeyOf (streamPart: Uint8Array, cid: string): Uint8Array {
-  const event = cidBytes(cid)
-  const key = new Uint8Array(streamPart.length + event.length)
-  key.set(streamPart)
-  key.set(event, streamPart.length)
-  return key
+  return concat([streamPart, cidBytes(cid)])
 }

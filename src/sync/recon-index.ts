@@ -10,6 +10,7 @@
  * and kept current through `onCommit`, which names each run's commits. Held in a sorted array: a range's count and Sha256a cost O(range),
  * which is fine for tens of thousands of keys; a tree with per-node sums is the next step.
  */
+import { concat } from 'uint8arrays'
 import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, eventIdHeader, eventIdRange } from '../ids/event-id.js'
 import { StreamID } from '../ids/index.js'
 import type { CommitEvent, StreamHeads, StreamNode } from '../node/stream-node.js'
@@ -52,14 +53,7 @@ type StreamKeyFields = Pick<StreamHeads, 'id' | 'controller' | 'model'>
 
 /** What every EventId of one stream starts with (all but the commit CID). */
 function streamPrefix (stream: StreamKeyFields, network: number): Uint8Array {
-  return concat(eventIdHeader(network), streamEventIdPart(stream))
-}
-
-function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
+  return concat([eventIdHeader(network), streamEventIdPart(stream)])
 }
 
 export interface KeyRange { first: Uint8Array, last: Uint8Array }
@@ -167,7 +161,7 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     const [streams, stored] = await Promise.all([heldStreams(), node.allEventKeys != null ? storedKeys(node.allEventKeys) : undefined])
     if (stored != null) {
       const header = eventIdHeader(network)
-      for (const { key, stream, cid } of stored) if (streams.has(stream)) append(concat(header, key), { stream, cid })
+      for (const { key, stream, cid } of stored) if (streams.has(stream)) append(concat([header, key]), { stream, cid })
       return
     }
     const built: Array<{ key: Uint8Array, value: ReconValue }> = []
