@@ -259,7 +259,9 @@ export async function startSync (init: SyncInit): Promise<Sync> {
     })
   }
   const onConnect = (peer: PeerId): void => {
-    if (peers.has(peer.toString())) return
+    // The registrar calls topologies one protocol after another: the connection identify ran on
+    // may have closed (and its disconnect been told) before this call, which then must not count.
+    if (peers.has(peer.toString()) || libp2p.getConnections(peer).length === 0) return
     peers.set(peer.toString(), peer)
     listsDue.add(peer.toString())
     for (const wake of peerWaiters) wake()

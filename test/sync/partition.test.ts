@@ -65,4 +65,25 @@ describe('sync: partitions heal', () => {
     await waitFor(async () => Object.keys(await contents(device.node)).length === 150, 'the device to catch up with 150 streams', 30_000)
     expect(await contents(device.node)).toEqual(await contents(writer.node))
   }, 60_000)
+
+  it('a connection that closes while identify is still being told about is not kept as a sync peer', async () => {
+    const laptop = await peer('laptop')
+    const phone = await peer('phone')
+    // A topology on a protocol that sorts before Kiln's: the registrar tells it first and waits, so
+    // the connection closes (and its disconnect is told) before sync hears of the identify.
+    await laptop.libp2p.register('/ipfs/id/1.0.0', {
+      onConnect: async (id) => {
+        const parted = new Promise((resolve) => laptop.libp2p.addEventListener('peer:disconnect', resolve, { once: true }))
+        await laptop.libp2p.hangUp(id)
+        await parted
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    })
+    await laptop.libp2p.dial(phone.libp2p.getMultiaddrs()[0])
+    await waitFor(() => laptop.libp2p.getConnections().length === 0 && laptop.sync.status().peers.length === 0 &&
+      phone.libp2p.getConnections().length === 0, 'the connection to close', 10_000)
+    // Long enough for the registrar to have told every topology.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(laptop.sync.status().peers).toEqual([])
+  }, 30_000)
 })
