@@ -137,3 +137,18 @@ function map (value: unknown, field: string): Record<string, unknown> {
   if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new MalformedCommitError(`Field \`${field}\` must be a map`)
   return value as Record<string, unknown>
 }
+
+/**
+ * The controller a stored genesis names, for a store's migration: the blocks are the store's own,
+ * verified when they were stored, so no hash is checked (a browser's digest is asynchronous and
+ * would end the IndexedDB upgrade transaction). Undefined where a block is missing.
+ */
+export async function storedGenesisController (cid: CID, get: (cid: CID) => Promise<Uint8Array | undefined>): Promise<string | undefined> {
+  const first = await get(cid)
+  if (first == null) return undefined
+  const payload = cid.code === DAG_JOSE_CODE ? await get(decodeEnvelope(first).payloadCid) : first
+  if (payload == null) return undefined
+  const header = decodeCbor<{ header?: { controllers?: unknown[] } } | null>(payload, 'Genesis payload')?.header
+  const controller = header?.controllers?.[0]
+  return typeof controller === 'string' ? controller : undefined
+}

@@ -1,13 +1,27 @@
 import { CID } from 'multiformats/cid'
 import { CommitID, StreamType } from '../ids/index.js'
+import type { RawCommit } from '../commits/decode.js'
 import type { VerifiedCommit } from '../identity/verify.js'
 import { InvalidInputError } from '../errors.js'
 import type { CommitRecord, StreamRecord } from '../store/store.js'
 import type { StreamState } from '../streams/state.js'
 
+export type RecordFields = Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned' | 'fields'> & {
+  /** The genesis's controller (kept in the record only where it differs from the current one). */
+  initController: string
+}
+
+/** The genesis's controller of a stream: from its record, or for a new stream from its genesis. */
+export function initControllerOf (record: StreamRecord | undefined, genesis: RawCommit): string {
+  if (record != null) return record.initController ?? record.controller
+  if (genesis.kind !== 'genesis') throw new InvalidInputError(`A new stream's first commit must be its genesis, got ${genesis.kind} commit ${genesis.cid.toString()}`)
+  return String(genesis.payload.header.controllers[0])
+}
+
 /** The store's record of a stream (tips and indexed fields), from its state at the canonical tip. */
-export function recordFor (state: StreamState, fields: Pick<StreamRecord, 'tips' | 'tip' | 'createdAt' | 'updatedAt' | 'pinned' | 'fields'>): StreamRecord {
+export function recordFor (state: StreamState, { initController, ...fields }: RecordFields): StreamRecord {
   const record: StreamRecord = { id: state.id.toString(), type: state.type, controller: state.metadata.controllers[0], ...fields }
+  if (initController !== record.controller) record.initController = initController
   if (state.metadata.model != null && state.type === StreamType.MID) record.model = state.metadata.model.toString()
   if (state.metadata.family != null) record.family = state.metadata.family
   if (state.metadata.schema != null) record.schema = state.metadata.schema

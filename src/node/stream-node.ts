@@ -33,7 +33,7 @@ import { dependenciesOf, resolveDependencies } from './dependencies.js'
 import { toSnapshot } from './snapshot.js'
 import { genesisMayExist, genesisPlan } from './create-plan.js'
 import { forkPlan } from './fork-plan.js'
-import { commitRecord, parseCidOrThrow, recordFor } from './records.js'
+import { commitRecord, initControllerOf, parseCidOrThrow, recordFor, type RecordFields } from './records.js'
 import { createStateCache } from './state-cache.js'
 import { createFieldIndexes } from './field-indexes.js'
 import { createViews } from './views.js'
@@ -70,6 +70,8 @@ export interface CommitEvent {
   tip: string
   model?: string
   controller: string
+  /** The genesis's controller where it differs from `controller` (StreamRecord.initController). */
+  initController?: string
   /** True when this node wrote it; false for commits from elsewhere (a peer, a CAR). */
   local: boolean
   /** The commits this run added, oldest first, ending at `tip`. */
@@ -84,6 +86,8 @@ export interface StreamHeads {
   tips: string[]
   model?: string
   controller: string
+  /** As CommitEvent's. */
+  initController?: string
   family?: string
   schema?: string
 }
@@ -290,7 +294,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
   })
 
   /** What a stream's record holds: its tips and, for a Model document, its indexed field values. */
-  async function recordOf (state: StreamState, known: Omit<Parameters<typeof recordFor>[1], 'fields'>): Promise<StreamRecord> {
+  async function recordOf (state: StreamState, known: Omit<RecordFields, 'fields'>): Promise<StreamRecord> {
     const record = recordFor(state, known)
     if (record.model == null) return record
     const fields = await fieldIndexes.fieldsOf(record.model, state)
@@ -420,7 +424,8 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const canonicalLog = pickCanonicalAmong(logs)
     const canonicalTip = canonicalLog[canonicalLog.length - 1].cid.toString()
     const next = await recordOf(canonicalTip === tip ? state : await stateAt(record as StreamRecord, canonicalTip), {
-      tips, tip: canonicalTip, createdAt: record?.createdAt ?? nextCreationTime(), updatedAt: now, pinned: record?.pinned ?? false
+      tips, tip: canonicalTip, createdAt: record?.createdAt ?? nextCreationTime(), updatedAt: now, pinned: record?.pinned ?? false,
+      initController: initControllerOf(record, fresh[0])
     })
     const records = commits.map((c) => commitRecord(streamId.toString(), c, acceptedAt(c.cid.toString()), local))
     const blocks = new Map<string, Block>()
@@ -453,6 +458,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
     const commits = [...(batch.earlierCommits ?? []), batch.commit].map((c) => c.cid)
     const event: CommitEvent = { id: next.id, tip, controller: next.controller, local, commits, blocks: batch.blocks }
     if (next.model != null) event.model = next.model
+    if (next.initController != null) event.initController = next.initController
     for (const listener of commitListeners) {
       try { listener(event) } catch (err) { queueMicrotask(() => { throw err }) }
     }
@@ -939,6 +945,7 @@ export function createStreamNode (components: StreamNodeComponents): StreamNode 
 function headsOf (record: StreamRecord): StreamHeads {
   const heads: StreamHeads = { id: record.id, tips: record.tips, controller: record.controller }
   if (record.model != null) heads.model = record.model
+  if (record.initController != null) heads.initController = record.initController
   if (record.family != null) heads.family = record.family
   if (record.schema != null) heads.schema = record.schema
   return heads

@@ -1,10 +1,10 @@
 import type { Level } from 'level'
 import { CorruptStoreError, StoreVersionError } from '../errors.js'
-import { eventIdPartOf, eventKeyOf } from './event-keys.js'
+import { changedInitController, eventIdPartOf, eventKeyOf } from './event-keys.js'
 import type { CommitRecord, EventKeyRecord, StreamRecord } from './store.js'
 
 /** The disk layout this Kiln writes. Bumping it needs a `DISK_MIGRATIONS` entry for the new number. */
-export const DISK_SCHEMA_VERSION = 3
+export const DISK_SCHEMA_VERSION = 4
 
 export type DiskDb = Level<string, string>
 /** `migrations[v]` upgrades a store in place from version v - 1 to v. */
@@ -15,7 +15,7 @@ export type DiskMigrations = Record<number, (db: DiskDb) => Promise<void>>
  * has no declared index, so it needs no data written; the number keeps an older Kiln, which would
  * not keep field indexes current, from opening a store that has them.
  */
-export const DISK_MIGRATIONS: DiskMigrations = { 2: async () => {}, 3: fillEventKeys }
+export const DISK_MIGRATIONS: DiskMigrations = { 2: async () => {}, 3: fillEventKeys, 4: recordInitControllers }
 
 /** The sublevels of the layout (see disk-store.ts); `meta` holds the schema version and counters. */
 export const SUBLEVELS = { blocks: 'blocks', streams: 'streams', commits: 'commits', states: 'states', index: 'index', fields: 'fields', events: 'events', meta: 'meta' } as const
@@ -102,3 +102,25 @@ async function fillEventKeys (db: DiskDb): Promise<void> {
   }
   await db.batch(puts)
 }
+
+/**
+ * Version 4 records a tile's genesis controller where an update changed it (StreamRecord's
+ * `initController`), which its EventIds name from now on. Such a stream's keys were written under
+ * the controller it had as each commit landed, so where any record changed the keys are filled again.
+ */
+async function recordInitControllers (db: DiskDb): Promise<void> {
+  const streams = db.sublevel(SUBLEVELS.streams)
+  const blocks = db.sublevel<string, Uint8Array>(SUBLEVELS.blocks, { valueEncoding: 'view' })
+  const changed: Array<{ type: 'put', key: string, value: string }> = []
+  for await (const [id, json] of streams.iterator()) {
+    const record = JSON.parse(json) as StreamRecord
+    const initController = await changedInitController(record, async (cid) => await blocks.get(cid.toString()))
+    if (initController == null) continue
+    changed.push({ type: 'put', key: id, value: JSON.stringify({ ...record, initController }) })
+  }
+  if (changed.length === 0) return
+  await streams.batch(changed)
+  await db.sublevel(SUBLEVELS.events).clear()
+  await fillEventKeys(db)
+}
+

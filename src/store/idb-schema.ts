@@ -1,11 +1,12 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
+import { changedInitController } from './event-keys.js'
 import { INDEXED_FIELDS, fieldKeys, type CommitRecord, type StoredIndex, type StreamRecord } from './store.js'
 
 /**
  * The IndexedDB version of Kiln's schema. A database with a higher version was written by a newer
  * Kiln and is refused (StoreVersionError); a lower one is migrated step by step by `upgradeSchema`.
  */
-export const IDB_SCHEMA_VERSION = 5
+export const IDB_SCHEMA_VERSION = 6
 
 /**
  * A stream record as stored: `order` (= orderKey(record)) is the sort key of every index.
@@ -83,6 +84,11 @@ const MIGRATIONS: Migration[] = [
   // database: each drops only what a row already holds, so either order leaves one copy.
   (_db, tx) => {
     dropRowStates(tx).catch(() => { tx.abort() })
+  },
+  // v6: a tile whose controller an update changed records its genesis's (`initController`), which
+  // its EventIds name (event-keys.ts).
+  (_db, tx) => {
+    recordInitControllers(tx).catch(() => { tx.abort() })
   }
 ]
 
@@ -105,6 +111,14 @@ async function dropRowStates (tx: UpgradeTx): Promise<void> {
   const states = tx.objectStore('states')
   for (let cursor = await tx.objectStore('streams').openCursor(); cursor != null; cursor = await cursor.continue()) {
     if (cursor.value.state != null) await states.delete([cursor.value.id, cursor.value.tip])
+  }
+}
+
+async function recordInitControllers (tx: UpgradeTx): Promise<void> {
+  const blocks = tx.objectStore('blocks')
+  for (let cursor = await tx.objectStore('streams').openCursor(); cursor != null; cursor = await cursor.continue()) {
+    const initController = await changedInitController(cursor.value, async (cid) => await blocks.get(cid.toString()))
+    if (initController != null) await cursor.update({ ...cursor.value, initController })
   }
 }
 

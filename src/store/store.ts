@@ -84,6 +84,11 @@ export interface StreamRecord {
   /** The tip the conflict rule picks; `load` returns the state at this tip. */
   tip: string
   controller: string
+  /**
+   * The genesis's controller, once a later commit (a tile's) changed it: every EventId of the
+   * stream names it (event-keys.ts), as Ceramic's do, so peers key the stream alike whenever they got it.
+   */
+  initController?: string
   model?: string
   family?: string
   schema?: string

@@ -4,7 +4,7 @@
  *   network = NETWORK.INMEMORY unless given; sepKey 'model' + the Model's StreamID bytes for a MID,
  *   else 'controller' + utf8(controller) — so the keys of one Model (or one controller's non-model
  *   streams) are contiguous and an interest can later be a key range; controller = the stream's
- *   controller DID; init = the genesis CID; event = the commit CID.
+ *   genesis's controller DID (one a tile's update changed is not used, as in Ceramic); init = the genesis CID; event = the commit CID.
  * Loaded at start from the keys the store keeps as commits land (Store.listEventKeys, already
  * sorted), or where a store keeps none built from its commit records (every stream, every branch),
  * and kept current through `onCommit`, which names each run's commits. Held in a sorted array: a range's count and Sha256a cost O(range),
@@ -49,7 +49,7 @@ export function eventIdFor (stream: StreamKeyFields, cid: string, network: numbe
   return eventKeyOf(streamPrefix(stream, network), cid)
 }
 
-type StreamKeyFields = Pick<StreamHeads, 'id' | 'controller' | 'model'>
+type StreamKeyFields = Pick<StreamHeads, 'id' | 'controller' | 'initController' | 'model'>
 
 /** What every EventId of one stream starts with (all but the commit CID). */
 function streamPrefix (stream: StreamKeyFields, network: number): Uint8Array {
@@ -138,7 +138,7 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
   /** Each stream's key prefix, kept for the streams seen lately (the build's streams, then live runs). */
   const prefixes = createLru<Uint8Array>(PREFIX_CACHE_SIZE)
   const keyOf = (stream: StreamKeyFields, cid: string): Uint8Array => {
-    const fields = `${stream.id} ${stream.controller} ${stream.model ?? ''}`
+    const fields = `${stream.id} ${stream.initController ?? stream.controller} ${stream.model ?? ''}`
     let prefix = prefixes.get(fields)
     if (prefix == null) prefixes.set(fields, prefix = streamPrefix(stream, network))
     return eventKeyOf(prefix, cid)
@@ -155,8 +155,8 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
   // Built in the background; sessions wait for it (idle). Runs the node accepts meanwhile are
   // indexed after it, in the order the node accepted them (a run the build already saw adds
   // nothing). Only the commits of streams the node held at the first scan count: a store may keep
-  // the key of a forgotten stream's commit (a tile whose controller changed keeps its earlier
-  // commits' keys), and a stream stored after that scan comes through onCommit.
+  // the key of a forgotten stream's commit (a Kiln before disk schema 4 left those of a tile whose
+  // controller had changed), and a stream stored after that scan comes through onCommit.
   async function build (): Promise<void> {
     const [streams, stored] = await Promise.all([heldStreams(), node.allEventKeys != null ? storedKeys(node.allEventKeys) : undefined])
     if (stored != null) {
@@ -175,7 +175,7 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
 
   async function heldStreams (): Promise<Map<string, StreamKeyFields>> {
     const streams = new Map<string, StreamKeyFields>()
-    for await (const heads of allHeads(node)) streams.set(heads.id, { id: heads.id, controller: heads.controller, model: heads.model })
+    for await (const heads of allHeads(node)) streams.set(heads.id, { id: heads.id, controller: heads.controller, initController: heads.initController, model: heads.model })
     return streams
   }
 

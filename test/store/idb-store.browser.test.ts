@@ -3,7 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { cdp } from 'vitest/browser'
 import { encodeCborBlock } from '../../src/commits/block.js'
 import { createIdbStore, IDB_SCHEMA_VERSION } from '../../src/store/idb-store.js'
-import { fieldKeys, type CommitBatch } from '../../src/store/store.js'
+import { createDidKeySigner } from '../../src/identity/signer.js'
+import { createStreamNode } from '../../src/node/stream-node.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import { fieldKeys, type CommitBatch, type StreamRecord } from '../../src/store/store.js'
+import type { Block } from '../../src/commits/block.js'
 import { makeBatch, storeConformance } from '../conformance/store.js'
 import { fieldIndexConformance } from '../conformance/field-index.js'
 import type { KilnError } from '../../src/errors.js'
@@ -17,9 +21,9 @@ afterAll(async () => { await Promise.all([...opened].map(async (name) => { await
 
 /**
  * A database in an earlier Kiln's layout, as its migrations made it: v1's stores, plus `fields` in
- * v2, the rows' `fieldKeys` index in v3 and their `forkOf` index in v4.
+ * v2, the rows' `fieldKeys` index in v3 and their `forkOf` index in v4 (v5 changed only data).
  */
-async function openOldLayout (name: string, version: 1 | 2 | 4): Promise<IDBDatabase> {
+async function openOldLayout (name: string, version: 1 | 2 | 4 | 5): Promise<IDBDatabase> {
   return await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(name, version)
     request.onupgradeneeded = () => {
@@ -32,7 +36,7 @@ async function openOldLayout (name: string, version: 1 | 2 | 4): Promise<IDBData
       db.createObjectStore('states')
       db.createObjectStore('meta')
       if (version >= 2) db.createObjectStore('fields') // field-index keys, each valued ''
-      if (version === 4) {
+      if (version >= 4) {
         streams.createIndex('fieldKeys', 'fieldKeys', { multiEntry: true })
         streams.createIndex('forkOf', ['forkOf', 'order'])
       }
@@ -182,6 +186,40 @@ describe('idb store in Chromium', () => {
     const keys = await new Promise<IDBValidKey[]>((resolve) => { const r = db.transaction('states').objectStore('states').getAllKeys(); r.onsuccess = () => { resolve(r.result) } })
     db.close()
     expect(keys).toEqual([])
+  })
+
+  it('a version-5 database records the genesis\'s controller of a tile whose controller changed, and leaves other rows as they were', async () => {
+    // A real tile handed from one did:key to another, and one left alone: their rows, commits and blocks as v5 kept them.
+    const memory = createMemoryStore()
+    const node = createStreamNode({ store: memory, signer: await createDidKeySigner(new Uint8Array(32).fill(7)) })
+    const blocks: Block[] = []
+    node.onCommit((event) => { blocks.push(...event.blocks) })
+    const other = await createDidKeySigner(new Uint8Array(32).fill(8))
+    const handed = await node.create({ content: { v: 1 } })
+    await node.update(handed.id, { header: { controllers: [other.controller] } })
+    const kept = await node.create({ content: { v: 2 } })
+    const [handedRow, keptRow] = await Promise.all([handed.id, kept.id].map(async (id) => await memory.getStream(id) as StreamRecord))
+    expect(handedRow.initController).toBe(node.controller)
+    expect(keptRow.initController).toBeUndefined()
+    const commits = [...await memory.getCommits(handed.id), ...await memory.getCommits(kept.id)]
+    await node.close()
+    const name = uniqueName()
+    const v5 = await openOldLayout(name, 5)
+    await new Promise<void>((resolve, reject) => {
+      const tx = v5.transaction(['streams', 'commits', 'blocks'], 'readwrite')
+      const { initController: _, ...before } = handedRow
+      tx.objectStore('streams').put({ ...before, order: `${(1).toString(16).padStart(12, '0')}:a` })
+      tx.objectStore('streams').put({ ...keptRow, order: `${(2).toString(16).padStart(12, '0')}:b` })
+      for (const c of commits) tx.objectStore('commits').put(c)
+      for (const b of blocks) tx.objectStore('blocks').put(b.bytes, b.cid.toString())
+      tx.oncomplete = () => { resolve() }
+      tx.onerror = () => { reject(tx.error) }
+    })
+    v5.close()
+    const store = await createIdbStore({ name })
+    expect(await store.getStream(handed.id)).toMatchObject({ controller: other.controller, initController: node.controller })
+    expect(await store.getStream(kept.id)).toEqual({ ...keptRow })
+    await store.close()
   })
 
   it('a version-1 database (before field indexes) is upgraded in place and keeps what it held', async () => {

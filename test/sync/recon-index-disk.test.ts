@@ -11,10 +11,13 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EVENT_ID_MAX, EVENT_ID_MIN, compareEventIds, decodeEventId } from '../../src/ids/event-id.js'
+import { StreamID } from '../../src/ids/index.js'
 import { createStreamNode, type StreamNode } from '../../src/node/stream-node.js'
-import { SUBLEVELS } from '../../src/store/disk-schema.js'
+import { eventEntry, SUBLEVELS } from '../../src/store/disk-schema.js'
 import { createDiskStore } from '../../src/store/disk-store.js'
-import type { EventKeyRecord, Store } from '../../src/store/store.js'
+import { streamEventIdPart } from '../../src/store/event-keys.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import type { EventKeyRecord, Store, StreamRecord } from '../../src/store/store.js'
 import { createReconIndex, eventIdFor, type ReconIndex } from '../../src/sync/recon-index.js'
 import { sha256aHex } from '../../src/sync/sha256a.js'
 import { kilnSigner } from '../fixtures/identities.js'
@@ -159,7 +162,7 @@ describe('ReconIndex over a disk store', () => {
     const node = await nodeOn(await createDiskStore({ path: dir }))
     await writeSome(node)
     await node.close()
-    // A key left behind (as a tile whose controller changed leaves its earlier keys when forgotten).
+    // A key left behind (as a Kiln before schema 4 left a forgotten tile's whose controller had changed).
     const db = new Level(dir)
     await db.open()
     const events = db.sublevel(SUBLEVELS.events)
@@ -179,3 +182,72 @@ describe('ReconIndex over a disk store', () => {
     await store.close()
   })
 })
+
+describe('EventIds of a tile whose controller changed', () => {
+  /** Alice writes a tile and hands it to bob; bob's node gets it only after the change and updates it. */
+  async function handedOver (): Promise<{ alice: StreamNode, bob: StreamNode, id: string, aliceDid: string, store: Store, dir: string }> {
+    const dir = fresh()
+    const store = await createDiskStore({ path: dir })
+    const alice = await nodeOn(store)
+    const bob = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('bob') })
+    const doc = await alice.create({ content: { v: 1 } })
+    await alice.update(doc.id, { content: { v: 2 } })
+    await alice.update(doc.id, { header: { controllers: [bob.controller as string] } })
+    await bob.importCar(await alice.exportCar(doc.id))
+    await bob.update(doc.id, { content: { v: 3 } })
+    await alice.importCar(await bob.exportCar(doc.id))
+    return { alice, bob, id: doc.id, aliceDid: alice.controller as string, store, dir }
+  }
+
+  it('name the genesis\'s controller on every peer, however late each got the stream, so Recon finds nothing to exchange', async () => {
+    const { alice, bob, id, aliceDid, store } = await handedOver()
+    expect((await bob.load(id)).metadata.controllers).toEqual([bob.controller])
+    const [onAlice, onBob] = [await readyIndex(alice), await readyIndex(bob)]
+    expect(contents(onAlice)).toEqual(contents(onBob))
+    const entries = onAlice.list(EVENT_ID_MIN, EVENT_ID_MAX, 100)
+    expect(entries).toHaveLength(4)
+    for (const { key, cid } of entries) expect(key).toEqual(eventIdFor({ id, controller: aliceDid }, cid))
+    // The keys alice's disk store kept as the commits landed are those same keys.
+    expect((await allKeys(store)).map((k) => k.cid).sort()).toEqual(entries.map((e) => e.cid).sort())
+    onAlice.stop()
+    onBob.stop()
+    // Forgotten, the stream leaves no key behind.
+    expect(await alice.forget(id)).toBe(true)
+    expect(await allKeys(store)).toEqual([])
+    await alice.close()
+    await bob.close()
+  })
+
+  it('a store from before (schema 3) records the genesis\'s controller and rekeys the stream on opening', async () => {
+    const { alice, bob, id, store, dir } = await handedOver()
+    const keys = await allKeys(store)
+    await alice.close()
+    await bob.close()
+    // Schema 3's layout: no initController, and the stream's keys under the controller each commit landed with.
+    const db = new Level(dir)
+    await db.open()
+    const streams = db.sublevel(SUBLEVELS.streams)
+    const { initController, ...record } = JSON.parse(await streams.get(id) as string) as StreamRecord
+    expect(initController).toBeDefined()
+    await streams.put(id, JSON.stringify(record))
+    const events = db.sublevel(SUBLEVELS.events)
+    await events.clear()
+    const genesis = StreamID.fromString(id).cid.toString()
+    for (const { cid } of keys) {
+      const landedWith = cid === genesis ? { ...record, controller: initController as string } : record
+      await events.put(...entryOf(streamEventIdPart(landedWith), id, cid))
+    }
+    await db.sublevel(SUBLEVELS.meta).put('schemaVersion', '3')
+    await db.close()
+
+    const reopened = await createDiskStore({ path: dir })
+    expect((await reopened.getStream(id))?.initController).toBe(initController)
+    expect(await allKeys(reopened)).toEqual(keys)
+    await reopened.close()
+  })
+})
+
+function entryOf (part: Uint8Array, stream: string, cid: string): [string, string] {
+  const { key, value } = eventEntry(part, stream, cid)
+  return [key, value]
+}
