@@ -1,5 +1,6 @@
-// Ed25519 on node:crypto rather than WebCrypto (faster in Node; the same results).
+// Ed25519 and Recon's key hashes on node:crypto rather than WebCrypto and JS (faster in Node; the same results).
 import '../identity/ed25519-node.js'
+import '../sync/sha256a-node.js'
 import { parseArgs } from 'node:util'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'

@@ -11,8 +11,9 @@
  * const note = await node.create({ content: { title: 'Hello' } })
  * ```
  */
-// Ed25519 on node:crypto rather than WebCrypto (faster in Node; the same results).
+// Ed25519 and Recon's key hashes on node:crypto rather than WebCrypto and JS (faster in Node; the same results).
 import '../identity/ed25519-node.js'
+import '../sync/sha256a-node.js'
 export {
   createStreamNode, type StreamNode, type StreamNodeComponents, type CreateOptions, type UpdateOptions,
   type HistoryEntry, type NodeStats, type StreamListener, type CommitEvent, type StreamHeads, type IngestWitness

@@ -13,8 +13,9 @@
  * console.log(peer.multiaddrs(), peer.http)
  * ```
  */
-// Ed25519 on node:crypto rather than WebCrypto (faster in Node; the same results).
+// Ed25519 and Recon's key hashes on node:crypto rather than WebCrypto and JS (faster in Node; the same results).
 import '../identity/ed25519-node.js'
+import '../sync/sha256a-node.js'
 export { startServerPeer, type ServerPeerInit, type ServerPeer } from '../server/server-peer.js'
 export { startEvmAnchorer, type EvmAnchorer, type EvmAnchorerOptions, type AnchorBatchResult } from '../anchors/evm-anchorer.js'
 export { serveOptions, type ServeOptions, type ServeValues } from '../server/serve-command.js'

@@ -1,6 +1,6 @@
 /**
  * The server peer's read-only HTTP API:
- *   GET /healthz           → { ok, peerId, multiaddrs, peers, streams, sync }
+ *   GET /healthz           → { ok, peerId, multiaddrs, peers, streams, sync } (sync.reconIndex: its keys, and load time once loaded)
  *   GET /streams/:id       → the stream's snapshot (StreamID or CommitID)
  *   GET /streams/:id/car   → the stream's log as a CAR file
  *   GET /streams/:id/content
@@ -102,7 +102,7 @@ export function createHttpApi (init: HttpApiInit): Server {
         multiaddrs: init.multiaddrs(),
         peers: sync.peers,
         streams: (await node.stats()).streams,
-        sync: { lastSyncAt: sync.lastSyncAt, synced: sync.synced, failed: sync.failed, invalid: sync.invalid, banned: sync.banned }
+        sync: { lastSyncAt: sync.lastSyncAt, synced: sync.synced, failed: sync.failed, invalid: sync.invalid, banned: sync.banned, reconIndex: sync.recon?.index }
       })
     }
     if (path === '/streams') {

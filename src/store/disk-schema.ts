@@ -106,7 +106,8 @@ async function fillEventKeys (db: DiskDb): Promise<void> {
 /**
  * Version 4 records a tile's genesis controller where an update changed it (StreamRecord's
  * `initController`), which its EventIds name from now on. Such a stream's keys were written under
- * the controller it had as each commit landed, so where any record changed the keys are filled again.
+ * the controller it had as each commit landed, and forgetting it left them behind; so the keys are
+ * filled again from the commit records, and from then on they are exactly the held commits' keys.
  */
 async function recordInitControllers (db: DiskDb): Promise<void> {
   const streams = db.sublevel(SUBLEVELS.streams)
@@ -118,7 +119,6 @@ async function recordInitControllers (db: DiskDb): Promise<void> {
     if (initController == null) continue
     changed.push({ type: 'put', key: id, value: JSON.stringify({ ...record, initController }) })
   }
-  if (changed.length === 0) return
   await streams.batch(changed)
   await db.sublevel(SUBLEVELS.events).clear()
   await fillEventKeys(db)

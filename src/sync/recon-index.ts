@@ -15,7 +15,7 @@ import { EVENT_ID_MAX, EVENT_ID_MIN, NETWORK, compareEventIds, eventIdHeader, ev
 import { StreamID } from '../ids/index.js'
 import type { CommitEvent, StreamHeads, StreamNode } from '../node/stream-node.js'
 import { eventKeyOf, streamEventIdPart } from '../store/event-keys.js'
-import type { EventKeyRecord } from '../store/store.js'
+import { type EventKeyRecord, MAX_PAGE_SIZE, type Page } from '../store/store.js'
 import type { SyncInterest } from './interests.js'
 import { allHeads } from './local-streams.js'
 import { createLru } from './lru.js'
@@ -27,6 +27,8 @@ export interface RangeSummary { count: number, hash: Uint32Array }
 
 export interface ReconIndex {
   readonly size: number
+  /** How long loading (or building) it at start took; undefined until it is done (sessions wait for it). */
+  readonly loadedInMs: number | undefined
   has: (key: Uint8Array) => boolean
   hasCommit: (cid: string) => boolean
   /** Count and Sha256a of the keys in [first, last). */
@@ -77,6 +79,9 @@ export interface ReconIndexInit {
   network?: number
   log: (format: string, ...args: unknown[]) => void
 }
+
+/** Stored keys read at a time at start (the store's largest page). */
+const STORED_KEYS_PAGE = MAX_PAGE_SIZE
 
 /** Enough for every stream of a catch-up's pages to hit; a prefix is ~30 bytes. */
 const PREFIX_CACHE_SIZE = 20_000
@@ -154,16 +159,17 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
 
   // Built in the background; sessions wait for it (idle). Runs the node accepts meanwhile are
   // indexed after it, in the order the node accepted them (a run the build already saw adds
-  // nothing). Only the commits of streams the node held at the first scan count: a store may keep
-  // the key of a forgotten stream's commit (a Kiln before disk schema 4 left those of a tile whose
-  // controller had changed), and a stream stored after that scan comes through onCommit.
+  // nothing), and streams forgotten meanwhile leave after it. A store that keeps the keys keeps
+  // exactly the held commits' (disk schema 4); else only the commits of streams the node held at
+  // the first scan count (a forget may have left a commit record), and a stream stored after that
+  // scan comes through onCommit.
   async function build (): Promise<void> {
-    const [streams, stored] = await Promise.all([heldStreams(), node.allEventKeys != null ? storedKeys(node.allEventKeys) : undefined])
-    if (stored != null) {
+    if (node.allEventKeys != null) {
       const header = eventIdHeader(network)
-      for (const { key, stream, cid } of stored) if (streams.has(stream)) append(concat([header, key]), { stream, cid })
+      await eachStoredKey(node.allEventKeys, ({ key, stream, cid }) => { append(concat([header, key]), { stream, cid }) })
       return
     }
+    const streams = await heldStreams()
     const built: Array<{ key: Uint8Array, value: ReconValue }> = []
     for (const { stream, cid } of await storedCommits()) {
       const fields = streams.get(stream)
@@ -179,16 +185,17 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     return streams
   }
 
-  /** The keys the store keeps, already in key order: nothing to compute but the header, nothing to sort. */
-  async function storedKeys (allEventKeys: NonNullable<StreamNode['allEventKeys']>): Promise<EventKeyRecord[]> {
-    const stored: EventKeyRecord[] = []
-    let cursor: string | undefined
-    do {
-      const page = await allEventKeys({ limit: 1_000, cursor })
-      for (const item of page.items) stored.push(item)
-      cursor = page.cursor
-    } while (cursor != null)
-    return stored
+  /**
+   * Each key the store keeps, in key order (nothing to compute but the header, nothing to sort). The
+   * next page is read while this one is hashed: reads wait on the disk, hashing takes the CPU.
+   */
+  async function eachStoredKey (allEventKeys: NonNullable<StreamNode['allEventKeys']>, each: (record: EventKeyRecord) => void): Promise<void> {
+    let page: Promise<Page<EventKeyRecord>> | undefined = allEventKeys({ limit: STORED_KEYS_PAGE })
+    while (page != null) {
+      const { items, cursor }: Page<EventKeyRecord> = await page
+      page = cursor == null ? undefined : allEventKeys({ limit: STORED_KEYS_PAGE, cursor })
+      for (const item of items) each(item)
+    }
   }
 
   /** Where the store keeps no keys: its commit records (no block is read). */
@@ -221,7 +228,11 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
       named = kept.map((i) => named[i])
     })
   })
-  pending = build().catch((err: unknown) => { log('could not build the index: %s', (err as Error).message) })
+  const started = performance.now()
+  let loadedInMs: number | undefined
+  pending = build().catch((err: unknown) => {
+    log('could not build the index: %s', (err as Error).message)
+  }).finally(() => { loadedInMs = performance.now() - started })
 
   const slice = (first: Uint8Array, last: Uint8Array): [number, number] => {
     settle()
@@ -230,6 +241,7 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
 
   return {
     get size () { return keys.length + unsorted.length },
+    get loadedInMs () { return loadedInMs },
     has (key) {
       settle()
       const at = lowerBound(key)

@@ -7,7 +7,8 @@
  *   `{ first, last, keys, want }`       every key I hold there (with its stream and commit);
  *                                       `want`: answer with the ones you hold and I lack
  * On a summary: equal → nothing; few keys here (≤ RECON_SMALL_RANGE) → my keys, want; else the
- * range is cut at key boundaries into RECON_SPLIT summaries. So equal sets cost one message each
+ * range is cut at key boundaries into RECON_SPLIT summaries, and where the other side holds none
+ * there, its first keys are listed at once before the cut. So equal sets cost one message each
  * way, and differing sets O(differences · log n). Keys either side lacks are ingested afterwards,
  * from the peer that listed them, through the Ingester (verification, dependencies, scoring).
  */
@@ -42,6 +43,8 @@ export interface ReconStats {
   /** Keys this node listed to peers, in both roles (each key a peer lacks crosses once, ideally). */
   keysSent: number
   received: number
+  /** The index's keys, and how long it took to load at start (absent while it loads). */
+  index?: { keys: number, loadedInMs?: number }
 }
 
 /** Keys the other side listed that this side lacks, by hex key. */
@@ -55,9 +58,26 @@ function summaryItem (index: ReconIndex, first: Uint8Array, last: Uint8Array): I
   return { first, last, count, hash: sha256aBytes(hash) }
 }
 
-function split (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item[] {
-  const bounds = [first, ...index.splitPoints(first, last, RECON_SPLIT), last]
+function split (index: ReconIndex, first: Uint8Array, last: Uint8Array, parts = RECON_SPLIT): Item[] {
+  const bounds = [first, ...index.splitPoints(first, last, parts), last]
   return bounds.slice(1).map((end, i) => summaryItem(index, bounds[i], end))
+}
+
+/**
+ * For a range where the other side holds nothing: no summary of ours can match theirs, so rather
+ * than only split, list the range's first keys at once and split the rest. A fresh node gets keys
+ * in its first answer instead of after a split per power of RECON_SPLIT.
+ */
+function listFirstThenSplit (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item[] {
+  const keys = index.list(first, last, RECON_MAX_KEYS_PER_RANGE + 1)
+  if (keys.length <= RECON_MAX_KEYS_PER_RANGE) return [{ first, last, keys, want: false }]
+  // Cut where a stream starts (its keys sit together), so its commits come in one chunk, one run.
+  let at = keys.length - 1
+  while (at > 0 && keys[at - 1].stream === keys[at].stream) at--
+  if (at === 0) at = keys.length - 1 // one stream's keys only: it comes in parts whatever the cut
+  const cut = keys[at].key
+  // RECON_SPLIT items in all, as a split gives: a message stays within what parseMessage takes.
+  return [{ first, last: cut, keys: keys.slice(0, at), want: false }, ...split(index, cut, last, RECON_SPLIT - 1)]
 }
 
 /**
@@ -72,7 +92,8 @@ export function respond (index: ReconIndex, items: Item[], missing: Missing, wan
     if (item.keys == null) {
       const mine = index.summary(first, last)
       if (mine.count === item.count && sha256aEqual(mine.hash, sha256aFromBytes(item.hash as Uint8Array))) continue
-      out.push(...(mine.count <= RECON_SMALL_RANGE ? [{ first, last, keys: index.list(first, last, RECON_SMALL_RANGE), want: wantTheirs }] : split(index, first, last)))
+      if (mine.count <= RECON_SMALL_RANGE) out.push({ first, last, keys: index.list(first, last, RECON_SMALL_RANGE), want: wantTheirs })
+      else out.push(...(item.count === 0 ? listFirstThenSplit(index, first, last) : split(index, first, last)))
       continue
     }
     const theirs = new Set<string>()
@@ -83,7 +104,7 @@ export function respond (index: ReconIndex, items: Item[], missing: Missing, wan
     }
     if (item.want !== true) continue
     const count = index.summary(first, last).count
-    if (count - item.keys.length > RECON_MAX_KEYS_PER_RANGE) { out.push(...split(index, first, last)); continue }
+    if (count - item.keys.length > RECON_MAX_KEYS_PER_RANGE) { out.push(...(item.keys.length === 0 ? listFirstThenSplit(index, first, last) : split(index, first, last))); continue }
     const extra = index.list(first, last, RECON_MAX_KEYS_PER_RANGE + item.keys.length).filter((e) => !theirs.has(hex(e.key)))
     if (extra.length > RECON_MAX_KEYS_PER_RANGE) out.push(...split(index, first, last))
     else if (extra.length > 0) out.push({ first, last, keys: extra, want: false })

@@ -83,16 +83,17 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
       const wantTheirs = (): boolean => take && !roundsWith.has(peer.toString())
       // The responder lacks these too: the first few are fetched at once (a fresh node shows data
       // while the session goes on), the rest after the session, so the stream is not held open.
+      // A first chunk found mid-session is part of a large catch-up (bulk), as is the rest after it.
       const works: Array<Promise<number>> = []
-      const fetchMissing = (missing: Missing): void => {
+      const fetchMissing = (missing: Missing, bulk: boolean): void => {
         const first = works.length === 0
-        const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing, { first }))
+        const work = tracked([...progress.values()], missing, async () => await ingestMissing(peer, missing, { first, bulk }))
         ingests.add(work)
         works.push(work.finally(() => ingests.delete(work)))
       }
       try {
-        const rest = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, wantTheirs, take ? fetchMissing : undefined), signal)
-        if (take) fetchMissing(rest)
+        const rest = await withDeadline(stream, RECON_SESSION_TIMEOUT_MS, async (deadline) => await answerSession(ctx, stream, deadline, wantTheirs, take ? (chunk) => { fetchMissing(chunk, true) } : undefined), signal)
+        if (take) fetchMissing(rest, works.length > 0)
         await Promise.all(works)
       } catch (err) {
         await Promise.allSettled(works) // a fetch begun early still ends before the session's error is judged
@@ -165,7 +166,7 @@ export async function startRecon (init: ReconInit): Promise<Recon> {
 
   return {
     index,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, index: { keys: index.size, loadedInMs: index.loadedInMs } }),
     track (ranges) { for (const range of ranges) progressOf(range) },
     progress (range) {
       // A narrower range (one account's documents of a followed Model) is caught up within a wider one.

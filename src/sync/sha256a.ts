@@ -7,9 +7,19 @@ import { sha256 } from '@noble/hashes/sha2.js'
 
 export const SHA256A_LANES = 8
 
+/** A synchronous sha256 (Recon hashes every key it indexes, too many to await one by one). */
+export type Sha256 = (data: Uint8Array) => Uint8Array
+
+let digestOf: Sha256 = sha256
+
+/** Hashes keys with `next` from now on (the JS reference again without one); sha256a-node.ts installs node:crypto's. */
+export function useSha256 (next: Sha256 = sha256): void {
+  digestOf = next
+}
+
 /** The lanes of one key's digest (computed once per key and kept by the index). */
 export function sha256aOf (key: Uint8Array): Uint32Array {
-  const digest = sha256(key)
+  const digest = digestOf(key)
   const view = new DataView(digest.buffer, digest.byteOffset, digest.byteLength)
   const lanes = new Uint32Array(SHA256A_LANES)
   for (let i = 0; i < SHA256A_LANES; i++) lanes[i] = view.getUint32(i * 4, true)

@@ -71,6 +71,9 @@ describe('kiln serve', () => {
     const again = await serve(dir)
     expect(again.ready.peerId).toBe(first.ready.peerId)
     expect((await get(again, `/streams/${created.id}`)).body).toMatchObject({ tip: created.tip, content: { hello: 'server' } })
+    // Its Recon index is loaded from the keys it kept: the one commit, and how long loading took.
+    await waitFor(async () => (await get(again, '/healthz')).body.sync.reconIndex?.loadedInMs != null, 'the Recon index to load')
+    expect((await get(again, '/healthz')).body.sync.reconIndex).toMatchObject({ keys: 1, loadedInMs: expect.any(Number) })
     expect(await stop(again)).toBe(0)
   }, 60_000)
 

@@ -4,8 +4,9 @@ import { EVENT_ID_MAX, EVENT_ID_MIN, compareEventIds, decodeEventId } from '../.
 import { createStreamNode } from '../../src/node/stream-node.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createReconIndex, eventIdFor, hex } from '../../src/sync/recon-index.js'
+import { RECON_PENDING_RANGES, RECON_SPLIT } from '../../src/sync/constants.js'
 import { parseMessage, respond } from '../../src/sync/recon-protocol.js'
-import { sha256aAdd, sha256aBytes, sha256aEqual, sha256aFromBytes, sha256aHex, sha256aOf, sha256aSum, sha256aZero } from '../../src/sync/sha256a.js'
+import { sha256aAdd, sha256aBytes, sha256aEqual, sha256aFromBytes, sha256aHex, sha256aOf, sha256aSum, sha256aZero, useSha256 } from '../../src/sync/sha256a.js'
 import { kilnSigner } from '../fixtures/identities.js'
 
 const key = (i: number): Uint8Array => Uint8Array.of(0xce, 1, 5, i)
@@ -31,6 +32,18 @@ describe('Sha256a', () => {
     expect(abC).toEqual(aBC)
     expect(sha256aAdd(a.slice(), sha256aZero())).toEqual(a)
     expect(sha256aSum([key(3), key(1), key(2)])).toEqual(abC)
+  })
+
+  it('node:crypto (as Node programs hash keys) gives the same sums as the JS reference', async () => {
+    const keys = Array.from({ length: 50 }, (_, i) => crypto.getRandomValues(new Uint8Array(20 + i)))
+    const reference = sha256aSum(keys)
+    await import('../../src/sync/sha256a-node.js')
+    try {
+      expect(sha256aHex(sha256aSum(keys))).toBe(sha256aHex(reference))
+      expect(sha256aBytes(sha256aOf(keys[0]))).toEqual(sha256(keys[0]))
+    } finally {
+      useSha256()
+    }
   })
 
   it('wraps each lane mod 2^32', () => {
@@ -119,6 +132,45 @@ describe('Recon messages', () => {
     expect(() => parseMessage({ items: [{ first: EVENT_ID_MIN, last: EVENT_ID_MAX, keys: [{ key, stream: a.id, cid: b.tip }] }] })).toThrow(/does not match/)
     expect(() => parseMessage({ items: [{ first: key, last: key, count: 0, hash: new Uint8Array(32) }] })).toThrow(/first < last/)
     expect(() => parseMessage({ items: [{ first: EVENT_ID_MIN, last: key, keys: [{ key, stream: a.id, cid: a.tip }] }] })).toThrow(/outside its range/)
+    index.stop()
+    await node.close()
+  })
+
+  it('to a side that holds nothing in a large range, the answer lists its first keys at once, whole streams, and splits the rest', async () => {
+    const node = createStreamNode({ store: createMemoryStore(), signer: await kilnSigner('alice') })
+    for (let i = 0; i < 100; i++) {
+      const s = await node.create({ content: { i } })
+      for (let v = 1; v <= 2; v++) await node.update(s.id, { content: { i, v } })
+    }
+    const index = createReconIndex({ node, log: () => {} })
+    await index.idle()
+    const all = index.list(EVENT_ID_MIN, EVENT_ID_MAX, 1_000)
+    expect(all).toHaveLength(300)
+    const emptyHere = [
+      { first: EVENT_ID_MIN, last: EVENT_ID_MAX, count: 0, hash: new Uint8Array(32) },
+      { first: EVENT_ID_MIN, last: EVENT_ID_MAX, keys: [], want: true }
+    ]
+    for (const item of emptyHere) {
+      const [listed, ...rest] = respond(index, [item], new Map())
+      const keys = listed.keys ?? []
+      expect(keys.length).toBeGreaterThan(200)
+      expect(keys.map((k) => hex(k.key))).toEqual(all.slice(0, keys.length).map((k) => hex(k.key)))
+      expect(listed.want).toBe(false)
+      // The cut falls where a stream starts: no stream's keys are on both sides of it.
+      expect(hex(listed.last)).toBe(hex(all[keys.length].key))
+      const after = new Set(all.slice(keys.length).map((k) => k.stream))
+      expect(keys.filter((k) => after.has(k.stream))).toEqual([])
+      // The rest is split into summaries that cover it end to end.
+      expect(rest.every((r) => r.keys == null)).toBe(true)
+      expect(hex(rest[0].first)).toBe(hex(listed.last))
+      expect(hex(rest[rest.length - 1].last)).toBe(hex(EVENT_ID_MAX))
+      expect(rest.reduce((n, r) => n + (r.count ?? 0), 0)).toBe(300 - keys.length)
+      // No more items than a split gives, so a full message of such answers is still one a peer takes.
+      expect(1 + rest.length).toBeLessThanOrEqual(RECON_SPLIT)
+      expect(() => parseMessage({ items: Array.from({ length: RECON_PENDING_RANGES }, () => [listed, ...rest]).flat() })).not.toThrow()
+    }
+    // A side that holds some keys there gets summaries only, to compare.
+    expect(respond(index, [{ first: EVENT_ID_MIN, last: EVENT_ID_MAX, count: 5, hash: new Uint8Array(32) }], new Map()).every((r) => r.keys == null)).toBe(true)
     index.stop()
     await node.close()
   })
