@@ -264,9 +264,16 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
     splitPoints (first, last, parts) {
       const [from, to] = slice(first, last)
       const cuts: Uint8Array[] = []
+      let previous = from
       for (let p = 1; p < parts; p++) {
-        const at = from + Math.floor((to - from) * p / parts)
-        if (at > from && at < to && (cuts.length === 0 || cuts[cuts.length - 1] !== keys[at])) cuts.push(keys[at])
+        const even = from + Math.floor((to - from) * p / parts)
+        // Cut where a stream starts (its keys sit together), so its commits come in one range, one
+        // run; inside it only when one stream fills the whole part.
+        let at = even
+        while (at > previous + 1 && named[at - 1].stream === named[at].stream) at--
+        if (at === previous + 1 && named[previous].stream === named[at].stream) at = even
+        if (at > previous && at < to) cuts.push(keys[at])
+        if (at > previous) previous = at
       }
       return cuts
     },

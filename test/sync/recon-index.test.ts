@@ -171,6 +171,18 @@ describe('Recon messages', () => {
     }
     // A side that holds some keys there gets summaries only, to compare.
     expect(respond(index, [{ first: EVENT_ID_MIN, last: EVENT_ID_MAX, count: 5, hash: new Uint8Array(32) }], new Map()).every((r) => r.keys == null)).toBe(true)
+
+    // Splits cut where a stream starts too; inside a stream only when it fills the range.
+    const at = new Map(all.map((k, i) => [hex(k.key), i]))
+    for (const parts of [2, 4, 7]) {
+      const cuts = index.splitPoints(EVENT_ID_MIN, EVENT_ID_MAX, parts).map((k) => at.get(hex(k)) as number)
+      expect(cuts.length).toBeGreaterThan(0)
+      expect(cuts.length).toBeLessThan(parts)
+      expect([...cuts].sort((a, b) => a - b)).toEqual(cuts)
+      for (const i of cuts) expect(all[i - 1].stream).not.toBe(all[i].stream)
+    }
+    const oneStream = all.filter((k) => k.stream === all[0].stream)
+    expect(index.splitPoints(oneStream[0].key, all[oneStream.length].key, 2)).toHaveLength(1)
     index.stop()
     await node.close()
   })
