@@ -45,15 +45,11 @@ export async function signCommit (value: unknown, signer: JwsSigner): Promise<Si
   const payload = await encodeCborBlock(value)
   const header: JwsHeader = { alg: 'EdDSA', kid: signer.kid }
   if (signer.capabilityBlock != null) header.cap = `ipfs://${signer.capabilityBlock.cid.toString()}`
-  const protectedHeader = encodeSection(sortKeys(header))
-  const payloadString = base64url.baseEncode(payload.cid.bytes)
-  const signature = await signer.sign(signingInput(protectedHeader, payloadString))
-  const jws: DagJws = {
-    payload: payloadString,
-    signatures: [{ protected: protectedHeader, signature: base64url.baseEncode(signature) }],
-    link: payload.cid
-  }
-  return { envelope: await encodeEnvelope(jws), payload, capability: signer.capabilityBlock }
+  const headerBytes = bytesFromString(JSON.stringify(sortKeys(header)))
+  const signature = await signer.sign(signingInput(base64url.baseEncode(headerBytes), base64url.baseEncode(payload.cid.bytes)))
+  // dag-jose's form, from the bytes at hand: its encode would decode the base64url strings back first.
+  const bytes = dagCbor.encode({ payload: payload.cid.bytes, signatures: [{ protected: headerBytes, signature }] })
+  return { envelope: { cid: await cidFor(DAG_JOSE_CODE, bytes), bytes }, payload, capability: signer.capabilityBlock }
 }
 
 export async function encodeEnvelope (jws: DagJws): Promise<Block> {
@@ -144,10 +140,6 @@ function cidFromPayload (payload: Uint8Array): CID {
   } catch (err) {
     throw new MalformedCommitError('JWS payload is not a CID', undefined, { cause: err })
   }
-}
-
-function encodeSection (value: object): string {
-  return base64url.baseEncode(bytesFromString(JSON.stringify(value)))
 }
 
 function signingInput (protectedHeader: string, payload: string): Uint8Array {
