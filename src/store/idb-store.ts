@@ -183,6 +183,20 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
     writing = []
     flushing = false
   }
+  /**
+   * The counts since the last write that changed them (a group of commits, a forget): IndexedDB's
+   * count() walks every record, several ms of the browser's CPU at 10,000 streams, and pages poll
+   * status(). Counted again after each such write, so a write's caller then sees its own.
+   */
+  let counted: Promise<{ streams: number, commits: number, blocks: number }> | undefined
+  const countAll = async (): Promise<{ streams: number, commits: number, blocks: number }> => {
+    const tx = db.transaction(['streams', 'commits', 'blocks'], 'readonly')
+    const [streams, commits, blocks] = await Promise.all([
+      tx.objectStore('streams').count(), tx.objectStore('commits').count(), tx.objectStore('blocks').count(), tx.done
+    ])
+    return { streams, commits, blocks }
+  }
+
   const writeGroup = async (group: PendingWrite[]): Promise<void> => {
     // Everything that is not IDB happens before the transaction opens: it closes itself when idle.
     const prepared = group.map((item) => ({ item, rows: item.batches.map((b) => rowOf(b.stream, declared)) }))
@@ -247,6 +261,7 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
       for (const [model, n] of added) counts.push(addToModelCount(tx.objectStore('meta'), model, n))
       // A quota failure surfaces on commit: tx.done rejects and every put above is rolled back.
       await Promise.all([...counts, tx.done])
+      counted = undefined
       for (const id of ids) {
         const row = latest.get(id)
         if (otherRowWrites === otherWritesBefore && row != null) remember(row)
@@ -433,14 +448,14 @@ export async function createIdbStore ({ name = DEFAULT_NODE_NAME, onClosed, log 
         ...blockCids.map(async (cid) => await tx.objectStore('blocks').delete(cid))
       ]
       await Promise.all([...requests, tx.done])
+      counted = undefined
     }),
 
     stats: guarded(async () => {
-      const tx = db.transaction(['streams', 'commits', 'blocks'], 'readonly')
-      const [streams, commits, blocks] = await Promise.all([
-        tx.objectStore('streams').count(), tx.objectStore('commits').count(), tx.objectStore('blocks').count(), tx.done
-      ])
-      return { streams, commits, blocks }
+      counted ??= countAll()
+      const stats = counted
+      stats.catch(() => { if (counted === stats) counted = undefined })
+      return await stats
     }),
 
     async close () {

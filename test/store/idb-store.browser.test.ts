@@ -290,6 +290,34 @@ describe('idb store in Chromium', () => {
     await store.close()
   })
 
+  it('stats are counted once per change: a poll with no write between reads nothing, and each write or forget shows in the next', async () => {
+    const store = await createIdbStore({ name: uniqueName() })
+    const counts = { calls: 0 }
+    const count = IDBObjectStore.prototype.count
+    IDBObjectStore.prototype.count = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['count']>) {
+      counts.calls++
+      return count.apply(this, args)
+    }
+    try {
+      const first = await makeBatch({ id: 's1', n: 0, expectedTip: null })
+      await store.putCommit(first)
+      expect(await store.stats()).toEqual({ streams: 1, commits: 1, blocks: 1 })
+      const afterFirst = counts.calls
+      expect(afterFirst).toBeGreaterThan(0)
+      expect(await store.stats()).toEqual({ streams: 1, commits: 1, blocks: 1 })
+      expect(counts.calls).toBe(afterFirst)
+      // A write in flight while a poll counts: the next poll sees it.
+      const second = await makeBatch({ id: 's2', n: 0, expectedTip: null })
+      await Promise.all([store.putCommit(second), store.stats()])
+      expect(await store.stats()).toEqual({ streams: 2, commits: 2, blocks: 2 })
+      await store.forget('s1', [first.commit.cid])
+      expect(await store.stats()).toEqual({ streams: 1, commits: 1, blocks: 1 })
+    } finally {
+      IDBObjectStore.prototype.count = count
+      await store.close()
+    }
+  })
+
   it('deleting the database elsewhere closes the store and reports it', async () => {
     const name = uniqueName()
     const reasons: KilnError[] = []
