@@ -46,6 +46,17 @@ const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(
 /** A key (or any bytes) as hex: how keys are looked up in maps and sets (an index build makes one per commit). */
 export const hex = (key: Uint8Array): string => { let s = ''; for (let i = 0; i < key.length; i++) s += HEX_PAIRS[key[i]]; return s }
 
+/**
+ * Where to cut a run of keys near `at`, above `floor`: where the stream at `at` starts (a stream's
+ * keys sit together), so its commits come in one range and land as one run; `at` itself when that
+ * stream's keys fill everything down to the floor.
+ */
+export function streamStart (at: number, floor: number, streamOf: (i: number) => string): number {
+  let start = at
+  while (start > floor + 1 && streamOf(start - 1) === streamOf(start)) start--
+  return start === floor + 1 && streamOf(floor) === streamOf(start) ? at : start
+}
+
 /** The EventId of one commit of a stream (the layout documented above). */
 export function eventIdFor (stream: StreamKeyFields, cid: string, network: number = NETWORK.INMEMORY): Uint8Array {
   return eventKeyOf(streamPrefix(stream, network), cid)
@@ -266,12 +277,7 @@ export function createReconIndex (init: ReconIndexInit): ReconIndex {
       const cuts: Uint8Array[] = []
       let previous = from
       for (let p = 1; p < parts; p++) {
-        const even = from + Math.floor((to - from) * p / parts)
-        // Cut where a stream starts (its keys sit together), so its commits come in one range, one
-        // run; inside it only when one stream fills the whole part.
-        let at = even
-        while (at > previous + 1 && named[at - 1].stream === named[at].stream) at--
-        if (at === previous + 1 && named[previous].stream === named[at].stream) at = even
+        const at = streamStart(from + Math.floor((to - from) * p / parts), previous, (i) => named[i].stream)
         if (at > previous && at < to) cuts.push(keys[at])
         if (at > previous) previous = at
       }

@@ -22,7 +22,7 @@ import {
   RECON_MAX_KEYS_PER_RANGE, RECON_PENDING_RANGES, RECON_PROTOCOL, RECON_SESSION_TIMEOUT_MS, RECON_SMALL_RANGE, RECON_SPLIT
 } from './constants.js'
 import { cutShort, readFrames, sendFrames, withDeadline } from './frames.js'
-import { type KeyRange, type ReconEntry, type ReconIndex, type ReconValue, hex } from './recon-index.js'
+import { type KeyRange, type ReconEntry, type ReconIndex, type ReconValue, hex, streamStart } from './recon-index.js'
 import { sha256aBytes, sha256aEqual, sha256aFromBytes } from './sha256a.js'
 
 export interface Item {
@@ -71,10 +71,7 @@ function split (index: ReconIndex, first: Uint8Array, last: Uint8Array, parts = 
 function listFirstThenSplit (index: ReconIndex, first: Uint8Array, last: Uint8Array): Item[] {
   const keys = index.list(first, last, RECON_MAX_KEYS_PER_RANGE + 1)
   if (keys.length <= RECON_MAX_KEYS_PER_RANGE) return [{ first, last, keys, want: false }]
-  // Cut where a stream starts (its keys sit together), so its commits come in one chunk, one run.
-  let at = keys.length - 1
-  while (at > 0 && keys[at - 1].stream === keys[at].stream) at--
-  if (at === 0) at = keys.length - 1 // one stream's keys only: it comes in parts whatever the cut
+  const at = streamStart(keys.length - 1, 0, (i) => keys[i].stream)
   const cut = keys[at].key
   // RECON_SPLIT items in all, as a split gives: a message stays within what parseMessage takes.
   return [{ first, last: cut, keys: keys.slice(0, at), want: false }, ...split(index, cut, last, RECON_SPLIT - 1)]
